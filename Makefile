@@ -1,0 +1,49 @@
+# SafePath — every target carries a `##` comment; `make help` lists them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export HOST PORT
+
+.DEFAULT_GOAL := help
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.lock
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	@touch $@
+
+setup: $(VENV)/.installed ## Create .venv and install the locked dependencies
+
+run: setup ## Migrate, load demo data, then serve SafePath with its worker on HOST:PORT
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo > /dev/null
+	$(PY) -m safepath.run --migrate=no --banner
+
+test: setup lint ## Run the linters and the whole test suite
+	$(PY) -m pytest
+
+lint: setup ## Check formatting, lint rules and types
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy safepath bench
+
+format: setup ## Rewrite the code in the house format and fix what ruff can
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: setup ## Run the benchmarks under bench/ and print their results
+	$(PY) bench/run.py
+
+lock: ## Re-pin requirements.lock from pyproject.toml (needs uv on PATH)
+	uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements.lock
+
+clean: ## Remove the virtual environment and local data
+	rm -rf $(VENV) db.sqlite3 .mypy_cache .pytest_cache .ruff_cache
+
+.PHONY: help setup run test lint format bench lock clean

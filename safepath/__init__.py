@@ -1,0 +1,1 @@
+"""SafePath: a silent way to reach help, routed to the right responders, with training."""

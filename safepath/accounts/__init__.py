@@ -1,0 +1,1 @@
+"""Staff accounts: users, organizations (the tenants), memberships and roles, access helpers."""

@@ -1,0 +1,89 @@
+"""Users, organizations and the memberships that join them.
+
+An organization is a tenant: a police department, a hospital, a school district, a business
+or a service provider. Everything an organization owns is reached through a membership.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        if not email:
+            raise ValueError("A user needs an email address.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A staff person. People who report are never users: they stay anonymous."""
+
+    username = None  # type: ignore[assignment]  # staff sign in with their email address
+    email = models.EmailField(_("email address"), unique=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]  # email login
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class OrganizationKind(models.TextChoices):
+    LAW_ENFORCEMENT = "law_enforcement", _("Law enforcement")
+    HEALTHCARE = "healthcare", _("Healthcare")
+    SCHOOL = "school", _("School")
+    BUSINESS = "business", _("Business")
+    SERVICE_PROVIDER = "service_provider", _("Service provider")
+    TASK_FORCE = "task_force", _("Task force")
+
+
+class Organization(models.Model):
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=32, choices=OrganizationKind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Administrator")
+    RESPONDER = "responder", _("Responder")
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization"], name="one_membership_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.organization} ({self.role})"

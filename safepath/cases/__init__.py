@@ -1,0 +1,1 @@
+"""The responders' side: live inbox and report view."""

@@ -1,0 +1,35 @@
+"""The dashboard's WebSocket: forwards live events of the member's organizations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from safepath.accounts.access import organization_ids_for
+from safepath.core.live import organization_group
+
+
+class DashboardConsumer(AsyncJsonWebsocketConsumer):
+    groups_joined: list[str]
+
+    async def connect(self) -> None:
+        self.groups_joined = []
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=4401)
+            return
+        org_ids = await database_sync_to_async(organization_ids_for)(user)
+        for org_id in org_ids:
+            group = organization_group(org_id)
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.groups_joined.append(group)
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def dashboard_event(self, message: dict[str, Any]) -> None:
+        await self.send_json(message["event"])

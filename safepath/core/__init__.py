@@ -1,0 +1,1 @@
+"""What every SafePath app shares: privacy middleware, live-update publishing, small helpers."""

@@ -1,0 +1,142 @@
+"""Demo data for a laptop or a review: two organizations, their people and their codes.
+
+Idempotent: running it again updates the same rows (and resets the demo passwords) instead
+of adding more. The passwords are for demonstration only and are printed on purpose.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from safepath.accounts.models import Membership, Organization, OrganizationKind, Role, User
+from safepath.placements.models import Placement
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    email: str
+    first_name: str
+    role: Role
+    password: str
+
+
+@dataclass(frozen=True)
+class DemoOrganization:
+    slug: str
+    name: str
+    kind: OrganizationKind
+    users: tuple[DemoUser, ...]
+    placements: tuple[str, ...]
+
+
+DEMO_ORGANIZATIONS = (
+    DemoOrganization(
+        slug="riverside-pd",
+        name="Riverside Police Department",
+        kind=OrganizationKind.LAW_ENFORCEMENT,
+        users=(
+            DemoUser("alice@riverside.example", "Alice", Role.ADMIN, "alice-demo-password"),
+            DemoUser("bob@riverside.example", "Bob", Role.RESPONDER, "bob-demo-password"),
+        ),
+        placements=(
+            "Riverside bus station, restroom by gate 4",
+            "Riverside Inn, lobby restroom",
+        ),
+    ),
+    DemoOrganization(
+        slug="st-brigid-hospital",
+        name="St. Brigid Hospital",
+        kind=OrganizationKind.HEALTHCARE,
+        users=(
+            DemoUser("charlie@stbrigid.example", "Charlie", Role.ADMIN, "charlie-demo-password"),
+            DemoUser("dana@stbrigid.example", "Dana", Role.RESPONDER, "dana-demo-password"),
+        ),
+        placements=(
+            "Emergency department, waiting room restroom",
+            "Women's clinic, exam room 3",
+        ),
+    ),
+)
+
+
+@transaction.atomic
+def seed_demo() -> dict[str, list[dict[str, Any]]]:
+    """Create or refresh the demo data and return the summary DESIGN.md specifies."""
+    summary: dict[str, list[dict[str, Any]]] = {
+        "organizations": [],
+        "users": [],
+        "placements": [],
+        "certificates": [],
+    }
+    for spec in DEMO_ORGANIZATIONS:
+        organization, _ = Organization.objects.update_or_create(
+            slug=spec.slug, defaults={"name": spec.name, "kind": spec.kind}
+        )
+        summary["organizations"].append(
+            {"slug": organization.slug, "name": organization.name, "kind": organization.kind}
+        )
+        for demo_user in spec.users:
+            user = User.objects.filter(email=demo_user.email).first() or User(email=demo_user.email)
+            user.first_name = demo_user.first_name
+            user.is_active = True
+            user.set_password(demo_user.password)
+            user.save()
+            Membership.objects.update_or_create(
+                user=user, organization=organization, defaults={"role": demo_user.role}
+            )
+            summary["users"].append(
+                {
+                    "email": demo_user.email,
+                    "password": demo_user.password,
+                    "organization": organization.slug,
+                    "role": str(demo_user.role),
+                }
+            )
+        for public_name in spec.placements:
+            placement = Placement.objects.filter(
+                organization=organization, public_name=public_name
+            ).first() or Placement.objects.create(
+                organization=organization, public_name=public_name
+            )
+            summary["placements"].append(
+                {
+                    "code": placement.code,
+                    "public_name": placement.public_name,
+                    "scan_url": f"{settings.BASE_URL}/Q/{placement.code}",
+                    "organization": organization.slug,
+                }
+            )
+    return summary
+
+
+def demo_summary_json() -> str:
+    return json.dumps(seed_demo(), indent=2)
+
+
+def demo_banner() -> str:
+    """What `make run` prints: where to go, who to sign in as, which codes to scan."""
+    summary = seed_demo()
+    lines = [
+        "",
+        f"SafePath is running at {settings.BASE_URL}/",
+        f"  Staff sign-in: {settings.BASE_URL}/accounts/login/",
+        f"  Live inbox:    {settings.BASE_URL}/dashboard/",
+        "",
+        "Demo logins (demo only):",
+    ]
+    for user in summary["users"]:
+        email, password, role = user["email"], user["password"], user["role"]
+        lines.append(f"  {email:<28} {password:<24} {role:<10} {user['organization']}")
+    lines += ["", "Scan a code (or open its URL) to send a report:"]
+    for placement in summary["placements"]:
+        lines.append(f"  {placement['scan_url']:<40} {placement['public_name']}")
+        lines.append(
+            f"      QR: {settings.BASE_URL}/placements/{placement['code']}/qr.png (signed in)"
+        )
+    lines += ["", "Press Ctrl+C to stop.", ""]
+    return "\n".join(lines)

@@ -1,0 +1,80 @@
+"""Strict headers for the reporter's side.
+
+A person reporting may be watched, may share a phone and may be on a hostile network. Their
+pages must not be cached, indexed, referred from, framed or allowed to load anything from
+elsewhere. The policy is set here, by path, so that it also covers error pages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+REPORTER_CSP = "; ".join(
+    [
+        "default-src 'none'",
+        "style-src 'unsafe-inline'",  # the reporter's page carries its CSS inline: one round trip
+        "img-src data:",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        # The quick-exit link leaves for the neutral site; navigation is not governed by CSP.
+    ]
+)
+REPORTER_PERMISSIONS = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "camera",
+        "microphone",
+        "geolocation",
+        "payment",
+        "usb",
+        "interest-cohort",
+        "browsing-topics",
+        "accelerometer",
+        "gyroscope",
+        "magnetometer",
+    )
+)
+
+STAFF_CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+    ]
+)
+
+
+def is_reporter_path(path: str) -> bool:
+    return path == "/" or path.startswith(settings.REPORTER_PATH_PREFIXES)
+
+
+class ReporterPrivacyMiddleware:
+    """Apply the reporter-side header policy, or a strict staff policy everywhere else."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if is_reporter_path(request.path):
+            response["Cache-Control"] = "no-store"
+            response["Referrer-Policy"] = "no-referrer"
+            response["X-Robots-Tag"] = "noindex, nofollow, noarchive"
+            response["Content-Security-Policy"] = REPORTER_CSP
+            response["Permissions-Policy"] = REPORTER_PERMISSIONS
+            response["Cross-Origin-Opener-Policy"] = "same-origin"
+            response["X-Content-Type-Options"] = "nosniff"
+        elif not request.path.startswith(settings.STATIC_URL):
+            response.setdefault("Content-Security-Policy", STAFF_CSP)
+            response.setdefault("Cache-Control", "private, no-cache")
+            response["X-Robots-Tag"] = "noindex, nofollow"
+        return response

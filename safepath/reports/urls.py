@@ -1,0 +1,13 @@
+"""Public URLs of the reporter's side."""
+
+from django.urls import path
+
+from safepath.reports import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("Q/<str:code>", views.scan, name="scan"),
+    path("q/<str:code>", views.scan),
+    path("help/", views.help_view, name="help"),
+]

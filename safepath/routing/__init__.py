@@ -1,0 +1,1 @@
+"""Routing: who receives a report, and the durable deliveries that tell them."""

@@ -1,0 +1,42 @@
+"""The background worker: sends what the outbox holds, forever (or once, with --once)."""
+
+from __future__ import annotations
+
+import signal
+import time
+from types import FrameType
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import close_old_connections
+
+from safepath.routing.services import deliveries_process_due
+
+
+class Command(BaseCommand):
+    help = "Send due deliveries, retrying failures with backoff. Several workers may run."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--once", action="store_true", help="Process what is due, then exit.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        self.stopping = False
+
+        def stop(signum: int, frame: FrameType | None) -> None:
+            self.stopping = True
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        while not self.stopping:
+            close_old_connections()
+            try:
+                done = deliveries_process_due()
+            except Exception:
+                # A database hiccup must not kill the worker: rows stay due and are retried.
+                self.stderr.write("worker: could not process deliveries; retrying shortly")
+                done = 0
+            if options["once"]:
+                return
+            if not done:
+                time.sleep(settings.WORKER_POLL_SECONDS)

@@ -1,0 +1,84 @@
+"""Run SafePath: the ASGI server and the background worker, together, in the foreground.
+
+    python -m safepath.run [--migrate=yes|no] [--banner] [--no-worker]
+
+Reads HOST and PORT (default 127.0.0.1:8000). The server keeps no access log: the reporter's
+side must not record who asked. The worker is restarted if it ever exits on its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import threading
+import time
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safepath.settings")
+
+
+def _supervise_worker(stop: threading.Event) -> None:
+    process: subprocess.Popen[bytes] | None = None
+    while not stop.is_set():
+        if process is None or process.poll() is not None:
+            if process is not None:
+                print(f"worker exited with {process.returncode}; restarting", file=sys.stderr)
+                time.sleep(1)
+            process = subprocess.Popen([sys.executable, "manage.py", "worker"])
+        stop.wait(1)
+    if process is not None and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--migrate", choices=["yes", "no"], default="yes")
+    parser.add_argument("--banner", action="store_true", help="Print demo logins and scan URLs.")
+    parser.add_argument("--no-worker", action="store_true", help="Serve only; run no worker.")
+    args = parser.parse_args(argv)
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    if args.migrate == "yes":
+        call_command("migrate", interactive=False, verbosity=0)
+    if args.banner:
+        from safepath.core.demo import demo_banner
+
+        print(demo_banner(), flush=True)
+
+    stop = threading.Event()
+    supervisor = None
+    if not args.no_worker:
+        supervisor = threading.Thread(target=_supervise_worker, args=(stop,), daemon=True)
+        supervisor.start()
+
+    import uvicorn
+
+    try:
+        uvicorn.run(
+            "safepath.asgi:application",
+            host=settings.HOST,
+            port=settings.PORT,
+            access_log=False,
+            server_header=False,
+            proxy_headers=False,
+            log_level=os.environ.get("UVICORN_LOG_LEVEL", "warning"),
+            lifespan="off",
+        )
+    finally:
+        stop.set()
+        if supervisor is not None:
+            supervisor.join(timeout=15)
+
+
+if __name__ == "__main__":
+    main()

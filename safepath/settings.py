@@ -1,0 +1,238 @@
+"""SafePath settings: one file, every value from the environment.
+
+The defaults run a laptop checkout on SQLite with in-memory layers. Set ``DATABASE_URL`` for
+PostgreSQL and ``REDIS_URL`` for the Redis channel layer and cache. With
+``SAFEPATH_ENV=production`` the settings refuse unsafe values instead of defaulting them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    value = os.environ.get(name)
+    if not value:
+        return default
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+SAFEPATH_ENV = os.environ.get("SAFEPATH_ENV", "development").strip().lower()
+if SAFEPATH_ENV not in {"development", "production"}:
+    raise ImproperlyConfigured("SAFEPATH_ENV must be 'development' or 'production'.")
+PRODUCTION = SAFEPATH_ENV == "production"
+
+# A well-known key is fine on a laptop and fatal anywhere else: production refuses it.
+DEFAULT_SECRET_KEY = "insecure-development-key-do-not-use-in-production"  # noqa: S105
+SECRET_KEY = os.environ.get("SECRET_KEY") or DEFAULT_SECRET_KEY
+DEBUG = env_bool("DEBUG", default=not PRODUCTION)
+
+if PRODUCTION:
+    if SECRET_KEY == DEFAULT_SECRET_KEY or len(SECRET_KEY) < 32:
+        raise ImproperlyConfigured(
+            "Refusing to start in production: set SECRET_KEY to a random value of at least "
+            "32 characters."
+        )
+    if DEBUG:
+        raise ImproperlyConfigured("Refusing to start in production with DEBUG on.")
+
+HOST = os.environ.get("HOST", "127.0.0.1")
+PORT = int(os.environ.get("PORT", "8000"))
+# The public address printed on posters and encoded in QR codes (no trailing slash).
+BASE_URL = os.environ.get("BASE_URL", f"http://{HOST}:{PORT}").rstrip("/")
+
+_base_host = urlsplit(BASE_URL).hostname or "localhost"
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS",
+    sorted({_base_host, "127.0.0.1", "localhost", "[::1]"}) if not PRODUCTION else [_base_host],
+)
+CSRF_TRUSTED_ORIGINS = env_list(
+    "CSRF_TRUSTED_ORIGINS", [f"{urlsplit(BASE_URL).scheme}://{urlsplit(BASE_URL).netloc}"]
+)
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "channels",
+    "safepath.core",
+    "safepath.accounts",
+    "safepath.placements",
+    "safepath.reports",
+    "safepath.routing",
+    "safepath.cases",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "safepath.core.middleware.ReporterPrivacyMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "safepath.urls"
+ASGI_APPLICATION = "safepath.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "safepath" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "safepath.core.context_processors.safepath",
+            ],
+        },
+    },
+]
+
+# Database: SQLite file by default; DATABASE_URL (postgres://...) for PostgreSQL via psycopg 3.
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": os.environ.get("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
+            "OPTIONS": {
+                # The web server and the worker write to the same file: take the write lock
+                # at BEGIN and wait for it rather than failing with "database is locked".
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
+    }
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Live updates and cache: in-memory by default; Redis when REDIS_URL is set, so an event
+# published by one server process reaches a dashboard connected to another.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": "safepath"},
+        }
+    }
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "safepath",
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/dashboard/"
+LOGOUT_REDIRECT_URL = "/accounts/login/"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "safepath" / "locale"]
+TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+# Serve app static files straight from the source tree: no collectstatic step to forget.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+SESSION_COOKIE_AGE = 12 * 60 * 60
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
+
+# Email: Django's SMTP backend from the standard names; the console when EMAIL_HOST is unset.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "SafePath <safepath@localhost>")
+
+# The reporter's side.
+# Where "quick exit" sends a person: a neutral, busy site that raises no questions.
+QUICK_EXIT_URL = os.environ.get("QUICK_EXIT_URL", "https://www.weather.gov/")
+EMERGENCY_NUMBER = os.environ.get("EMERGENCY_NUMBER", "911")
+HOTLINE_PHONE = os.environ.get("HOTLINE_PHONE", "1-888-373-7888")
+HOTLINE_SMS = os.environ.get("HOTLINE_SMS", "233733")
+# Paths whose pages are the reporter's side: strict headers, no logging of who asked.
+REPORTER_PATH_PREFIXES = ("/Q/", "/q/", "/followup/", "/help/")
+REPORTER_COOKIE_NAME = "sp"
+REPORTER_COOKIE_AGE = int(os.environ.get("REPORTER_COOKIE_AGE", str(2 * 60 * 60)))
+REPORTER_COOKIE_SECURE = PRODUCTION
+REPORT_ANSWER_MAX_CHARS = 4000
+
+# Deliveries (the outbox): how long the worker keeps retrying before it gives up.
+DELIVERY_MAX_AGE_SECONDS = int(os.environ.get("DELIVERY_MAX_AGE_SECONDS", str(24 * 60 * 60)))
+WORKER_POLL_SECONDS = float(os.environ.get("WORKER_POLL_SECONDS", "1.0"))
+
+# Logs never carry who asked: no access log (see safepath.run), and Django's own request
+# logger only names the path.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.server": {"handlers": [], "propagate": False},
+        "uvicorn.access": {"handlers": [], "propagate": False},
+    },
+}
