@@ -14,7 +14,9 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
+MANAGE_PY = Path(__file__).resolve().parent.parent / "manage.py"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safepath.settings")
 
 
@@ -25,7 +27,7 @@ def _supervise_worker(stop: threading.Event) -> None:
             if process is not None:
                 print(f"worker exited with {process.returncode}; restarting", file=sys.stderr)
                 time.sleep(1)
-            process = subprocess.Popen([sys.executable, "manage.py", "worker"])
+            process = subprocess.Popen([sys.executable, str(MANAGE_PY), "worker"])  # noqa: S603  # our own command
         stop.wait(1)
     if process is not None and process.poll() is None:
         process.terminate()

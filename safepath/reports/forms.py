@@ -13,7 +13,10 @@ class AnswerForm(forms.Form):
     step = forms.ChoiceField(choices=[(key, key) for key in QUESTIONS])
     answer = forms.CharField(
         strip=True,
-        error_messages={"required": _("Please write something before you send.")},
+        error_messages={
+            "required": _("Please write something before you send."),
+            "null_characters_not_allowed": _("This text has characters we cannot save."),
+        },
     )
 
     def clean_answer(self) -> str:
@@ -24,6 +27,4 @@ class AnswerForm(forms.Form):
                 _("This is too long to send at once. Please keep it under %(limit)s characters.")
                 % {"limit": limit}
             )
-        if "\x00" in answer:
-            raise forms.ValidationError(_("This text has characters we cannot save."))
         return answer

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import time
 from types import FrameType
@@ -12,6 +13,8 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
 from safepath.routing.services import deliveries_process_due
+
+logger = logging.getLogger("safepath.worker")
 
 
 class Command(BaseCommand):
@@ -29,14 +32,15 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         while not self.stopping:
-            close_old_connections()
             try:
                 done = deliveries_process_due()
             except Exception:
                 # A database hiccup must not kill the worker: rows stay due and are retried.
-                self.stderr.write("worker: could not process deliveries; retrying shortly")
+                logger.exception("Could not process deliveries; retrying shortly")
                 done = 0
             if options["once"]:
                 return
+            # Drop a connection the database closed (restart, failover) before the next round.
+            close_old_connections()
             if not done:
                 time.sleep(settings.WORKER_POLL_SECONDS)

@@ -1,0 +1,90 @@
+"""The dashboard socket delivers an organization's events to its members only."""
+
+from __future__ import annotations
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+
+from safepath.asgi import application
+from safepath.placements.models import Placement
+from safepath.placements.services import placement_record_scan
+from safepath.reports.services import report_start
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def test_a_new_report_reaches_its_organization_and_no_other(
+    bob, charlie, bus_station: Placement
+) -> None:
+    bob_socket = await _session_socket(bob)
+    charlie_socket = await _session_socket(charlie)
+
+    report, _ = await database_sync_to_async(report_start)(
+        placement=bus_station, step="what", value="The contents stay out of events"
+    )
+
+    event = await bob_socket.receive_json_from(timeout=2)
+    assert event == {
+        "kind": "report",
+        "report": report.reference,
+        "placement": bus_station.public_name,
+    }
+    assert await charlie_socket.receive_nothing(timeout=0.3)
+    await bob_socket.disconnect()
+    await charlie_socket.disconnect()
+
+
+async def test_a_scan_reaches_the_dashboard(bob, bus_station: Placement) -> None:
+    socket = await _session_socket(bob)
+
+    await database_sync_to_async(placement_record_scan)(placement=bus_station)
+
+    event = await socket.receive_json_from(timeout=2)
+    assert event["kind"] == "scan"
+    assert event["placement"] == bus_station.public_name
+    await socket.disconnect()
+
+
+async def test_anonymous_socket_is_refused(db) -> None:
+    communicator = WebsocketCommunicator(
+        application, "/ws/dashboard/", headers=[(b"origin", b"http://127.0.0.1:8000")]
+    )
+
+    connected, _ = await communicator.connect()
+
+    assert not connected
+
+
+async def test_socket_from_a_foreign_origin_is_refused(bob) -> None:
+    client = await database_sync_to_async(_session_cookie)(bob)
+    communicator = WebsocketCommunicator(
+        application,
+        "/ws/dashboard/",
+        headers=[(b"origin", b"https://evil.example"), (b"cookie", client.encode())],
+    )
+
+    connected, _ = await communicator.connect()
+
+    assert not connected
+
+
+def _session_cookie(user) -> str:
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
+async def _session_socket(user) -> WebsocketCommunicator:
+    cookie = await database_sync_to_async(_session_cookie)(user)
+    communicator = WebsocketCommunicator(
+        application,
+        "/ws/dashboard/",
+        headers=[(b"origin", b"http://127.0.0.1:8000"), (b"cookie", cookie.encode())],
+    )
+    connected, _ = await communicator.connect()
+    assert connected
+    return communicator

@@ -1,0 +1,135 @@
+"""Real SafePath deployments for browser tests and benchmarks.
+
+A deployment is a fresh database (a SQLite file, or a new PostgreSQL database when
+DATABASE_URL is set), migrated and seeded with the demo data, plus any number of server
+processes started with ``python -m safepath.run`` exactly as ``make run`` starts them. Tests
+talk to them over HTTP and WebSockets only, like a phone and a responder's browser would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@dataclass
+class Deployment:
+    env: dict[str, str]
+    workdir: Path
+    summary: dict[str, Any] = field(default_factory=dict)
+    servers: list[Server] = field(default_factory=list)
+
+    def manage(self, *args: str) -> str:
+        result = subprocess.run(
+            [sys.executable, str(ROOT / "manage.py"), *args],
+            env=self.env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stderr}")
+        return result.stdout
+
+    def start_server(self, *, worker: bool = True, base_url: str | None = None) -> Server:
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        log = self.workdir / f"server-{port}.log"
+        env = {**self.env, "HOST": "127.0.0.1", "PORT": str(port), "BASE_URL": base_url or url}
+        args = [sys.executable, "-m", "safepath.run", "--migrate=no"]
+        if not worker:
+            args.append("--no-worker")
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                args, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT
+            )
+        server = Server(url=url, process=process, log=log)
+        self.servers.append(server)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{log.read_text()}")
+            try:
+                with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:  # noqa: S310
+                    if response.status == 200:
+                        return server
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"server did not come up on {url}:\n{log.read_text()}")
+
+
+def _admin_dsn(database_url: str) -> str:
+    parts = urlsplit(database_url)
+    return urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
+
+
+@contextmanager
+def deployment(workdir: Path, *, redis_url: str | None = None) -> Iterator[Deployment]:
+    """A migrated, seeded database with no server yet; everything is removed afterwards."""
+    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DATABASE_URL"}}
+    env["SAFEPATH_ENV"] = "development"
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    database_url = os.environ.get("DATABASE_URL", "")
+    dropped: str | None = None
+    if database_url.startswith(("postgres://", "postgresql://")):
+        import psycopg
+
+        name = f"safepath_e2e_{secrets.token_hex(4)}"
+        with psycopg.connect(_admin_dsn(database_url), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        env["DATABASE_URL"] = urlunsplit(urlsplit(database_url)._replace(path=f"/{name}"))
+        dropped = name
+    else:
+        env["SQLITE_PATH"] = str(workdir / "e2e.sqlite3")
+    live = Deployment(env=env, workdir=workdir)
+    try:
+        live.manage("migrate", "--noinput", "-v", "0")
+        live.summary = json.loads(live.manage("seed_demo"))
+        yield live
+    finally:
+        for server in live.servers:
+            server.stop()
+        if dropped:
+            import psycopg
+
+            with psycopg.connect(_admin_dsn(database_url), autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{dropped}" WITH (FORCE)')
