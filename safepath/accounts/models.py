@@ -67,9 +67,30 @@ class Organization(models.Model):
         return self.name
 
 
+class Unit(models.Model):
+    """A team inside an organization: a hospital's social work team, a district's school."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="units")
+    slug = models.SlugField(max_length=60)
+    name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "slug"], name="unit_slug_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} · {self.name}"
+
+
 class Role(models.TextChoices):
     ADMIN = "admin", _("Administrator")
+    SUPERVISOR = "supervisor", _("Supervisor")
     RESPONDER = "responder", _("Responder")
+    ANALYST = "analyst", _("Analyst")
+    AUDITOR = "auditor", _("Auditor")
 
 
 class Membership(models.Model):
@@ -78,6 +99,8 @@ class Membership(models.Model):
         Organization, on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(max_length=20, choices=Role.choices)
+    # The teams this member belongs to inside the organization (none: the whole organization).
+    units = models.ManyToManyField(Unit, blank=True, related_name="memberships")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

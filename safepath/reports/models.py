@@ -20,7 +20,23 @@ def new_report_reference() -> str:
 class ReportStatus(models.TextChoices):
     NEW = "new", _("New")
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    IN_PROGRESS = "in_progress", _("In progress")
+    REFERRED = "referred", _("Referred")
     CLOSED = "closed", _("Closed")
+
+
+class ReportPriority(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    # Someone is in danger now or under 18: shorter acknowledgement times, every channel.
+    URGENT = "urgent", _("Urgent")
+
+
+class RecipientPreference(models.TextChoices):
+    """Who the reporter wants to receive the report. Routing must respect it."""
+
+    EITHER = "either", _("Either")
+    SERVICE = "service", _("A service organization, not police")
+    POLICE = "police", _("Police")
 
 
 class Report(models.Model):
@@ -30,6 +46,14 @@ class Report(models.Model):
     )
     placement = models.ForeignKey(Placement, on_delete=models.PROTECT, related_name="reports")
     status = models.CharField(max_length=20, choices=ReportStatus.choices, default=ReportStatus.NEW)
+    # Routing metadata derived from the reporter's choices; kept in the clear so that routing
+    # and the inbox can filter on it. Free-text answers never go here.
+    priority = models.CharField(
+        max_length=10, choices=ReportPriority.choices, default=ReportPriority.NORMAL, db_index=True
+    )
+    recipient_preference = models.CharField(
+        max_length=10, choices=RecipientPreference.choices, default=RecipientPreference.EITHER
+    )
     # SHA-256 of the random value in the reporter's browser cookie, so the same browser can keep
     # adding to its report. Not a credential worth a slow hash: it is 256 random bits.
     browser_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
