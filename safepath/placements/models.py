@@ -38,11 +38,14 @@ class Placement(models.Model):
 
 
 class ScanCount(models.Model):
-    """Scans of one placement in one hour. A scan is a number, never a record of a person."""
+    """What happened at one placement in one hour, as numbers. Never a record of a person."""
 
     placement = models.ForeignKey(Placement, on_delete=models.CASCADE, related_name="scan_counts")
     hour = models.DateTimeField()
     scans = models.PositiveIntegerField(default=0)
+    reports_started = models.PositiveIntegerField(default=0)
+    reports_answered = models.PositiveIntegerField(default=0)  # with at least one answer
+    followups = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [

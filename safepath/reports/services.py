@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from safepath.core.live import publish_to_organizations
 from safepath.placements.models import Placement
+from safepath.placements.services import placement_count
 from safepath.reports.models import Report, ReportEntry
 from safepath.routing.selectors import recipient_organization_ids
 from safepath.routing.services import report_route
@@ -30,6 +31,8 @@ def report_start(*, placement: Placement, step: str, value: str) -> tuple[Report
     report = Report.objects.create(
         placement=placement, browser_token_hash=hash_browser_token(token)
     )
+    placement_count(placement=placement, counter="reports_started")
+    placement_count(placement=placement, counter="reports_answered")
     report_route(report=report)
     report_add_answer(report=report, step=step, value=value)
     return report, token

@@ -180,3 +180,13 @@ def test_home_page_offers_help_without_tracking(db: None) -> None:
     assert response.status_code == 200
     assert "1-888-373-7888" in response.content.decode()
     assert not response.cookies
+
+
+def test_a_started_report_is_counted_for_the_placement(bus_station: Placement) -> None:
+    client = Client()
+    client.get(f"/Q/{bus_station.code}")
+    answer(client, bus_station, "first")
+    answer(client, bus_station, "second", step="more")
+
+    row = ScanCount.objects.get(placement=bus_station)
+    assert (row.scans, row.reports_started, row.reports_answered) == (1, 1, 1)

@@ -60,7 +60,7 @@ def test_worker_emails_each_member_that_a_report_arrived_without_its_contents(
 ) -> None:
     report, _ = report_start(placement=bus_station, step="what", value=MARKER)
 
-    call_command("worker", "--once")
+    call_command("worker", "--once")  # the command make run starts
 
     recipients = sorted(message["To"] for message in smtp.messages)
     assert recipients == ["alice@riverside.test", "bob@riverside.test"]

@@ -1,4 +1,4 @@
-"""The background worker: sends what the outbox holds, forever (or once, with --once)."""
+"""The background worker: runs every registered job processor, forever (or once, with --once)."""
 
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
-from safepath.routing.services import deliveries_process_due
+from safepath.core.jobs import processors
 
 logger = logging.getLogger("safepath.worker")
 
 
 class Command(BaseCommand):
-    help = "Send due deliveries, retrying failures with backoff. Several workers may run."
+    help = "Run due background work (deliveries, escalations, batches). Several may run."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="Process what is due, then exit.")
@@ -32,12 +32,13 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         while not self.stopping:
-            try:
-                done = deliveries_process_due()
-            except Exception:
-                # A database hiccup must not kill the worker: rows stay due and are retried.
-                logger.exception("Could not process deliveries; retrying shortly")
-                done = 0
+            done = 0
+            for name, processor in processors().items():
+                try:
+                    done += processor()
+                except Exception:
+                    # A database hiccup must not kill the worker: rows stay due and are retried.
+                    logger.exception("Job processor %s failed; retrying shortly", name)
             if options["once"]:
                 return
             # Drop a connection the database closed (restart, failover) before the next round.
