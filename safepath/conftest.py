@@ -108,8 +108,18 @@ def clinic(st_brigid: Organization) -> Placement:
 
 
 def logged_in(user: User) -> Client:
+    """A client signed in as ``user`` who has also passed the second factor."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, name="Authenticator app", defaults={"confirmed": True}
+    )
     client = Client()
     client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
     return client
 
 

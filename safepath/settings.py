@@ -8,6 +8,7 @@ PostgreSQL and ``REDIS_URL`` for the Redis channel layer and cache. With
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -71,6 +72,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "safepath.core",
     "safepath.accounts",
     "safepath.placements",
@@ -88,8 +93,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "safepath.accounts.middleware.StaffSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "safepath.urls"
@@ -106,6 +114,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "safepath.core.context_processors.safepath",
+                "safepath.accounts.context_processors.staff",
             ],
         },
     },
@@ -154,6 +163,25 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses sign-in while an account is locked out
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login throttling (django-axes): lock an account for 15 minutes after 5 failed passwords.
+# Keyed by the account, not the address, so one person cannot lock a whole office out.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_USERNAME_FORM_FIELD = "username"  # the sign-in form field that carries the email
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "safepath.accounts.views.locked_out"
+AXES_VERBOSE = False
+# Locking by account alone is deliberate (see above); axes warns because it prefers addresses.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# A staff session ends after this long without a request (the dashboard's live socket does
+# not count as activity).
+SESSION_IDLE_SECONDS = int(os.environ.get("SESSION_IDLE_SECONDS", str(30 * 60)))
+OTP_TOTP_ISSUER = "SafePath"
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/dashboard/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
@@ -234,5 +262,6 @@ LOGGING = {
     "loggers": {
         "django.server": {"handlers": [], "propagate": False},
         "uvicorn.access": {"handlers": [], "propagate": False},
+        "axes": {"level": "WARNING"},
     },
 }

@@ -6,6 +6,8 @@ raise Http404 for both, never 403.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 
@@ -18,11 +20,16 @@ def memberships_for(user: User | AnonymousUser) -> QuerySet[Membership]:
     return Membership.objects.filter(user_id=user.pk).select_related("organization")
 
 
-def organizations_for(user: User | AnonymousUser) -> QuerySet[Organization]:
-    """The organizations whose data this user may see."""
+def organizations_for(
+    user: User | AnonymousUser, *, roles: Iterable[str] | None = None
+) -> QuerySet[Organization]:
+    """The organizations whose data this user may see (in one of ``roles``, if given)."""
     if not user.is_authenticated or not user.is_active:
         return Organization.objects.none()
-    return Organization.objects.filter(memberships__user_id=user.pk)
+    memberships = Membership.objects.filter(user_id=user.pk)
+    if roles is not None:
+        memberships = memberships.filter(role__in=list(roles))
+    return Organization.objects.filter(pk__in=memberships.values("organization_id"))
 
 
 def organization_ids_for(user: User | AnonymousUser) -> list[int]:

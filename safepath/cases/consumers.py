@@ -8,7 +8,12 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from safepath.accounts.access import organization_ids_for
+from safepath.accounts.mfa import needs_second_factor, session_passed_second_factor
 from safepath.core.live import organization_group
+
+
+def _second_factor_ok(user: Any, session: Any) -> bool:
+    return not needs_second_factor(user) or session_passed_second_factor(user, session)
 
 
 class DashboardConsumer(AsyncJsonWebsocketConsumer):
@@ -19,6 +24,9 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.close(code=4401)
+            return
+        if not await database_sync_to_async(_second_factor_ok)(user, self.scope.get("session")):
+            await self.close(code=4403)
             return
         org_ids = await database_sync_to_async(organization_ids_for)(user)
         for org_id in org_ids:

@@ -6,13 +6,16 @@ of adding more. The passwords are for demonstration only and are printed on purp
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from safepath.accounts.mfa import SECOND_FACTOR_ROLES, TOTP_DEVICE_NAME, totp_secret_base32
 from safepath.accounts.models import Membership, Organization, OrganizationKind, Role, User
 from safepath.placements.models import Placement
 
@@ -64,6 +67,18 @@ DEMO_ORGANIZATIONS = (
 )
 
 
+def _demo_totp_secret(user: User) -> str:
+    """Give a demo user a confirmed authenticator with a fixed, public, demo-only key."""
+    key = hashlib.sha1(f"safepath-demo-totp:{user.email}".encode()).hexdigest()  # noqa: S324  # a fixed demo key, not a hash of a secret
+    device = TOTPDevice.objects.filter(user=user, name=TOTP_DEVICE_NAME).first()
+    if device is None:
+        device = TOTPDevice(user=user, name=TOTP_DEVICE_NAME)
+    device.key = key
+    device.confirmed = True
+    device.save()
+    return totp_secret_base32(device)
+
+
 @transaction.atomic
 def seed_demo() -> dict[str, list[dict[str, Any]]]:
     """Create or refresh the demo data and return the summary DESIGN.md specifies."""
@@ -89,14 +104,15 @@ def seed_demo() -> dict[str, list[dict[str, Any]]]:
             Membership.objects.update_or_create(
                 user=user, organization=organization, defaults={"role": demo_user.role}
             )
-            summary["users"].append(
-                {
-                    "email": demo_user.email,
-                    "password": demo_user.password,
-                    "organization": organization.slug,
-                    "role": str(demo_user.role),
-                }
-            )
+            entry = {
+                "email": demo_user.email,
+                "password": demo_user.password,
+                "organization": organization.slug,
+                "role": str(demo_user.role),
+            }
+            if demo_user.role in SECOND_FACTOR_ROLES:
+                entry["totp_secret"] = _demo_totp_secret(user)
+            summary["users"].append(entry)
         for public_name in spec.placements:
             placement = Placement.objects.filter(
                 organization=organization, public_name=public_name
@@ -132,7 +148,14 @@ def demo_banner() -> str:
     for user in summary["users"]:
         email, password, role = user["email"], user["password"], user["role"]
         lines.append(f"  {email:<28} {password:<24} {role:<10} {user['organization']}")
-    lines += ["", "Scan a code (or open its URL) to send a report:"]
+        if "totp_secret" in user:
+            lines.append(f"      authenticator key {user['totp_secret']}")
+    lines += [
+        "  Second step: add the key to an authenticator app, or print the current code with",
+        "  .venv/bin/python manage.py demo_code EMAIL",
+        "",
+        "Scan a code (or open its URL) to send a report:",
+    ]
     for placement in summary["placements"]:
         lines.append(f"  {placement['scan_url']:<40} {placement['public_name']}")
         lines.append(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import socket
 import subprocess
@@ -133,3 +134,18 @@ def deployment(workdir: Path, *, redis_url: str | None = None) -> Iterator[Deplo
 
             with psycopg.connect(_admin_dsn(database_url), autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{dropped}" WITH (FORCE)')
+
+
+def sign_in(page: Any, base_url: str, user: dict[str, Any]) -> None:
+    """Sign a Playwright page in as a demo user from seed_demo's summary, second factor included."""
+    from safepath.accounts.mfa import totp_code_for_secret
+
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("#id_username", user["email"])
+    page.fill("#id_password", user["password"])
+    page.click("main button[type=submit]")
+    if "totp_secret" in user:
+        page.wait_for_url(re.compile(re.escape(f"{base_url}/accounts/two-factor/")))
+        page.fill("#id_token", totp_code_for_secret(user["totp_secret"]))
+        page.click("main button[type=submit]")
+    page.wait_for_url(re.compile(re.escape(f"{base_url}/dashboard/")))

@@ -1,33 +1,150 @@
-"""Staff sign in with their email address; the inbox needs a session."""
+"""Staff sign in with email and password, then a second factor; throttled; idle sessions end."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from safepath.accounts.access import organizations_for
-from safepath.accounts.models import User
+from safepath.accounts.mfa import totp_code_for_secret, totp_secret_base32
+from safepath.accounts.models import Membership, Role, User
 from safepath.conftest import PASSWORD
+from safepath.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
 
-def test_staff_sign_in_with_email_and_land_in_the_inbox(bob: User) -> None:
+def sign_in(client: Client, email: str, password: str = PASSWORD):
+    return client.post("/accounts/login/", {"username": email, "password": password})
+
+
+def current_code(device: TOTPDevice) -> str:
+    return totp_code_for_secret(totp_secret_base32(device))
+
+
+def test_password_alone_does_not_open_the_inbox(bob: User) -> None:
     client = Client()
-    response = client.post(
-        "/accounts/login/", {"username": "BOB@riverside.test".lower(), "password": PASSWORD}
-    )
+    response = sign_in(client, bob.email)
 
     assert response.status_code == 302
     assert response["Location"] == "/dashboard/"
+    inbox = client.get("/dashboard/")
+    assert inbox.status_code == 302
+    assert inbox["Location"].startswith("/accounts/two-factor/")
+
+
+@pytest.fixture
+def no_otp_throttle(settings) -> None:
+    # django-otp slows retries after a wrong code (1 s, then doubling); these tests retry at once.
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0
+
+
+def test_first_sign_in_enrols_an_authenticator_and_shows_recovery_codes(
+    bob: User, no_otp_throttle: None
+) -> None:
+    client = Client()
+    sign_in(client, bob.email)
+    setup = client.get("/accounts/two-factor/", follow=True)
+    assert setup.redirect_chain[-1][0].startswith("/accounts/two-factor/setup/")
+    found = re.search(r'id="totp-secret">([A-Z2-7]+)<', setup.content.decode())
+    assert found is not None
+    secret = found.group(1)
+    assert "<svg" in setup.content.decode()  # the QR code for the app, drawn inline
+
+    wrong = client.post("/accounts/two-factor/setup/", {"token": "000000"})
+    assert wrong.status_code == 400
+    done = client.post("/accounts/two-factor/setup/", {"token": totp_code_for_secret(secret)})
+
+    assert done.status_code == 200
+    codes = re.findall(r"<li><code>([a-z0-9]+)</code></li>", done.content.decode())
+    assert len(codes) == 10
+    assert client.get("/dashboard/").status_code == 200
+
+
+def test_returning_user_enters_a_code(bob: User, no_otp_throttle: None) -> None:
+    device = TOTPDevice.objects.create(user=bob, name="Authenticator app", confirmed=True)
+    client = Client()
+    sign_in(client, bob.email)
+
+    wrong = client.post("/accounts/two-factor/", {"token": "12345"})
+    assert wrong.status_code == 400
+    assert "did not work" in wrong.content.decode()
+    assert client.get("/dashboard/").status_code == 302
+
+    right = client.post(
+        "/accounts/two-factor/", {"token": current_code(device), "next": "/dashboard/"}
+    )
+    assert right.status_code == 302
+    assert right["Location"] == "/dashboard/"
+    assert client.get("/dashboard/").status_code == 200
+    assert AuditEntry.objects.filter(actor=bob, action="account.second_factor").exists()
+
+
+def test_a_recovery_code_works_once(bob: User) -> None:
+    from safepath.accounts.mfa import recovery_codes_regenerate
+
+    TOTPDevice.objects.create(user=bob, name="Authenticator app", confirmed=True)
+    code = recovery_codes_regenerate(user=bob)[0]
+
+    first = Client()
+    sign_in(first, bob.email)
+    assert first.post("/accounts/two-factor/", {"token": code}).status_code == 302
+    second = Client()
+    sign_in(second, bob.email)
+    assert second.post("/accounts/two-factor/", {"token": code}).status_code == 400
+
+
+def test_second_factor_redirect_refuses_foreign_next(bob: User) -> None:
+    device = TOTPDevice.objects.create(user=bob, name="Authenticator app", confirmed=True)
+    client = Client()
+    sign_in(client, bob.email)
+
+    response = client.post(
+        "/accounts/two-factor/", {"token": current_code(device), "next": "https://evil.example/"}
+    )
+
+    assert response["Location"] == "/dashboard/"
+
+
+def test_roles_that_cannot_read_reports_need_no_second_factor(riverside) -> None:
+    analyst = User.objects.create_user("ana@riverside.test", PASSWORD)
+    Membership.objects.create(user=analyst, organization=riverside, role=Role.ANALYST)
+    client = Client()
+    sign_in(client, analyst.email)
+
     assert client.get("/dashboard/").status_code == 200
 
 
 def test_wrong_password_says_so_plainly(bob: User) -> None:
-    response = Client().post("/accounts/login/", {"username": bob.email, "password": "wrong"})
+    response = sign_in(Client(), bob.email, "wrong")
 
     assert response.status_code == 200
     assert "do not match" in response.content.decode()
+
+
+def test_repeated_wrong_passwords_pause_the_account(bob: User) -> None:
+    for _ in range(5):
+        sign_in(Client(), bob.email, "wrong")
+
+    locked = sign_in(Client(), bob.email)  # even the right password, for now
+
+    assert locked.status_code == 429
+    assert "paused" in locked.content.decode()
+
+
+def test_idle_session_is_signed_out(bob_client: Client, settings) -> None:
+    assert bob_client.get("/dashboard/").status_code == 200
+    settings.SESSION_IDLE_SECONDS = -1
+
+    response = bob_client.get("/dashboard/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?idle=1")
+    settings.SESSION_IDLE_SECONDS = 1800
+    assert bob_client.get("/dashboard/").status_code == 302  # really signed out
 
 
 def test_inbox_requires_sign_in(db: None) -> None:

@@ -18,7 +18,7 @@ import zxingcpp
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from safepath.core.testing import Deployment, Server, deployment
+from safepath.core.testing import Deployment, Server, deployment, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -35,11 +35,8 @@ def riverside(summary: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     return placement, responder
 
 
-def sign_in(page: Page, server: Server, user: dict[str, Any]) -> None:
-    page.goto(f"{server.url}/accounts/login/")
-    page.fill("#id_username", user["email"])
-    page.fill("#id_password", user["password"])
-    page.click("button[type=submit]")
+def open_inbox(page: Page, server: Server, user: dict[str, Any]) -> None:
+    sign_in(page, server.url, user)
     expect(page).to_have_url(f"{server.url}/dashboard/")
     # The socket is open before the report is sent; the page then must not reload.
     expect(page.locator("#live-status")).to_have_class("live on", timeout=5000)
@@ -76,7 +73,7 @@ def test_scanned_report_reaches_the_open_inbox(live: Deployment, chromium: Any) 
     reporter = chromium.new_context(java_script_enabled=False)
     try:
         inbox = staff.new_page()
-        sign_in(inbox, server, responder)
+        open_inbox(inbox, server, responder)
         qr_png = inbox.request.get(f"{server.url}/placements/{placement['code']}/qr.png").body()
 
         url = scan_and_answer(reporter.new_page(), qr_png, "Someone holds our passports.")
@@ -101,7 +98,7 @@ def test_report_saved_by_one_process_reaches_a_dashboard_on_another(
     reporter = chromium.new_context(java_script_enabled=False)
     try:
         inbox = staff.new_page()
-        sign_in(inbox, staff_server, responder)
+        open_inbox(inbox, staff_server, responder)
         qr_png = inbox.request.get(
             f"{staff_server.url}/placements/{placement['code']}/qr.png"
         ).body()

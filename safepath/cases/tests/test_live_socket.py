@@ -56,6 +56,19 @@ async def test_anonymous_socket_is_refused(db) -> None:
     assert not connected
 
 
+async def test_socket_without_second_factor_is_refused(bob) -> None:
+    cookie = await database_sync_to_async(_session_cookie)(bob, second_factor=False)
+    communicator = WebsocketCommunicator(
+        application,
+        "/ws/dashboard/",
+        headers=[(b"origin", b"http://127.0.0.1:8000"), (b"cookie", cookie.encode())],
+    )
+
+    connected, _ = await communicator.connect()
+
+    assert not connected
+
+
 async def test_socket_from_a_foreign_origin_is_refused(bob) -> None:
     client = await database_sync_to_async(_session_cookie)(bob)
     communicator = WebsocketCommunicator(
@@ -69,12 +82,17 @@ async def test_socket_from_a_foreign_origin_is_refused(bob) -> None:
     assert not connected
 
 
-def _session_cookie(user) -> str:
+def _session_cookie(user, *, second_factor: bool = True) -> str:
     from django.conf import settings
     from django.test import Client
 
-    client = Client()
-    client.force_login(user)
+    from safepath.conftest import logged_in
+
+    if second_factor:
+        client = logged_in(user)
+    else:
+        client = Client()
+        client.force_login(user)
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 

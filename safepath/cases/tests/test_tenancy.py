@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from safepath.placements.models import Placement
 from safepath.reports.models import Report
@@ -20,6 +20,8 @@ pytestmark = pytest.mark.django_db
 
 # Public pages, which anyone may open, are not staff URLs.
 PUBLIC = {"reports:scan", "reports:help", "home", "healthz", "accounts:login", "accounts:logout"}
+# Sign-in steps: they act on the signed-in person's own account only.
+SIGN_IN = {"accounts:two_factor", "accounts:two_factor_setup"}
 
 STAFF_OBJECT_URLS: dict[str, Callable[[Placement, Report], str]] = {
     "placements:qr_svg": lambda p, r: f"/placements/{p.code}/qr.svg",
@@ -27,7 +29,8 @@ STAFF_OBJECT_URLS: dict[str, Callable[[Placement, Report], str]] = {
     "cases:report_detail": lambda p, r: f"/dashboard/reports/{r.reference}/",
     "cases:report_row": lambda p, r: f"/dashboard/reports/{r.reference}/row/",
 }
-STAFF_LIST_URLS = {"cases:dashboard"}
+# Pages that list the member's own organizations' data (no object in the URL).
+STAFF_LIST_URLS = {"cases:dashboard", "cases:audit_log"}
 
 
 def named_patterns() -> dict[str, URLPattern]:
@@ -47,7 +50,7 @@ def named_patterns() -> dict[str, URLPattern]:
 def test_every_named_url_is_classified() -> None:
     names = set(named_patterns())
 
-    unclassified = names - PUBLIC - set(STAFF_OBJECT_URLS) - STAFF_LIST_URLS
+    unclassified = names - PUBLIC - SIGN_IN - set(STAFF_OBJECT_URLS) - STAFF_LIST_URLS
     assert not unclassified, f"add these URLs to the tenancy matrix: {sorted(unclassified)}"
     assert set(STAFF_OBJECT_URLS) <= names
 
@@ -68,7 +71,7 @@ def test_other_tenant_gets_404_and_owner_gets_200(
 @pytest.mark.parametrize("name", sorted(STAFF_OBJECT_URLS | dict.fromkeys(STAFF_LIST_URLS)))
 def test_staff_urls_need_a_login(name: str, bus_station: Placement) -> None:
     report, _ = report_start(placement=bus_station, step="what", value="secret")
-    url = "/dashboard/" if name in STAFF_LIST_URLS else STAFF_OBJECT_URLS[name](bus_station, report)
+    url = reverse(name) if name in STAFF_LIST_URLS else STAFF_OBJECT_URLS[name](bus_station, report)
 
     response = Client().get(url)
 

@@ -1,0 +1,90 @@
+"""Staff sign-in steps after the password: enrol or verify a second factor."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+from django_otp import login as otp_login
+
+from safepath.accounts.forms import SecondFactorForm
+from safepath.accounts.mfa import (
+    has_confirmed_device,
+    second_factor_verify,
+    totp_confirm,
+    totp_enrolment_device,
+    totp_qr_svg,
+    totp_secret_base32,
+)
+from safepath.accounts.models import User
+from safepath.core.audit import audit_record
+
+
+def _next_url(request: HttpRequest) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or "/dashboard/"
+    if url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()}):
+        return candidate
+    return "/dashboard/"
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def two_factor(request: HttpRequest) -> HttpResponse:
+    user = cast(User, request.user)
+    if not has_confirmed_device(user):
+        return HttpResponseRedirect(f"/accounts/two-factor/setup/?next={_next_url(request)}")
+    form = SecondFactorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if second_factor_verify(request=request, user=user, token=form.cleaned_data["token"]):
+            audit_record(actor=user, organization=None, action="account.second_factor")
+            return HttpResponseRedirect(_next_url(request))
+        form.add_error("token", _("That code did not work. Codes change every 30 seconds."))
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "accounts/two_factor.html",
+        {"form": form, "next": _next_url(request)},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def two_factor_setup(request: HttpRequest) -> HttpResponse:
+    user = cast(User, request.user)
+    if has_confirmed_device(user):
+        return HttpResponseRedirect(f"/accounts/two-factor/?next={_next_url(request)}")
+    device = totp_enrolment_device(user=user)
+    form = SecondFactorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        codes = totp_confirm(device=device, token=form.cleaned_data["token"])
+        if codes is not None:
+            otp_login(request, device)
+            audit_record(actor=user, organization=None, action="account.second_factor_enrolled")
+            return render(
+                request,
+                "accounts/recovery_codes.html",
+                {"codes": codes, "next": _next_url(request)},
+            )
+        form.add_error("token", _("That code did not work. Check the time on your phone."))
+    return render(
+        request,
+        "accounts/two_factor_setup.html",
+        {
+            "form": form,
+            "qr_svg": totp_qr_svg(device),
+            "secret": totp_secret_base32(device),
+            "next": _next_url(request),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def locked_out(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+    """What django-axes shows after too many failed sign-ins: a plain pause, no details."""
+    return render(request, "accounts/locked.html", status=429)
