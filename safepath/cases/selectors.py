@@ -1,30 +1,200 @@
-"""Reads for the responders' side, always scoped to the member's organizations."""
+"""Reads for the responders' side. Every query here starts from what the user may see.
+
+A member sees a report when one of their organizations received it, or when it (or a case
+it is linked into) was shared with one of their organizations and the share is not revoked.
+Only roles that may read report contents count (admin, supervisor, responder).
+"""
 
 from __future__ import annotations
 
+from datetime import date
+from enum import StrEnum
+
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, QuerySet
+from django.db.models import Case as SqlCase
+from django.db.models import Count, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
 
 from safepath.accounts.access import organizations_for
-from safepath.accounts.models import User
-from safepath.reports.models import Report
+from safepath.accounts.models import Organization, Role, User
+from safepath.cases.models import Case, CaseEntry, CaseReport, Share
+from safepath.reports.models import Report, ReportPriority
+from safepath.routing.models import ReportRecipient
+
+CONTENT_ROLES = (Role.ADMIN, Role.SUPERVISOR, Role.RESPONDER)
+MANAGER_ROLES = (Role.ADMIN, Role.SUPERVISOR)
 
 
-def reports_for_inbox(*, user: User | AnonymousUser) -> QuerySet[Report]:
-    """Reports received by any of the user's organizations, newest activity first."""
-    received = Report.objects.filter(recipients__organization__in=organizations_for(user))
-    return (
-        Report.objects.filter(pk__in=received.values("pk"))
-        .select_related("placement")
-        .annotate(answer_count=Count("entries"))
-        .order_by("-last_activity_at", "-pk")
+class Access(StrEnum):
+    OWNER = "owner"  # one of the user's organizations received it (or owns the case)
+    WRITE = "write"  # shared with one of the user's organizations, read-write
+    READ = "read"  # shared, read-only
+
+
+def content_organizations(user: User | AnonymousUser) -> QuerySet[Organization]:
+    return organizations_for(user, roles=CONTENT_ROLES)
+
+
+def _active_shares(organizations: QuerySet[Organization]) -> QuerySet[Share]:
+    return Share.objects.filter(shared_with__in=organizations, revoked_at__isnull=True)
+
+
+def reports_visible_to(user: User | AnonymousUser) -> QuerySet[Report]:
+    organizations = content_organizations(user)
+    shares = _active_shares(organizations)
+    received = ReportRecipient.objects.filter(organization__in=organizations).values("report_id")
+    shared = shares.filter(report__isnull=False).values("report_id")
+    in_shared_cases = CaseReport.objects.filter(
+        case__in=shares.filter(case__isnull=False).values("case_id")
+    ).values("report_id")
+    in_own_cases = CaseReport.objects.filter(case__organization__in=organizations).values(
+        "report_id"
+    )
+    return Report.objects.filter(
+        Q(pk__in=received) | Q(pk__in=shared) | Q(pk__in=in_shared_cases) | Q(pk__in=in_own_cases)
     )
 
 
+def reports_for_inbox(
+    *,
+    user: User | AnonymousUser,
+    status: str | None = None,
+    priority: str | None = None,
+    placement_code: str | None = None,
+    unit_id: int | None = None,
+    assignee: User | None = None,
+    unassigned: bool = False,
+    since: date | None = None,
+    until: date | None = None,
+) -> QuerySet[Report]:
+    """The inbox: visible reports, urgent first, then by latest activity, with filters."""
+    reports = (
+        reports_visible_to(user)
+        .select_related("placement", "handling__assignee", "handling__assigned_unit")
+        .annotate(
+            answer_count=Count("entries", distinct=True),
+            urgent_first=SqlCase(
+                When(priority=ReportPriority.URGENT, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            ),
+        )
+    )
+    if status:
+        reports = reports.filter(status=status)
+    if priority:
+        reports = reports.filter(priority=priority)
+    if placement_code:
+        reports = reports.filter(placement__code=placement_code)
+    if unit_id:
+        reports = reports.filter(handling__assigned_unit_id=unit_id)
+    if assignee is not None:
+        reports = reports.filter(handling__assignee=assignee)
+    if unassigned:
+        reports = reports.filter(Q(handling__isnull=True) | Q(handling__assignee__isnull=True))
+    if since:
+        reports = reports.filter(created_at__date__gte=since)
+    if until:
+        reports = reports.filter(created_at__date__lte=until)
+    return reports.order_by("urgent_first", "-last_activity_at", "-pk")
+
+
+def inbox_counts(*, user: User | AnonymousUser) -> dict[str, int]:
+    rows = reports_visible_to(user).values("status").annotate(n=Count("pk"))
+    counts = {row["status"]: row["n"] for row in rows}
+    counts["urgent_open"] = (
+        reports_visible_to(user)
+        .filter(priority=ReportPriority.URGENT)
+        .exclude(status="closed")
+        .count()
+    )
+    return counts
+
+
 def get_report_for_member(*, user: User | AnonymousUser, reference: str) -> Report:
-    """The report with this reference if one of the user's organizations received it; else 404."""
+    """The report if the user may see it (received or shared); 404 otherwise."""
     try:
-        return reports_for_inbox(user=user).get(reference=reference)
+        return (
+            reports_visible_to(user)
+            .select_related("placement__organization")
+            .get(reference=reference)
+        )
     except Report.DoesNotExist:
         raise Http404 from None
+
+
+def report_access(*, user: User | AnonymousUser, report: Report) -> tuple[Access, Organization]:
+    """How the user may act on a visible report, and through which of their organizations."""
+    organizations = content_organizations(user)
+    recipient = (
+        ReportRecipient.objects.filter(report=report, organization__in=organizations)
+        .select_related("organization")
+        .first()
+    )
+    if recipient is not None:
+        return Access.OWNER, recipient.organization
+    own_case = Case.objects.filter(links__report=report, organization__in=organizations).first()
+    if own_case is not None:
+        return Access.OWNER, own_case.organization
+    shares = _active_shares(organizations).select_related("shared_with")
+    share = (
+        shares.filter(Q(report=report) | Q(case__links__report=report))
+        .order_by("-access")  # "write" sorts after "read": take the strongest
+        .first()
+    )
+    if share is None:
+        raise Http404
+    return Access(share.access if share.report_id else Access.READ), share.shared_with
+
+
+def cases_visible_to(user: User | AnonymousUser) -> QuerySet[Case]:
+    organizations = content_organizations(user)
+    shared = _active_shares(organizations).filter(case__isnull=False).values("case_id")
+    return Case.objects.filter(Q(organization__in=organizations) | Q(pk__in=shared))
+
+
+def get_case_for_member(*, user: User | AnonymousUser, reference: str) -> Case:
+    try:
+        return cases_visible_to(user).select_related("organization").get(reference=reference)
+    except Case.DoesNotExist:
+        raise Http404 from None
+
+
+def case_access(*, user: User | AnonymousUser, case: Case) -> tuple[Access, Organization]:
+    organizations = content_organizations(user)
+    if case.organization in organizations:
+        return Access.OWNER, case.organization
+    share = (
+        _active_shares(organizations)
+        .filter(case=case)
+        .select_related("shared_with")
+        .order_by("-access")
+        .first()
+    )
+    if share is None:
+        raise Http404
+    return Access(share.access), share.shared_with
+
+
+def case_pattern_hints(*, user: User | AnonymousUser, case: Case) -> QuerySet[CaseEntry]:
+    """Entries in other visible cases with the same person, plate, phone or place.
+
+    Only cases the user may already see are searched: a hint never crosses a tenant wall.
+    """
+    keys = list(case.entries.values_list("match_key", flat=True))
+    return (
+        CaseEntry.objects.filter(match_key__in=keys, case__in=cases_visible_to(user))
+        .exclude(case=case)
+        .select_related("case")
+        .order_by("case__reference", "kind")
+    )
+
+
+def shares_of_report(*, report: Report) -> QuerySet[Share]:
+    return Share.objects.filter(report=report).select_related(
+        "shared_by", "shared_with", "created_by"
+    )
+
+
+def shares_of_case(*, case: Case) -> QuerySet[Share]:
+    return Share.objects.filter(case=case).select_related("shared_by", "shared_with", "created_by")

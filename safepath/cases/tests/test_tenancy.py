@@ -1,17 +1,24 @@
 """Tenants are walls: every staff URL that names an object answers 404 to another tenant.
 
-The matrix is built from the URL configuration, so a new staff URL with a parameter fails
-this test until someone says how to reach one of Riverside's objects through it.
+The matrix is built from the URL configuration, so a new staff URL fails this test until
+someone says how to reach one of Riverside's objects through it. Owners get a page, a
+redirect or a validation error (never a 404); Charlie of St. Brigid always gets a 404, for
+GET and POST alike, and nothing changes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from safepath.accounts.models import User
+from safepath.cases import services
+from safepath.cases.models import Case, CaseDocument, Share, ShareAccess
+from safepath.core.models import AuditEntry
 from safepath.placements.models import Placement
 from safepath.reports.models import Report
 from safepath.reports.services import report_start
@@ -22,15 +29,70 @@ pytestmark = pytest.mark.django_db
 PUBLIC = {"reports:scan", "reports:help", "home", "healthz", "accounts:login", "accounts:logout"}
 # Sign-in steps: they act on the signed-in person's own account only.
 SIGN_IN = {"accounts:two_factor", "accounts:two_factor_setup"}
-
-STAFF_OBJECT_URLS: dict[str, Callable[[Placement, Report], str]] = {
-    "placements:qr_svg": lambda p, r: f"/placements/{p.code}/qr.svg",
-    "placements:qr_png": lambda p, r: f"/placements/{p.code}/qr.png",
-    "cases:report_detail": lambda p, r: f"/dashboard/reports/{r.reference}/",
-    "cases:report_row": lambda p, r: f"/dashboard/reports/{r.reference}/row/",
-}
 # Pages that list the member's own organizations' data (no object in the URL).
-STAFF_LIST_URLS = {"cases:dashboard", "cases:audit_log"}
+STAFF_LIST_URLS = {"cases:dashboard", "cases:audit_log", "cases:reports_csv", "cases:case_list"}
+
+
+@dataclass
+class World:
+    placement: Placement
+    report: Report
+    case: Case
+    share: Share
+    document: CaseDocument
+
+
+GET, POST = "GET", "POST"
+
+# name: (method, url builder, form data for POST)
+STAFF_OBJECT_URLS: dict[str, tuple[str, Callable[[World], str], dict[str, str]]] = {
+    "placements:qr_svg": (GET, lambda w: f"/placements/{w.placement.code}/qr.svg", {}),
+    "placements:qr_png": (GET, lambda w: f"/placements/{w.placement.code}/qr.png", {}),
+    "cases:report_detail": (GET, lambda w: f"/dashboard/reports/{w.report.reference}/", {}),
+    "cases:report_row": (GET, lambda w: f"/dashboard/reports/{w.report.reference}/row/", {}),
+    "cases:report_status": (
+        POST,
+        lambda w: f"/dashboard/reports/{w.report.reference}/status/",
+        {"status": "acknowledged"},
+    ),
+    "cases:report_assign": (POST, lambda w: f"/dashboard/reports/{w.report.reference}/assign/", {}),
+    "cases:report_note": (
+        POST,
+        lambda w: f"/dashboard/reports/{w.report.reference}/notes/",
+        {"body": "note"},
+    ),
+    "cases:report_share": (POST, lambda w: f"/dashboard/reports/{w.report.reference}/share/", {}),
+    "cases:report_link": (
+        POST,
+        lambda w: f"/dashboard/reports/{w.report.reference}/link/",
+        {"case": "X"},
+    ),
+    "cases:share_revoke": (POST, lambda w: f"/dashboard/shares/{w.share.pk}/revoke/", {}),
+    "cases:case_detail": (GET, lambda w: f"/dashboard/cases/{w.case.reference}/", {}),
+    "cases:case_entry": (
+        POST,
+        lambda w: f"/dashboard/cases/{w.case.reference}/entries/",
+        {"kind": "phone", "value": "555 0100"},
+    ),
+    "cases:case_observation": (
+        POST,
+        lambda w: f"/dashboard/cases/{w.case.reference}/observations/",
+        {"indicator": "CO-01"},
+    ),
+    "cases:case_note": (
+        POST,
+        lambda w: f"/dashboard/cases/{w.case.reference}/notes/",
+        {"body": "n"},
+    ),
+    "cases:case_document": (POST, lambda w: f"/dashboard/cases/{w.case.reference}/documents/", {}),
+    "cases:case_document_download": (
+        GET,
+        lambda w: f"/dashboard/cases/{w.case.reference}/documents/{w.document.pk}/",
+        {},
+    ),
+    "cases:case_share": (POST, lambda w: f"/dashboard/cases/{w.case.reference}/share/", {}),
+    "cases:case_summary": (GET, lambda w: f"/dashboard/cases/{w.case.reference}/summary.pdf", {}),
+}
 
 
 def named_patterns() -> dict[str, URLPattern]:
@@ -47,6 +109,36 @@ def named_patterns() -> dict[str, URLPattern]:
     return found
 
 
+@pytest.fixture
+def world(alice: User, bus_station: Placement, st_brigid) -> World:
+    report, _ = report_start(placement=bus_station, step="what", value="secret words")
+    case = services.case_create(organization=bus_station.organization, actor=alice, title="Van")
+    services.case_link_report(case=case, report=report, actor=alice, organization=case.organization)
+    # A share to a third organization, so Charlie's St. Brigid gains nothing from it.
+    from safepath.accounts.models import Organization
+
+    third = Organization.objects.create(
+        slug="county-tf", name="County Task Force", kind="task_force"
+    )
+    share = services.share_create(
+        actor=alice,
+        organization=bus_station.organization,
+        shared_with=third,
+        access=ShareAccess.READ,
+        reason="task force review",
+        report=report,
+    )
+    document = services.case_document_add(
+        case=case,
+        name="photo.png",
+        content_type="image/png",
+        data=b"\x89PNG fake",
+        actor=alice,
+        organization=case.organization,
+    )
+    return World(bus_station, report, case, share, document)
+
+
 def test_every_named_url_is_classified() -> None:
     names = set(named_patterns())
 
@@ -55,25 +147,40 @@ def test_every_named_url_is_classified() -> None:
     assert set(STAFF_OBJECT_URLS) <= names
 
 
+def call(client: Client, name: str, world: World):
+    method, build, data = STAFF_OBJECT_URLS[name]
+    url = build(world)
+    return client.get(url) if method == GET else client.post(url, data)
+
+
 @pytest.mark.parametrize("name", sorted(STAFF_OBJECT_URLS))
-def test_other_tenant_gets_404_and_owner_gets_200(
-    name: str, bob_client: Client, charlie_client: Client, bus_station: Placement
+def test_other_tenant_gets_404_and_changes_nothing(
+    name: str, charlie_client: Client, world: World
 ) -> None:
-    report, _ = report_start(placement=bus_station, step="what", value="secret")
-    url = STAFF_OBJECT_URLS[name](bus_station, report)
+    audit_before = AuditEntry.objects.count()
 
-    assert bob_client.get(url).status_code == 200
-    foreign = charlie_client.get(url)
-    assert foreign.status_code == 404
-    assert b"secret" not in foreign.content
+    response = call(charlie_client, name, world)
+
+    assert response.status_code == 404
+    assert b"secret words" not in response.content
+    assert AuditEntry.objects.count() == audit_before
 
 
-@pytest.mark.parametrize("name", sorted(STAFF_OBJECT_URLS | dict.fromkeys(STAFF_LIST_URLS)))
-def test_staff_urls_need_a_login(name: str, bus_station: Placement) -> None:
-    report, _ = report_start(placement=bus_station, step="what", value="secret")
-    url = reverse(name) if name in STAFF_LIST_URLS else STAFF_OBJECT_URLS[name](bus_station, report)
+@pytest.mark.parametrize("name", sorted(STAFF_OBJECT_URLS))
+def test_owner_is_not_refused(name: str, alice: User, world: World) -> None:
+    from safepath.conftest import logged_in
 
-    response = Client().get(url)
+    response = call(logged_in(alice), name, world)
+
+    assert response.status_code in {200, 302, 400}, response.status_code
+
+
+@pytest.mark.parametrize("name", sorted(set(STAFF_OBJECT_URLS) | STAFF_LIST_URLS))
+def test_staff_urls_need_a_login(name: str, world: World) -> None:
+    if name in STAFF_LIST_URLS:
+        response = Client().get(reverse(name))
+    else:
+        response = call(Client(), name, world)
 
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")

@@ -1,0 +1,111 @@
+"""Forms of the responders' side. Choices are limited to what the member's organization has."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from safepath.accounts.models import Organization, Unit, User
+from safepath.cases.indicators import INDICATORS
+from safepath.cases.models import EntryKind, Outcome, ShareAccess
+from safepath.core.codes import normalize_code
+from safepath.reports.models import ReportPriority, ReportStatus
+
+ASSIGNEE_ME = "me"
+ASSIGNEE_NONE = "none"
+
+
+class InboxFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[("", _("Any status")), *ReportStatus.choices], required=False
+    )
+    priority = forms.ChoiceField(
+        choices=[("", _("Any priority")), *ReportPriority.choices], required=False
+    )
+    placement = forms.CharField(required=False, max_length=20)
+    unit = forms.ModelChoiceField(queryset=Unit.objects.none(), required=False)
+    assignee = forms.CharField(required=False, max_length=20)
+    since = forms.DateField(required=False)
+    until = forms.DateField(required=False)
+
+    def __init__(self, *args: Any, organizations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = Unit.objects.filter(organization__in=organizations)  # type: ignore[attr-defined]  # ModelChoiceField
+
+    def clean_placement(self) -> str:
+        raw: str = self.cleaned_data["placement"]
+        if not raw:
+            return ""
+        code = normalize_code(raw)
+        if code is None:
+            raise forms.ValidationError(_("That is not a placement code."))
+        return code
+
+    def clean_assignee(self) -> str:
+        value: str = self.cleaned_data["assignee"]
+        if value and value not in {ASSIGNEE_ME, ASSIGNEE_NONE}:
+            raise forms.ValidationError(_("Choose “me” or “nobody”."))
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("since") and data.get("until") and data["since"] > data["until"]:
+            raise forms.ValidationError(_("The start date is after the end date."))
+        return data
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(choices=ReportStatus.choices)
+    outcome = forms.ChoiceField(choices=[("", "—"), *Outcome.choices], required=False)
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+    unit = forms.ModelChoiceField(queryset=Unit.objects.none(), required=False)
+
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = User.objects.filter(  # type: ignore[attr-defined]  # ModelChoiceField
+            memberships__organization=organization, is_active=True
+        ).order_by("email")
+        self.fields["unit"].queryset = Unit.objects.filter(organization=organization)  # type: ignore[attr-defined]  # ModelChoiceField
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(widget=forms.Textarea, max_length=5000, strip=True)
+
+
+class ShareForm(forms.Form):
+    organization = forms.ModelChoiceField(queryset=Organization.objects.none())
+    access = forms.ChoiceField(choices=ShareAccess.choices)
+    reason = forms.CharField(max_length=300, strip=True)
+
+    def __init__(self, *args: Any, exclude: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = Organization.objects.exclude(pk=exclude.pk)  # type: ignore[attr-defined]  # ModelChoiceField
+
+
+class CaseForm(forms.Form):
+    title = forms.CharField(max_length=200, strip=True)
+
+
+class LinkForm(forms.Form):
+    case = forms.CharField(max_length=20, strip=True)
+    reason = forms.CharField(max_length=200, required=False, strip=True)
+
+
+class EntryForm(forms.Form):
+    kind = forms.ChoiceField(choices=EntryKind.choices)
+    value = forms.CharField(max_length=300, strip=True)
+    note = forms.CharField(max_length=500, required=False, strip=True)
+
+
+class ObservationForm(forms.Form):
+    indicator = forms.ChoiceField(choices=[(i.code, f"{i.code} · {i.text}") for i in INDICATORS])
+    note = forms.CharField(max_length=500, required=False, strip=True)
+
+
+class DocumentForm(forms.Form):
+    file = forms.FileField()

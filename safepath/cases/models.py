@@ -1,0 +1,255 @@
+"""The responders' side: handling a report, cases that link reports, and shares.
+
+The report itself (answers, status, priority) belongs to the reports app. What responders
+add — who handles it, the outcome, internal notes, cases and shares with partners — lives
+here, and every change is an event on the report's or case's timeline.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from safepath.accounts.models import Organization, Unit
+from safepath.core.codes import new_code
+from safepath.reports.models import Report
+
+
+class Outcome(models.TextChoices):
+    VICTIM_ASSISTED = "victim_assisted", _("Victim identified and assisted")
+    REFERRED_TO_SERVICES = "referred_to_services", _("Referred to services")
+    INVESTIGATION_OPENED = "investigation_opened", _("Investigation opened")
+    ARREST_MADE = "arrest_made", _("Arrest made")
+    NO_INDICATORS = "no_indicators", _("No indicators of trafficking")
+    UNABLE_TO_CONTACT = "unable_to_contact", _("Unable to make contact")
+    DUPLICATE = "duplicate", _("Duplicate")
+    FALSE_REPORT = "false_report", _("False report")
+
+
+class ReportHandling(models.Model):
+    """Who handles a report and how it ended. One row per report, created on first change."""
+
+    report = models.OneToOneField(
+        Report, on_delete=models.CASCADE, primary_key=True, related_name="handling"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    assigned_unit = models.ForeignKey(
+        Unit, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    outcome = models.CharField(max_length=32, choices=Outcome.choices, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"handling of {self.report_id}"
+
+
+class InternalNote(models.Model):
+    """A note responders keep about a report; visible only inside the author's organization."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="internal_notes")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"note {self.pk} on {self.report_id}"
+
+
+class WorkflowEvent(models.Model):
+    """One step of a report's handling, for its timeline: status, assignment, outcome, share."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="workflow_events")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    kind = models.CharField(max_length=30)
+    detail = models.CharField(max_length=300, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.report_id}"
+
+
+def new_case_reference() -> str:
+    return new_code(10)
+
+
+class CaseStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class Case(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="cases")
+    reference = models.CharField(
+        max_length=16, unique=True, default=new_case_reference, editable=False
+    )
+    title = models.CharField(max_length=200)
+    status = models.CharField(max_length=10, choices=CaseStatus.choices, default=CaseStatus.OPEN)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    reports = models.ManyToManyField(Report, through="CaseReport", related_name="cases")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+
+class CaseReport(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="links")
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="case_links")
+    reason = models.CharField(max_length=200, blank=True)
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "report"], name="one_link")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} <- {self.report_id}"
+
+
+class EntryKind(models.TextChoices):
+    PERSON = "person", _("Person")
+    VEHICLE = "vehicle", _("Vehicle")
+    PHONE = "phone", _("Phone number")
+    LOCATION = "location", _("Location")
+
+
+class CaseEntry(models.Model):
+    """A structured fact in a case: a person, vehicle, phone number or location."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="entries")
+    kind = models.CharField(max_length=16, choices=EntryKind.choices)
+    value = models.CharField(max_length=300)
+    # The value reduced to what identifies it (digits of a phone, letters and digits of a
+    # plate, a lower-cased name), so the same thing written twice is recognized.
+    match_key = models.CharField(max_length=300, db_index=True)
+    note = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "created_at"]
+        verbose_name_plural = "case entries"
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.value}"
+
+
+class CaseObservation(models.Model):
+    """An indicator someone observed: what, when, by whom. Never a conclusion or a score."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="observations")
+    indicator = models.CharField(max_length=10)
+    note = models.CharField(max_length=500, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["indicator", "recorded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} on {self.case_id}"
+
+
+class CaseNote(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"note {self.pk} on {self.case_id}"
+
+
+class CaseDocument(models.Model):
+    """A file attached to a case, served only through an authenticated, tenant-scoped view."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents")
+    name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    data = models.BinaryField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ShareAccess(models.TextChoices):
+    READ = "read", _("Read only")
+    WRITE = "write", _("Read and write")
+
+
+class Share(models.Model):
+    """A report or case shared with another organization, with a reason, until revoked."""
+
+    report = models.ForeignKey(
+        Report, on_delete=models.CASCADE, null=True, blank=True, related_name="shares"
+    )
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, null=True, blank=True, related_name="shares"
+    )
+    shared_by = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    shared_with = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="shares_received"
+    )
+    access = models.CharField(max_length=8, choices=ShareAccess.choices)
+    reason = models.CharField(max_length=300)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(report__isnull=False, case__isnull=True))
+                | (Q(report__isnull=True, case__isnull=False)),
+                name="share_one_object",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"share {self.pk} -> {self.shared_with_id}"
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
