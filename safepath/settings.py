@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "safepath.reports",
     "safepath.routing",
     "safepath.cases",
+    "safepath.training",
 ]
 
 MIDDLEWARE = [
@@ -221,6 +222,8 @@ REPORT_ANSWER_MAX_CHARS = 4000
 
 # Deliveries (the outbox): how long the worker keeps retrying before it gives up.
 DELIVERY_MAX_AGE_SECONDS = int(os.environ.get("DELIVERY_MAX_AGE_SECONDS", str(24 * 60 * 60)))
+# Training reminders: how often the worker sweeps for due reminders and recertifications.
+TRAINING_SWEEP_SECONDS = int(os.environ.get("TRAINING_SWEEP_SECONDS", "300"))
 WORKER_POLL_SECONDS = float(os.environ.get("WORKER_POLL_SECONDS", "1.0"))
 
 # Logs never carry who asked: no access log (see safepath.run), and Django's own request
