@@ -237,5 +237,7 @@ LOGGING = {
     "loggers": {
         "django.server": {"handlers": [], "propagate": False},
         "uvicorn.access": {"handlers": [], "propagate": False},
+        # fpdf2 subsets fonts through fontTools, which narrates every table at INFO.
+        "fontTools": {"level": "WARNING"},
     },
 }
