@@ -322,11 +322,12 @@ def _find_cycle(edges: dict[str, list[str]], start: str) -> list[str]:
 
     def visit(node: str, trail: list[str]) -> list[str]:
         state[node] = 1
+        here = [*trail, node]
         for target in edges.get(node, []):
             if state.get(target) == 1:
-                return [*trail[trail.index(target) :], node, target] if target in trail else []
+                return [*here[here.index(target) :], target]
             if target not in state:
-                found = visit(target, [*trail, node])
+                found = visit(target, here)
                 if found:
                     return found
         state[node] = 2
