@@ -92,6 +92,9 @@ class TrainingSettings(models.Model):
     verify_shows_initials = models.BooleanField(default=False)
     self_enrolment = models.BooleanField(default=True)
 
+    def __str__(self) -> str:
+        return f"training settings of {self.organization_id}"
+
 
 class Requirement(models.Model):
     """A training rule as data: who, which course (or topics), how often, with its source.
@@ -217,6 +220,9 @@ class LessonProgress(models.Model):
             models.UniqueConstraint(fields=["assignment", "lesson_id"], name="lesson_once")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.assignment_id}: {self.lesson_id}"
+
 
 class ScenarioRun(models.Model):
     """A learner's path through one scenario: [node id, choice index] pairs, saved per step."""
@@ -231,6 +237,9 @@ class ScenarioRun(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["assignment", "scenario_id"], name="scenario_once")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.assignment_id}: {self.scenario_id}"
 
 
 class Attempt(models.Model):
@@ -251,6 +260,9 @@ class Attempt(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["assignment", "number"], name="attempt_number")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.assignment_id}: attempt {self.number}"
 
 
 class AppendOnlyQuerySet(models.QuerySet["Completion"]):
@@ -358,3 +370,6 @@ class Reminder(models.Model):
                 name="one_reminder_per_certificate",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} reminder to {self.user_id}"

@@ -89,7 +89,7 @@ def scenario_position(*, scenario: dict[str, Any], run: ScenarioRun | None) -> s
 def assignments_for_learner(*, user: User | AnonymousUser) -> QuerySet[Assignment]:
     organizations = [membership.organization_id for membership in memberships_for(user)]
     return (
-        Assignment.objects.filter(user_id=user.pk, organization_id__in=organizations)
+        Assignment.objects.filter(user_id=user.pk or 0, organization_id__in=organizations)
         .filter(cancelled_at__isnull=True)
         .select_related("course", "organization")
         .order_by("completed_at", "due_on", "pk")
@@ -117,12 +117,12 @@ def self_enrolment_courses(*, user: User | AnonymousUser) -> list[tuple[Organiza
 
 
 def certificates_for_learner(*, user: User | AnonymousUser) -> QuerySet[Certificate]:
-    return Certificate.objects.filter(completion__user_id=user.pk).order_by("-issued_on")
+    return Certificate.objects.filter(completion__user_id=user.pk or 0).order_by("-issued_on")
 
 
 def get_certificate_for_holder_or_staff(*, user: User | AnonymousUser, pk: str) -> Certificate:
     """The holder may download their certificate; the organization's viewers may too."""
-    mine = Q(completion__user_id=user.pk)
+    mine = Q(completion__user_id=user.pk or 0)
     staff = Q(organization_id__in=organization_ids_with(user=user, roles=VIEWERS))
     try:
         return Certificate.objects.filter(mine | staff).get(pk=pk)
@@ -200,9 +200,9 @@ def get_assignment_for_manager(*, user: User | AnonymousUser, pk: int) -> Assign
 
 
 def members_of(*, organization: Organization) -> QuerySet[Membership]:
-    return Membership.objects.filter(organization=organization, user__is_active=True).select_related(
-        "user"
-    )
+    return Membership.objects.filter(
+        organization=organization, user__is_active=True
+    ).select_related("user")
 
 
 # Requirements and compliance ------------------------------------------------------------------
@@ -233,7 +233,9 @@ def requirement_course(*, requirement: Requirement) -> Course | None:
     return Course.objects.filter(pk__in=ids).order_by("slug").first()
 
 
-def _valid_completions(*, user_ids: Any, course_ids: Iterable[int]) -> dict[tuple[int, int], list[date]]:
+def _valid_completions(
+    *, user_ids: Any, course_ids: Iterable[int]
+) -> dict[tuple[int, int], list[date]]:
     """Completion dates per (user, course), without those whose certificate was revoked."""
     dated: dict[tuple[int, int], list[date]] = defaultdict(list)
     rows = (
@@ -274,7 +276,7 @@ class PersonStanding:
 def requirement_standings(*, requirement: Requirement, today: date) -> list[PersonStanding]:
     """Everyone a requirement applies to, with where they stand."""
     members = Membership.objects.filter(
-        organization_id=requirement.organization_id, user__is_active=True
+        organization_id=requirement.organization_id or 0, user__is_active=True
     )
     if requirement.unit_id:
         members = members.filter(units=requirement.unit_id)
@@ -315,7 +317,7 @@ class ComplianceMatrix:
 def compliance_matrix(
     *, unit: Unit, today: date, offset: int = 0, limit: int | None = None
 ) -> ComplianceMatrix:
-    """People × requirements for one unit, in a fixed number of queries whatever its size.
+    """People x requirements for one unit, in a fixed number of queries whatever its size.
 
     Counts cover the whole unit; rows can be paged with ``offset``/``limit``.
     """
@@ -445,4 +447,3 @@ def printed_name(*, certificate: Certificate) -> str:
     if training is not None and training.verify_shows_initials:
         return " ".join(f"{part[0]}." for part in certificate.name_as_printed.split() if part)
     return certificate.name_as_printed
-

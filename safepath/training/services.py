@@ -96,9 +96,7 @@ def requirements_load_library() -> int:
         fields = {key: value for key, value in spec.items() if key not in {"code", "course"}}
         fields["course"] = Course.objects.filter(slug=spec["course"]).first()
         fields["verified_on"] = VERIFIED_ON
-        Requirement.objects.update_or_create(
-            organization=None, code=spec["code"], defaults=fields
-        )
+        Requirement.objects.update_or_create(organization=None, code=spec["code"], defaults=fields)
         count += 1
     return count
 
@@ -348,7 +346,9 @@ def completion_record(
     """Append a completion, close the assignment (and any other open one for the course)."""
     expires_on: date | None = None
     if assignment.requirement is not None:
-        previous = selectors.current_expiry(user=assignment.user, requirement=assignment.requirement)
+        previous = selectors.current_expiry(
+            user=assignment.user, requirement=assignment.requirement
+        )
         expires_on = next_expiry(assignment.requirement.rule, completed_on, previous)
     elif assignment.valid_months:
         expires_on = add_months(completed_on, assignment.valid_months)
@@ -432,7 +432,7 @@ def requirements_sweep(*, today: date | None = None) -> int:
         "organization"
     ):
         course = selectors.requirement_course(requirement=requirement)
-        if course is None:
+        if course is None or requirement.organization is None:
             continue
         for person in selectors.requirement_standings(requirement=requirement, today=today):
             standing = person.standing
@@ -458,25 +458,30 @@ def reminders_queue(*, today: date | None = None) -> int:
     today = today or timezone.localdate()
     rows: list[Reminder] = []
     horizon = today + timedelta(days=max(DEFAULT_REMINDER_DAYS, 0))
-    due = Assignment.objects.filter(
-        completed_at__isnull=True, cancelled_at__isnull=True, due_on__isnull=False
-    ).filter(
-        Q(requirement__isnull=True, due_on__lte=horizon) | Q(requirement__isnull=False)
-    ).select_related("requirement").exclude(
-        reminder__kind=ReminderKind.DUE_SOON
+    due = (
+        Assignment.objects.filter(
+            completed_at__isnull=True, cancelled_at__isnull=True, due_on__isnull=False
+        )
+        .filter(Q(requirement__isnull=True, due_on__lte=horizon) | Q(requirement__isnull=False))
+        .select_related("requirement")
+        .exclude(reminder__kind=ReminderKind.DUE_SOON)
     )
     for assignment in due:
         window = assignment.requirement.due_soon_days if assignment.requirement else None
-        if window is not None and assignment.due_on and assignment.due_on - timedelta(
-            days=window
-        ) > today:
+        if (
+            window is not None
+            and assignment.due_on
+            and assignment.due_on - timedelta(days=window) > today
+        ):
             continue
         rows.append(
             Reminder(user_id=assignment.user_id, kind=ReminderKind.DUE_SOON, assignment=assignment)
         )
-    expired = Certificate.objects.filter(
-        expires_on__lte=today, revoked_at__isnull=True
-    ).exclude(reminder__kind=ReminderKind.EXPIRED).select_related("completion")
+    expired = (
+        Certificate.objects.filter(expires_on__lte=today, revoked_at__isnull=True)
+        .exclude(reminder__kind=ReminderKind.EXPIRED)
+        .select_related("completion")
+    )
     for certificate in expired:
         rows.append(
             Reminder(
@@ -533,7 +538,9 @@ def _reminder_message(reminder: Reminder) -> tuple[str, str]:
         _("SafePath training due on %(date)s") % {"date": assignment.due_on},
         _("Your training “%(course)s” is due on %(date)s. Continue where you left off: %(link)s\n")
         % {
-            "course": selectors.course_title(course=assignment.course, language=assignment.language),
+            "course": selectors.course_title(
+                course=assignment.course, language=assignment.language
+            ),
             "date": assignment.due_on,
             "link": f"{settings.BASE_URL}/training/a/{assignment.pk}/",
         },

@@ -19,7 +19,17 @@ urlpatterns = [
     path("manage/assignments/<int:pk>/", views.manage_assignment, name="manage_assignment"),
     path("manage/certificates/<str:pk>/", views.manage_certificate, name="manage_certificate"),
     path("manage/units/<int:pk>/", views.compliance, name="compliance"),
-    path("manage/units/<int:pk>/compliance.csv", views.compliance, {"fmt": "csv"}, name="compliance_csv"),
-    path("manage/units/<int:pk>/compliance.pdf", views.compliance, {"fmt": "pdf"}, name="compliance_pdf"),
+    path(
+        "manage/units/<int:pk>/compliance.csv",
+        views.compliance,
+        {"fmt": "csv"},
+        name="compliance_csv",
+    ),
+    path(
+        "manage/units/<int:pk>/compliance.pdf",
+        views.compliance,
+        {"fmt": "pdf"},
+        name="compliance_pdf",
+    ),
     path("manage/completions/<int:pk>/xapi.json", views.completion_xapi, name="completion_xapi"),
 ]

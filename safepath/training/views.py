@@ -4,7 +4,6 @@ verification page. Thin: reads come from selectors, writes from services."""
 from __future__ import annotations
 
 import csv
-
 from typing import Any
 
 from django.contrib import messages
@@ -105,9 +104,7 @@ def assignment_view(request: HttpRequest, pk: int) -> HttpResponse:
     attempts = list(assignment.attempts.all())
     data = context["version"].data
     lessons = [{**lesson, "done": lesson["id"] in done} for lesson in data["lessons"]]
-    scenarios = [
-        {**scenario, "run": runs.get(scenario["id"])} for scenario in data["scenarios"]
-    ]
+    scenarios = [{**scenario, "run": runs.get(scenario["id"])} for scenario in data["scenarios"]]
     resume = next((lesson for lesson in lessons if not lesson["done"]), None)
     context.update(
         lessons=lessons,
@@ -217,7 +214,9 @@ def assessment_view(request: HttpRequest, pk: int) -> HttpResponse:
             question = bank.get(item["id"])
             if question is not None:
                 choices = [(i, question["choices"][i]["text"]) for i in item["order"]]
-                questions.append({"id": item["id"], "prompt": question["prompt"], "choices": choices})
+                questions.append(
+                    {"id": item["id"], "prompt": question["prompt"], "choices": choices}
+                )
     last = next((a for a in reversed(attempts) if a.submitted_at is not None), None)
     review = []
     if last is not None and current is None:
@@ -227,7 +226,11 @@ def assessment_view(request: HttpRequest, pk: int) -> HttpResponse:
                 picked = last.answers.get(item["id"])
                 right = picked is not None and question["choices"][picked].get("correct")
                 review.append(
-                    {"prompt": question["prompt"], "right": right, "explanation": question["explanation"]}
+                    {
+                        "prompt": question["prompt"],
+                        "right": right,
+                        "explanation": question["explanation"],
+                    }
                 )
     assessment = context["version"].data["assessment"]
     context.update(
@@ -375,12 +378,14 @@ def compliance(request: HttpRequest, pk: int, fmt: str = "html") -> HttpResponse
         for row in matrix.rows:
             line = [row.name, row.email]
             for cell in row.cells:
-                line += ["n/a", ""] if cell is None else [cell.status.value, cell.due_on or ""]
+                line += ["n/a", ""] if cell is None else [cell.status.value, str(cell.due_on or "")]
             writer.writerow(line)
         return response
     if fmt == "pdf":
         matrix = selectors.compliance_matrix(unit=unit, today=today)
-        response = HttpResponse(compliance_pdf(matrix=matrix, today=today), content_type="application/pdf")
+        response = HttpResponse(
+            compliance_pdf(matrix=matrix, today=today), content_type="application/pdf"
+        )
         response["Content-Disposition"] = f'attachment; filename="compliance-{unit.slug}.pdf"'
         return response
     raw_page = request.GET.get("page", "1")
@@ -446,5 +451,3 @@ def verify(request: HttpRequest, pk: str) -> HttpResponse:
     response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "no-referrer"
     return response
-
-

@@ -37,7 +37,9 @@ def actor_for(completion: Completion) -> dict[str, Any]:
 
 def completion_statements(*, completion: Completion) -> list[dict[str, Any]]:
     version = completion.course_version
-    activity_id = f"{settings.BASE_URL}/training/courses/{version.course.slug}/{version.language}/v{version.number}"
+    course_path = f"{version.course.slug}/{version.language}/v{version.number}"
+    activity_id = f"{settings.BASE_URL}/training/courses/{course_path}"
+    extension = f"{settings.BASE_URL}/xapi/extensions"
     stamp = timezone.make_aware(datetime.combine(completion.completed_on, time(12)))
     if completion.created_at and completion.created_at.date() == completion.completed_on:
         stamp = completion.created_at
@@ -61,11 +63,13 @@ def completion_statements(*, completion: Completion) -> list[dict[str, Any]]:
                 },
                 "result": result,
                 "context": {
-                    "registration": str(uuid.uuid5(NAMESPACE, f"assignment:{completion.assignment_id}")),
+                    "registration": str(
+                        uuid.uuid5(NAMESPACE, f"assignment:{completion.assignment_id}")
+                    ),
                     "language": version.language,
                     "extensions": {
-                        f"{settings.BASE_URL}/xapi/extensions/organization": completion.organization.slug,
-                        f"{settings.BASE_URL}/xapi/extensions/course-version-sha256": version.sha256,
+                        f"{extension}/organization": completion.organization.slug,
+                        f"{extension}/course-version-sha256": version.sha256,
                     },
                 },
                 "timestamp": stamp.isoformat(),

@@ -40,7 +40,10 @@ def correct_answers(attempt: Attempt, *, wrong: int = 0) -> dict[str, str]:
     """Form fields answering an attempt; the first ``wrong`` questions answered wrongly."""
     from safepath.training.selectors import version_for
 
-    bank = {q["id"]: q for q in version_for(assignment=attempt.assignment).data["assessment"]["questions"]}
+    bank = {
+        q["id"]: q
+        for q in version_for(assignment=attempt.assignment).data["assessment"]["questions"]
+    }
     fields: dict[str, Any] = {"action": "submit"}
     for index, item in enumerate(attempt.questions):
         choices = bank[item["id"]]["choices"]

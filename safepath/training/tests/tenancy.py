@@ -64,7 +64,10 @@ TRAINING_OBJECT_URLS: dict[str, tuple[str, Callable[[TrainingWorld], str]]] = {
         lambda w: f"/training/a/{w.assignment.pk}/scenarios/traffic-stop/",
     ),
     "training:assessment": (LEARNER, lambda w: f"/training/a/{w.assignment.pk}/assessment/"),
-    "training:certificate_pdf": (LEARNER, lambda w: f"/training/certificates/{w.certificate.pk}.pdf"),
+    "training:certificate_pdf": (
+        LEARNER,
+        lambda w: f"/training/certificates/{w.certificate.pk}.pdf",
+    ),
     "training:manage_assignment": (
         MANAGER,
         lambda w: f"/training/manage/assignments/{w.assignment.pk}/",
@@ -87,5 +90,9 @@ TRAINING_OBJECT_URLS: dict[str, tuple[str, Callable[[TrainingWorld], str]]] = {
         lambda w: f"/training/manage/completions/{w.certificate.completion_id}/xapi.json",
     ),
 }
-TRAINING_LIST_URLS = {"training:home": "/training/", "training:manage": "/training/manage/", "training:sites": "/training/manage/sites/"}
+TRAINING_LIST_URLS = {
+    "training:home": "/training/",
+    "training:manage": "/training/manage/",
+    "training:sites": "/training/manage/sites/",
+}
 TRAINING_PUBLIC = {"verify"}

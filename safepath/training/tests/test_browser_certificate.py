@@ -69,14 +69,18 @@ def answer_correctly(page: Page) -> None:
 
 def test_learner_passes_in_spanish_and_the_admin_revokes(live: Deployment, chromium: Any) -> None:
     server = live.start_server(worker=False)
-    learner = chromium.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
+    learner = chromium.new_context(
+        java_script_enabled=False, viewport={"width": 390, "height": 844}
+    )
     admin = chromium.new_context(java_script_enabled=False)
     public = chromium.new_context(java_script_enabled=False)
     try:
         page = learner.new_page()
         sign_in(page, server, user(live.summary, "bob@"))
         page.goto(f"{server.url}/training/")
-        page.get_by_role("link", name="Human Trafficking: Recognition and Response for Law Enforcement").click()
+        page.get_by_role(
+            "link", name="Human Trafficking: Recognition and Response for Law Enforcement"
+        ).click()
         page.select_option("#language", "es")
         page.get_by_role("button", name="Change language").click()
         expect(page.locator("h1")).to_contain_text("Trata de personas")
@@ -89,7 +93,9 @@ def test_learner_passes_in_spanish_and_the_admin_revokes(live: Deployment, chrom
         page.get_by_role("button", name="Submit answers").click()
         expect(page.locator("#passed")).to_be_visible()
 
-        pdf = page.request.get(server.url + page.locator("#certificate-link").get_attribute("href")).body()
+        pdf = page.request.get(
+            server.url + page.locator("#certificate-link").get_attribute("href")
+        ).body()
         image = pypdfium2.PdfDocument(io.BytesIO(pdf))[0].render(scale=3).to_pil()
         verify_urls = [result.text for result in zxingcpp.read_barcodes(image)]
         assert len(verify_urls) == 1 and verify_urls[0].startswith(f"{server.url}/verify/")

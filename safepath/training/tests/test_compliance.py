@@ -41,7 +41,14 @@ from safepath.training.services import (
 pytestmark = pytest.mark.django_db
 
 
-def person(org: Organization, email: str, *, unit: Unit | None, started_days_ago: int, role: str = Role.RESPONDER) -> User:
+def person(
+    org: Organization,
+    email: str,
+    *,
+    unit: Unit | None,
+    started_days_ago: int,
+    role: str = Role.RESPONDER,
+) -> User:
     user = User.objects.create_user(email, None, first_name=email.split("@")[0].title())
     membership = Membership.objects.create(user=user, organization=org, role=role)
     if unit:
@@ -52,14 +59,22 @@ def person(org: Organization, email: str, *, unit: Unit | None, started_days_ago
     return user
 
 
-def complete(org: Organization, user: User, course: Course, on: date, requirement: Requirement | None = None) -> Completion:
+def complete(
+    org: Organization, user: User, course: Course, on: date, requirement: Requirement | None = None
+) -> Completion:
     assignment = Assignment.objects.create(
-        organization=org, user=user, course=course, requirement=requirement,
-        source=AssignmentSource.PERSON, due_on=on,
+        organization=org,
+        user=user,
+        course=course,
+        requirement=requirement,
+        source=AssignmentSource.PERSON,
+        due_on=on,
     )
     version = selectors.latest_version(course=course, language="en")
     assert version is not None
-    completion = completion_record(assignment=assignment, version=version, completed_on=on, score_percent=90)
+    completion = completion_record(
+        assignment=assignment, version=version, completed_on=on, score_percent=90
+    )
     certificate_issue(completion=completion)
     return completion
 
@@ -72,14 +87,22 @@ def patrol(riverside: Organization) -> Unit:
 @pytest.fixture
 def biennial(riverside: Organization, patrol: Unit, courses: dict[str, Course]) -> Requirement:
     return Requirement.objects.create(
-        organization=riverside, code="patrol-biennial", title="Patrol biennial",
-        course=courses["law-enforcement"], recurrence=Recurrence.FROM_COMPLETION,
-        interval_months=24, initial_days=60, due_soon_days=30, unit=patrol,
+        organization=riverside,
+        code="patrol-biennial",
+        title="Patrol biennial",
+        course=courses["law-enforcement"],
+        recurrence=Recurrence.FROM_COMPLETION,
+        interval_months=24,
+        initial_days=60,
+        due_soon_days=30,
+        unit=patrol,
     )
 
 
 @pytest.fixture
-def mixed_unit(riverside: Organization, patrol: Unit, biennial: Requirement, courses: dict[str, Course]) -> dict[str, User]:
+def mixed_unit(
+    riverside: Organization, patrol: Unit, biennial: Requirement, courses: dict[str, Course]
+) -> dict[str, User]:
     today = timezone.localdate()
     people = {
         "compliant": person(riverside, "kim@riverside.test", unit=patrol, started_days_ago=500),
@@ -95,7 +118,9 @@ def mixed_unit(riverside: Organization, patrol: Unit, biennial: Requirement, cou
     return people
 
 
-def test_the_library_holds_real_mandates_with_source_and_verified_date(courses: dict[str, Course]) -> None:
+def test_the_library_holds_real_mandates_with_source_and_verified_date(
+    courses: dict[str, Course],
+) -> None:
     california = Requirement.objects.get(organization=None, code="ca-sb970-hotel-staff")
     new_york = Requirement.objects.get(organization=None, code="ny-gbl205-lodging-staff")
     florida = Requirement.objects.get(organization=None, code="fl-509096-lodging-staff")
@@ -109,7 +134,9 @@ def test_the_library_holds_real_mandates_with_source_and_verified_date(courses: 
         assert mandate.source_url and mandate.verified_on
 
 
-def test_compliance_matrix_shows_each_status(alice: User, patrol: Unit, mixed_unit: dict[str, User]) -> None:
+def test_compliance_matrix_shows_each_status(
+    alice: User, patrol: Unit, mixed_unit: dict[str, User]
+) -> None:
     matrix = selectors.compliance_matrix(unit=patrol, today=timezone.localdate())
 
     by_email = {row.email: row.cells[0].status.value for row in matrix.rows if row.cells[0]}
@@ -118,7 +145,9 @@ def test_compliance_matrix_shows_each_status(alice: User, patrol: Unit, mixed_un
     assert page.status_code == 200 and "st-overdue" in page.content.decode()
 
 
-def test_revoking_a_certificate_takes_its_completion_out_of_compliance(alice: User, patrol: Unit, mixed_unit: dict[str, User]) -> None:
+def test_revoking_a_certificate_takes_its_completion_out_of_compliance(
+    alice: User, patrol: Unit, mixed_unit: dict[str, User]
+) -> None:
     certificate = Completion.objects.get(user=mixed_unit["compliant"]).certificate
     logged_in(alice).post(f"/training/manage/certificates/{certificate.pk}/", {"reason": "fraud"})
 
@@ -131,15 +160,29 @@ def test_revoking_a_certificate_takes_its_completion_out_of_compliance(alice: Us
 def test_csv_and_pdf_exports(alice: User, patrol: Unit, mixed_unit: dict[str, User]) -> None:
     client = logged_in(alice)
 
-    rows = list(csv.reader(io.StringIO(client.get(f"/training/manage/units/{patrol.pk}/compliance.csv").content.decode())))
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                client.get(f"/training/manage/units/{patrol.pk}/compliance.csv").content.decode()
+            )
+        )
+    )
     pdf = client.get(f"/training/manage/units/{patrol.pk}/compliance.pdf")
 
     assert rows[0] == ["person", "email", "patrol-biennial:status", "patrol-biennial:due_on"]
-    assert {row[2] for row in rows[1:]} == {"compliant", "due_soon", "overdue", "expired", "pending"}
+    assert {row[2] for row in rows[1:]} == {
+        "compliant",
+        "due_soon",
+        "overdue",
+        "expired",
+        "pending",
+    }
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
 
 
-def test_recertification_creates_new_assignments_once(mixed_unit: dict[str, User], biennial: Requirement) -> None:
+def test_recertification_creates_new_assignments_once(
+    mixed_unit: dict[str, User], biennial: Requirement
+) -> None:
     before = Completion.objects.count()
 
     created = requirements_sweep()
@@ -156,13 +199,20 @@ def test_recertification_creates_new_assignments_once(mixed_unit: dict[str, User
     assert Completion.objects.count() == before  # history untouched
 
 
-def test_assign_to_a_unit_and_to_a_role(alice: User, riverside: Organization, patrol: Unit, courses: dict[str, Course], bob: User) -> None:
+def test_assign_to_a_unit_and_to_a_role(
+    alice: User, riverside: Organization, patrol: Unit, courses: dict[str, Course], bob: User
+) -> None:
     person(riverside, "pat@riverside.test", unit=patrol, started_days_ago=1)
     client = logged_in(alice)
     course = courses["schools"]
 
-    client.post("/training/manage/", {"course": course.pk, "target": "unit", "unit": patrol.pk, "due_on": "2030-01-01"})
-    client.post("/training/manage/", {"course": course.pk, "target": "role", "role": Role.RESPONDER})
+    client.post(
+        "/training/manage/",
+        {"course": course.pk, "target": "unit", "unit": patrol.pk, "due_on": "2030-01-01"},
+    )
+    client.post(
+        "/training/manage/", {"course": course.pk, "target": "role", "role": Role.RESPONDER}
+    )
     bad = client.post("/training/manage/", {"course": course.pk, "target": "unit"})
 
     assert bad.status_code == 400
@@ -171,13 +221,18 @@ def test_assign_to_a_unit_and_to_a_role(alice: User, riverside: Organization, pa
 
 
 def test_only_admins_assign(bob_client: Client, courses: dict[str, Course], bob: User) -> None:
-    response = bob_client.post("/training/manage/", {"course": courses["schools"].pk, "target": "role", "role": "responder"})
+    response = bob_client.post(
+        "/training/manage/",
+        {"course": courses["schools"].pk, "target": "role", "role": "responder"},
+    )
 
     assert response.status_code == 404
     assert not Assignment.objects.exists()
 
 
-def test_sites_show_whether_their_staff_are_trained(alice: User, riverside: Organization, bus_station: Placement, mixed_unit: dict[str, User]) -> None:
+def test_sites_show_whether_their_staff_are_trained(
+    alice: User, riverside: Organization, bus_station: Placement, mixed_unit: dict[str, User]
+) -> None:
     sites = selectors.site_training(user=alice, today=timezone.localdate())
 
     site = next(s for s in sites if s.placement == bus_station)
@@ -189,7 +244,9 @@ def test_sites_show_whether_their_staff_are_trained(alice: User, riverside: Orga
 def test_xapi_statements_for_a_completion(alice: User, mixed_unit: dict[str, User]) -> None:
     completion = Completion.objects.get(user=mixed_unit["compliant"])
 
-    statements = json.loads(logged_in(alice).get(f"/training/manage/completions/{completion.pk}/xapi.json").content)
+    statements = json.loads(
+        logged_in(alice).get(f"/training/manage/completions/{completion.pk}/xapi.json").content
+    )
 
     assert [s["verb"]["id"] for s in statements] == [
         "http://adlnet.gov/expapi/verbs/completed",
@@ -203,7 +260,9 @@ def test_xapi_statements_for_a_completion(alice: User, mixed_unit: dict[str, Use
     assert statement["timestamp"].startswith(completion.completed_on.isoformat())
 
 
-def test_adopting_a_mandate_copies_it_for_a_unit(riverside: Organization, patrol: Unit, courses: dict[str, Course]) -> None:
+def test_adopting_a_mandate_copies_it_for_a_unit(
+    riverside: Organization, patrol: Unit, courses: dict[str, Course]
+) -> None:
     template = Requirement.objects.get(organization=None, code="ca-pc13519-14-peace-officers")
 
     adopted = requirement_adopt(organization=riverside, template=template, unit=patrol)
@@ -238,7 +297,9 @@ def smtp(settings: Any) -> Iterator[Inbox]:
         controller.stop()
 
 
-def test_worker_sends_due_and_expiry_reminders_once(smtp: Inbox, mixed_unit: dict[str, User]) -> None:
+def test_worker_sends_due_and_expiry_reminders_once(
+    smtp: Inbox, mixed_unit: dict[str, User]
+) -> None:
     call_command("worker", "--once")
     call_command("worker", "--once")
 
@@ -246,7 +307,9 @@ def test_worker_sends_due_and_expiry_reminders_once(smtp: Inbox, mixed_unit: dic
     due_soon = [to for to, subject in recipients if "due on" in subject]
     expired = [to for to, subject in recipients if "expired" in subject]
     # Assignments in their window: due soon, overdue, expired (pending is 55 days away).
-    assert sorted(due_soon) == sorted(mixed_unit[k].email for k in ("due_soon", "overdue", "expired"))
+    assert sorted(due_soon) == sorted(
+        mixed_unit[k].email for k in ("due_soon", "overdue", "expired")
+    )
     assert expired == [mixed_unit["expired"].email]
     assert Reminder.objects.filter(sent_at__isnull=True).count() == 0
     assert len(smtp.messages) == Reminder.objects.count() == 4

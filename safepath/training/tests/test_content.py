@@ -90,9 +90,9 @@ def test_a_missing_field_and_wrong_type_are_named(course_copy: Path) -> None:
 
     problems = problems_of(course_copy / "schools")
 
-    assert any(
-        f"{path}:{line}: course.estimated_minutes: must be a int" in p for p in problems
-    ), problems
+    assert any(f"{path}:{line}: course.estimated_minutes: must be a int" in p for p in problems), (
+        problems
+    )
 
 
 def test_languages_must_match_structurally(course_copy: Path) -> None:

@@ -54,7 +54,7 @@ def test_lessons_are_saved_and_the_course_resumes_at_the_next_one(
     assert response["Location"] == f"/training/a/{bob_assignment.pk}/lessons/{lessons[1]['id']}/"
     assert list(LessonProgress.objects.values_list("lesson_id", flat=True)) == [lessons[0]["id"]]
     overview = bob_client.get(f"/training/a/{bob_assignment.pk}/").content.decode()
-    assert f"/lessons/{lessons[1]['id']}/\">" in overview.split("Continue where you left off")[0]
+    assert f'/lessons/{lessons[1]["id"]}/">' in overview.split("Continue where you left off")[0]
 
 
 def test_a_scenario_records_each_choice_with_feedback_and_score(
@@ -69,7 +69,9 @@ def test_a_scenario_records_each_choice_with_feedback_and_score(
         bob_client.post(url, {"node": node_id, "choice": "0"})
         score += choices[0]["score"]
         page = bob_client.get(url).content.decode()
-        assert choices[0]["feedback"].split("\n")[0][:40] in page.replace("&#x27;", "'").replace("&quot;", '"')
+        assert choices[0]["feedback"].split("\n")[0][:40] in page.replace("&#x27;", "'").replace(
+            "&quot;", '"'
+        )
         if choices[0].get("end"):
             break
         node_id = choices[0]["next"]
@@ -165,7 +167,10 @@ def test_the_verification_page_shows_the_minimum_and_then_revoked(
     assert ">B. R.<" in public.get(f"/verify/{certificate.pk}").content.decode()
 
     admin = logged_in(alice)
-    assert admin.post(f"/training/manage/certificates/{certificate.pk}/", {"reason": ""}).status_code == 400
+    assert (
+        admin.post(f"/training/manage/certificates/{certificate.pk}/", {"reason": ""}).status_code
+        == 400
+    )
     admin.post(f"/training/manage/certificates/{certificate.pk}/", {"reason": "Issued in error"})
 
     assert "Revoked" in public.get(f"/verify/{certificate.pk}").content.decode()
@@ -186,9 +191,12 @@ def test_a_learner_cannot_revoke_or_open_someone_elses_assignment(
 
     assert eve.get(f"/training/a/{bob_assignment.pk}/").status_code == 404
     assert eve.get(f"/training/certificates/{certificate.pk}.pdf").status_code == 404
-    assert bob_client.post(
-        f"/training/manage/certificates/{certificate.pk}/", {"reason": "mine"}
-    ).status_code == 404
+    assert (
+        bob_client.post(
+            f"/training/manage/certificates/{certificate.pk}/", {"reason": "mine"}
+        ).status_code
+        == 404
+    )
     certificate.refresh_from_db()
     assert certificate.revoked_at is None
 
@@ -220,7 +228,9 @@ def test_learning_in_spanish_uses_the_spanish_version(
 
     assert "Trata de personas" in page
     assert certificate.version_label == "law-enforcement v1 (es)"
-    assert bob_client.post(f"/training/a/{bob_assignment.pk}/", {"language": "xx"}).status_code == 302
+    assert (
+        bob_client.post(f"/training/a/{bob_assignment.pk}/", {"language": "xx"}).status_code == 302
+    )
 
 
 def test_self_enrolment(bob_client: Client, courses: dict, bob: User) -> None:
@@ -229,5 +239,10 @@ def test_self_enrolment(bob_client: Client, courses: dict, bob: User) -> None:
     assignment = Assignment.objects.get(user=bob)
     assert response["Location"] == f"/training/a/{assignment.pk}/"
     assert assignment.source == "self"
-    assert bob_client.post("/training/", {"organization": "st-brigid", "course": "schools"}).status_code == 302
+    assert (
+        bob_client.post(
+            "/training/", {"organization": "st-brigid", "course": "schools"}
+        ).status_code
+        == 302
+    )
     assert Assignment.objects.count() == 1

@@ -111,7 +111,9 @@ def test_grace_period_holds_for_a_first_due_date(rule: Rule, started: date, offs
     inside = due + timedelta(days=min(offset, rule.grace_days))
     after = due + timedelta(days=rule.grace_days + 1)
 
-    assert standing(rule, started_on=started, completions=[], today=inside).status == Status.DUE_SOON
+    assert (
+        standing(rule, started_on=started, completions=[], today=inside).status == Status.DUE_SOON
+    )
     assert standing(rule, started_on=started, completions=[], today=after).status == Status.OVERDUE
 
 
