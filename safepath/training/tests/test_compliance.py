@@ -313,3 +313,21 @@ def test_worker_sends_due_and_expiry_reminders_once(
     assert expired == [mixed_unit["expired"].email]
     assert Reminder.objects.filter(sent_at__isnull=True).count() == 0
     assert len(smtp.messages) == Reminder.objects.count() == 4
+
+
+def test_seed_demo_enrolls_learners_and_leaves_a_certificate_and_a_mixed_unit() -> None:
+    from safepath.core.demo import seed_demo
+
+    first = seed_demo()
+    second = seed_demo()
+
+    assert first["certificates"] == second["certificates"]
+    [listed] = second["certificates"]
+    assert listed["verify_url"].endswith(f"/verify/{listed['id']}")
+    assert Client().get(f"/verify/{listed['id']}").status_code == 200
+    patrol = Unit.objects.get(slug="patrol", organization__slug="riverside-pd")
+    matrix = selectors.compliance_matrix(unit=patrol, today=timezone.localdate())
+    statuses = {cell.status.value for row in matrix.rows for cell in row.cells if cell}
+    assert {"compliant", "due_soon", "overdue"} <= statuses
+    assert Assignment.objects.filter(user__email="bob@riverside.example").count() == 1
+    assert Completion.objects.count() == 3
