@@ -5,6 +5,8 @@ and `python -m safepath.run`), drives it over loopback HTTP with a bounded numbe
 requests, and reports its numbers with a ratio against a baseline measured in the same run.
 
 - first page: bytes of the scan page, raw and gzip-compressed, against the 14 KB budget;
+- training compliance (bench/training.py): the compliance view for a unit of 5,000 people
+  and 10 requirements, p95 and query count, against the same view for 50 people;
 - scan and answer: throughput and p50/p95 latency of opening a code (GET /Q/<CODE>) and of
   saving an answer (POST), against GET /healthz (one database query, no templates) served by
   the same process with the same concurrency.
@@ -122,6 +124,9 @@ def main() -> None:
             results[name] = measured
     results["database"] = "postgresql" if "DATABASE_URL" in live.env else "sqlite"
     results["concurrency"] = CONCURRENCY
+    from bench.training import run_training_bench
+
+    results["training_compliance"] = run_training_bench()
     print(json.dumps(rounded(results), indent=2))
 
 

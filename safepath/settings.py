@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "safepath.reports",
     "safepath.routing",
     "safepath.cases",
+    "safepath.training",
 ]
 
 MIDDLEWARE = [
@@ -249,6 +250,8 @@ REPORT_ANSWER_MAX_CHARS = 4000
 
 # Deliveries (the outbox): how long the worker keeps retrying before it gives up.
 DELIVERY_MAX_AGE_SECONDS = int(os.environ.get("DELIVERY_MAX_AGE_SECONDS", str(24 * 60 * 60)))
+# Training reminders: how often the worker sweeps for due reminders and recertifications.
+TRAINING_SWEEP_SECONDS = int(os.environ.get("TRAINING_SWEEP_SECONDS", "300"))
 WORKER_POLL_SECONDS = float(os.environ.get("WORKER_POLL_SECONDS", "1.0"))
 
 # Logs never carry who asked: no access log (see safepath.run), and Django's own request
@@ -263,5 +266,7 @@ LOGGING = {
         "django.server": {"handlers": [], "propagate": False},
         "uvicorn.access": {"handlers": [], "propagate": False},
         "axes": {"level": "WARNING"},
+        # fpdf2 subsets fonts through fontTools, which narrates every table at INFO.
+        "fontTools": {"level": "WARNING"},
     },
 }

@@ -127,6 +127,9 @@ def seed_demo() -> dict[str, list[dict[str, Any]]]:
                     "organization": organization.slug,
                 }
             )
+    from safepath.training.demo import seed_training
+
+    summary["certificates"] = seed_training()
     return summary
 
 
@@ -161,5 +164,8 @@ def demo_banner() -> str:
         lines.append(
             f"      QR: {settings.BASE_URL}/placements/{placement['code']}/qr.png (signed in)"
         )
+    lines += ["", f"Training: {settings.BASE_URL}/training/ (compliance: sign in as an admin)"]
+    for certificate in summary["certificates"]:
+        lines.append(f"  Verify a certificate: {certificate['verify_url']}")
     lines += ["", "Press Ctrl+C to stop.", ""]
     return "\n".join(lines)

@@ -18,10 +18,18 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from safepath.accounts.models import User
 from safepath.cases import services
 from safepath.cases.models import Case, CaseDocument, Share, ShareAccess
+from safepath.conftest import logged_in
 from safepath.core.models import AuditEntry
 from safepath.placements.models import Placement
 from safepath.reports.models import Report
 from safepath.reports.services import report_start
+from safepath.training.tests.tenancy import (
+    LEARNER,
+    TRAINING_LIST_URLS,
+    TRAINING_OBJECT_URLS,
+    TRAINING_PUBLIC,
+    training_world,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -143,6 +151,7 @@ def test_every_named_url_is_classified() -> None:
     names = set(named_patterns())
 
     unclassified = names - PUBLIC - SIGN_IN - set(STAFF_OBJECT_URLS) - STAFF_LIST_URLS
+    unclassified -= TRAINING_PUBLIC | set(TRAINING_OBJECT_URLS) | set(TRAINING_LIST_URLS)
     assert not unclassified, f"add these URLs to the tenancy matrix: {sorted(unclassified)}"
     assert set(STAFF_OBJECT_URLS) <= names
 
@@ -168,8 +177,6 @@ def test_other_tenant_gets_404_and_changes_nothing(
 
 @pytest.mark.parametrize("name", sorted(STAFF_OBJECT_URLS))
 def test_owner_is_not_refused(name: str, alice: User, world: World) -> None:
-    from safepath.conftest import logged_in
-
     response = call(logged_in(alice), name, world)
 
     assert response.status_code in {200, 302, 400}, response.status_code
@@ -181,6 +188,28 @@ def test_staff_urls_need_a_login(name: str, world: World) -> None:
         response = Client().get(reverse(name))
     else:
         response = call(Client(), name, world)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.parametrize("name", sorted(TRAINING_OBJECT_URLS))
+def test_training_objects_are_the_owners_and_404_to_another_tenant(
+    name: str, alice, bob, charlie_client: Client
+) -> None:
+    world = training_world(organization=bob.memberships.get().organization, learner=bob)
+    owner_kind, make_url = TRAINING_OBJECT_URLS[name]
+    url = make_url(world)
+    owner = logged_in(bob if owner_kind == LEARNER else alice)
+
+    assert owner.get(url).status_code == 200
+    assert charlie_client.get(url).status_code == 404
+    assert Client().get(url)["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.parametrize("name", sorted(TRAINING_LIST_URLS))
+def test_training_lists_need_a_login(name: str) -> None:
+    response = Client().get(TRAINING_LIST_URLS[name])
 
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")

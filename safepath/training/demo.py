@@ -1,0 +1,165 @@
+"""Training demo data for ``seed_demo``: courses loaded, demo learners enrolled, a patrol unit
+with a mix of compliant, due-soon, overdue and expired people, and one certificate to verify.
+
+Idempotent: people, requirements and assignments are matched by natural keys, and a
+backdated completion is only recorded once (completions are append-only anyway).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from safepath.accounts.models import Membership, Organization, Role, Unit, User
+from safepath.training import selectors
+from safepath.training.content import load_all
+from safepath.training.models import (
+    Assignment,
+    AssignmentSource,
+    Certificate,
+    Completion,
+    Course,
+    Requirement,
+)
+from safepath.training.recurrence import Recurrence
+from safepath.training.services import (
+    certificate_issue,
+    completion_record,
+    course_versions_load,
+    requirement_adopt,
+    requirements_load_library,
+)
+
+
+@dataclass(frozen=True)
+class DemoLearner:
+    email: str
+    first_name: str
+    last_name: str
+    started_days_ago: int
+    completed_days_ago: int | None  # None: has not trained
+
+
+# Against Riverside's every-two-years patrol policy (30-day window): compliant, due soon,
+# overdue (never trained, started long ago), expired, and a newcomer still in time.
+PATROL = (
+    DemoLearner("jordan.lee@riverside.example", "Jordan", "Lee", 900, 40),
+    DemoLearner("sam.ortiz@riverside.example", "Sam", "Ortiz", 1200, 715),
+    DemoLearner("riley.chen@riverside.example", "Riley", "Chen", 400, None),
+    DemoLearner("casey.ng@riverside.example", "Casey", "Ng", 1500, 800),
+    DemoLearner("morgan.diaz@riverside.example", "Morgan", "Díaz", 10, None),
+)
+
+
+def _learner(organization: Organization, unit: Unit, spec: DemoLearner) -> Membership:
+    user = User.objects.filter(email=spec.email).first()
+    if user is None:
+        user = User.objects.create_user(spec.email, None)  # no password: cannot sign in
+    user.first_name, user.last_name = spec.first_name, spec.last_name
+    user.save()
+    membership, _ = Membership.objects.get_or_create(
+        user=user, organization=organization, defaults={"role": Role.RESPONDER}
+    )
+    membership.units.add(unit)
+    started = timezone.now() - timedelta(days=spec.started_days_ago)
+    # "Started" stands in for a hire date, from which first due dates are counted.
+    Membership.objects.filter(pk=membership.pk).update(created_at=started)
+    return membership
+
+
+def _complete(
+    requirement: Requirement, membership: Membership, completed_on: date
+) -> Certificate | None:
+    course = requirement.course
+    assert course is not None  # demo requirements name their course
+    existing = Completion.objects.filter(user=membership.user, course=course).first()
+    if existing is not None:
+        return Certificate.objects.filter(completion=existing).first()
+    assignment = Assignment.objects.create(
+        organization=membership.organization,
+        user=membership.user,
+        course=course,
+        requirement=requirement,
+        source=AssignmentSource.REQUIREMENT,
+        due_on=completed_on + timedelta(days=14),
+    )
+    version = selectors.latest_version(course=course, language="en")
+    assert version is not None
+    completion = completion_record(
+        assignment=assignment, version=version, completed_on=completed_on, score_percent=90
+    )
+    return certificate_issue(completion=completion)
+
+
+def _assign(organization: Organization, email: str, slug: str, due_in_days: int) -> None:
+    user = User.objects.get(email=email)
+    course = Course.objects.get(slug=slug)
+    if not Assignment.objects.filter(user=user, course=course, organization=organization).exists():
+        Assignment.objects.create(
+            organization=organization,
+            user=user,
+            course=course,
+            source=AssignmentSource.PERSON,
+            due_on=timezone.localdate() + timedelta(days=due_in_days),
+            valid_months=24,
+        )
+
+
+@transaction.atomic
+def seed_training() -> list[dict[str, Any]]:
+    """Load the courses and the demo training data; return the certificates to list."""
+    course_versions_load(files=load_all())
+    requirements_load_library()
+    today = timezone.localdate()
+    riverside = Organization.objects.get(slug="riverside-pd")
+    patrol, _ = Unit.objects.update_or_create(
+        organization=riverside, slug="patrol", defaults={"name": "Patrol division"}
+    )
+    policy, _ = Requirement.objects.update_or_create(
+        organization=riverside,
+        code="riverside-patrol-biennial",
+        defaults={
+            "title": "Patrol: trafficking recognition every two years",
+            "jurisdiction": "Riverside PD policy",
+            "audience": "Patrol division",
+            "course": Course.objects.get(slug="law-enforcement"),
+            "recurrence": Recurrence.FROM_COMPLETION,
+            "interval_months": 24,
+            "initial_days": 60,
+            "due_soon_days": 30,
+            "grace_days": 0,
+            "unit": patrol,
+            "notes": "Demo: an agency's own policy, stricter than the one-time state rule.",
+        },
+    )
+    requirement_adopt(
+        organization=riverside,
+        template=Requirement.objects.get(organization=None, code="ca-pc13519-14-peace-officers"),
+        unit=patrol,
+    )
+    shown: Certificate | None = None
+    for spec in PATROL:
+        membership = _learner(riverside, patrol, spec)
+        if spec.completed_days_ago is not None:
+            certificate = _complete(
+                policy, membership, today - timedelta(days=spec.completed_days_ago)
+            )
+            if spec is PATROL[0]:
+                shown = certificate
+    # Demo logins with something to do: Bob takes the law-enforcement course (the browser
+    # test does, in Spanish); Dana the healthcare one under Michigan's one-time rule.
+    _assign(riverside, "bob@riverside.example", "law-enforcement", 30)
+    st_brigid = Organization.objects.get(slug="st-brigid-hospital")
+    requirement_adopt(
+        organization=st_brigid,
+        template=Requirement.objects.get(organization=None, code="mi-333-16148-health"),
+    )
+    _assign(st_brigid, "dana@stbrigid.example", "healthcare", 45)
+    if shown is None:
+        return []
+    return [{"id": shown.pk, "verify_url": f"{settings.BASE_URL}/verify/{shown.pk}"}]

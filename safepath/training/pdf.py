@@ -1,0 +1,116 @@
+"""PDFs for training: the certificate (with a QR code to its public verification page) and
+the compliance export for audits. Set in DejaVu Sans from Debian's fonts-dejavu-core, which
+covers the Latin text of English and Spanish; no font is committed to the repository."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import segno
+from django.conf import settings
+from django.utils.translation import gettext as _
+from fpdf import FPDF
+
+if TYPE_CHECKING:
+    from safepath.training.models import Certificate
+    from safepath.training.selectors import ComplianceMatrix
+
+FONT_DIR = Path(getattr(settings, "PDF_FONT_DIR", "/usr/share/fonts/truetype/dejavu"))
+
+
+def _document(orientation: str = "P") -> FPDF:
+    pdf = FPDF(orientation=orientation, unit="mm", format="Letter")
+    pdf.set_creator("SafePath")
+    pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+    pdf.set_auto_page_break(auto=True, margin=15)
+    return pdf
+
+
+def verify_url(certificate_id: str) -> str:
+    return f"{settings.BASE_URL}/verify/{certificate_id}"
+
+
+def _day(value: date | None) -> str:
+    return value.isoformat() if value else _("does not expire")
+
+
+def certificate_pdf(*, certificate: Certificate) -> bytes:
+    pdf = _document("L")
+    pdf.add_page()
+    pdf.set_line_width(1.2)
+    pdf.rect(10, 10, pdf.w - 20, pdf.h - 20)
+    pdf.set_y(28)
+    pdf.set_font("DejaVu", "B", 28)
+    pdf.cell(0, 14, _("Certificate of completion"), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 14)
+    pdf.cell(0, 10, _("This certifies that"), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "B", 22)
+    pdf.cell(0, 14, certificate.name_as_printed, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 14)
+    pdf.cell(0, 10, _("completed the course"), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "B", 15)
+    pdf.set_x(30)
+    pdf.multi_cell(pdf.w - 60, 8, certificate.course_title, align="C")
+    pdf.set_font("DejaVu", "", 11)
+    lines = [
+        _("Course version: %(v)s") % {"v": certificate.version_label},
+        _("Issued by: %(org)s") % {"org": certificate.organization.name},
+        _("Completed on: %(d)s") % {"d": certificate.issued_on.isoformat()},
+        _("Expires: %(d)s") % {"d": _day(certificate.expires_on)},
+        _("Certificate id: %(id)s") % {"id": certificate.id},
+    ]
+    pdf.set_y(pdf.h - 72)
+    for line in lines:
+        pdf.set_x(24)
+        pdf.cell(150, 7, line, new_x="LMARGIN", new_y="NEXT")
+    qr = io.BytesIO()
+    segno.make(verify_url(certificate.id), error="m").save(qr, kind="png", scale=10, border=4)
+    qr.seek(0)
+    pdf.image(qr, x=pdf.w - 72, y=pdf.h - 76, w=50, h=50)
+    pdf.set_font("DejaVu", "", 8)
+    pdf.set_xy(pdf.w - 92, pdf.h - 25)
+    pdf.cell(90, 5, verify_url(certificate.id), align="C")
+    return bytes(pdf.output())
+
+
+STATUS_LABELS = {
+    "pending": "pending",
+    "compliant": "compliant",
+    "due_soon": "due soon",
+    "overdue": "OVERDUE",
+    "expired": "EXPIRED",
+}
+
+
+def compliance_pdf(*, matrix: ComplianceMatrix, today: date) -> bytes:
+    pdf = _document("L")
+    pdf.add_page()
+    pdf.set_font("DejaVu", "B", 14)
+    title = _("Training compliance: %(unit)s") % {"unit": str(matrix.unit)}
+    pdf.cell(0, 9, title, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 9)
+    summary = ", ".join(f"{STATUS_LABELS[k]}: {v}" for k, v in matrix.counts.items())
+    pdf.cell(0, 6, _("As of %(d)s. %(s)s") % {"d": today.isoformat(), "s": summary})
+    pdf.ln(8)
+    width = pdf.w - pdf.l_margin - pdf.r_margin
+    with pdf.table(
+        col_widths=(3, *([2] * len(matrix.requirements))), width=width, text_align="LEFT"
+    ) as table:
+        header = table.row()
+        header.cell(_("Person"))
+        for requirement in matrix.requirements:
+            header.cell(requirement.title)
+        for row in matrix.rows:
+            line = table.row()
+            line.cell(row.name)
+            for cell in row.cells:
+                if cell is None:
+                    line.cell("—")
+                else:
+                    due = f" ({cell.due_on.isoformat()})" if cell.due_on else ""
+                    line.cell(STATUS_LABELS[cell.status.value] + due)
+    return bytes(pdf.output())

@@ -1,0 +1,592 @@
+"""Writes for training: loading content, assigning, progress, attempts, completions,
+certificates, recertification and reminders.
+
+Completions are only ever added (``completion_record``); recertification adds assignments.
+Every multi-row write is one transaction, so a failure leaves nothing half-saved.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from safepath.accounts.models import Membership, Organization, Unit, User
+from safepath.core.audit import audit_record
+from safepath.training import selectors
+from safepath.training.content import CourseFile
+from safepath.training.mandates import MANDATES, VERIFIED_ON
+from safepath.training.models import (
+    Assignment,
+    AssignmentSource,
+    Attempt,
+    Certificate,
+    Completion,
+    Course,
+    CourseVersion,
+    LessonProgress,
+    Reminder,
+    ReminderKind,
+    Requirement,
+    ScenarioRun,
+    TrainingSettings,
+)
+from safepath.training.recurrence import Status, add_months, next_expiry
+
+logger = logging.getLogger(__name__)
+
+CLAIM_SECONDS = 60
+DEFAULT_REMINDER_DAYS = 14
+
+
+# Content -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    created: list[CourseVersion]
+    unchanged: list[str]
+
+
+@transaction.atomic
+def course_versions_load(*, files: Iterable[CourseFile]) -> LoadResult:
+    """A new immutable version for each file whose content changed; nothing for the others."""
+    created: list[CourseVersion] = []
+    unchanged: list[str] = []
+    for course_file in files:
+        data = course_file.data
+        course, _created = Course.objects.get_or_create(
+            slug=course_file.slug, defaults={"sector": data["course"]["sector"]}
+        )
+        versions = CourseVersion.objects.filter(course=course, language=course_file.language)
+        if versions.filter(sha256=course_file.sha256).exists():
+            unchanged.append(f"{course.slug}/{course_file.language}")
+            continue
+        latest = versions.order_by("-number").first()
+        created.append(
+            CourseVersion.objects.create(
+                course=course,
+                language=course_file.language,
+                number=(latest.number + 1) if latest else 1,
+                sha256=course_file.sha256,
+                title=data["course"]["title"],
+                data=data,
+            )
+        )
+    return LoadResult(created=created, unchanged=unchanged)
+
+
+@transaction.atomic
+def requirements_load_library() -> int:
+    """Create or refresh the library of real mandates (requirements with no organization)."""
+    count = 0
+    for spec in MANDATES:
+        fields = {key: value for key, value in spec.items() if key not in {"code", "course"}}
+        fields["course"] = Course.objects.filter(slug=spec["course"]).first()
+        fields["verified_on"] = VERIFIED_ON
+        Requirement.objects.update_or_create(organization=None, code=spec["code"], defaults=fields)
+        count += 1
+    return count
+
+
+@transaction.atomic
+def requirement_adopt(
+    *,
+    organization: Organization,
+    template: Requirement,
+    unit: Unit | None = None,
+    role: str = "",
+    code: str | None = None,
+) -> Requirement:
+    """Copy a library mandate into an organization, applied to a unit and/or role."""
+    if unit is not None and unit.organization_id != organization.pk:
+        raise ValidationError(_("That unit belongs to another organization."))
+    fields = {
+        field.name: getattr(template, field.name)
+        for field in Requirement._meta.concrete_fields
+        if field.name not in {"id", "organization", "code", "unit", "role"}
+    }
+    requirement, _created = Requirement.objects.update_or_create(
+        organization=organization,
+        code=code or template.code,
+        defaults={**fields, "unit": unit, "role": role},
+    )
+    return requirement
+
+
+# Assignments and progress ----------------------------------------------------------------
+
+
+@transaction.atomic
+def assignments_create(
+    *,
+    organization: Organization,
+    course: Course,
+    due_on: date | None,
+    assigned_by: User | None,
+    users: Iterable[User] = (),
+    unit: Unit | None = None,
+    role: str = "",
+    valid_months: int | None = None,
+) -> list[Assignment]:
+    """Assign a course to people, everyone in a unit, or everyone with a role.
+
+    Units and roles expand to the people in them today (a snapshot, so that a person who
+    joins later is assigned by a requirement, not silently by an old assignment). People
+    who already have an open assignment for the course keep theirs.
+    """
+    members = Membership.objects.filter(organization=organization, user__is_active=True)
+    if unit is not None:
+        if unit.organization_id != organization.pk:
+            raise ValidationError(_("That unit belongs to another organization."))
+        members, source = members.filter(units=unit), AssignmentSource.UNIT
+    elif role:
+        members, source = members.filter(role=role), AssignmentSource.ROLE
+    else:
+        user_ids = [user.pk for user in users]
+        members, source = members.filter(user_id__in=user_ids), AssignmentSource.PERSON
+        if len(set(user_ids)) != members.count():
+            raise ValidationError(_("Some of those people are not in this organization."))
+    if not course.versions.exists():
+        raise ValidationError(_("That course has no content loaded."))
+    busy = set(
+        Assignment.objects.filter(
+            organization=organization,
+            course=course,
+            completed_at__isnull=True,
+            cancelled_at__isnull=True,
+        ).values_list("user_id", flat=True)
+    )
+    return Assignment.objects.bulk_create(
+        Assignment(
+            organization=organization,
+            user_id=membership.user_id,
+            course=course,
+            source=source,
+            due_on=due_on,
+            valid_months=valid_months,
+            assigned_by=assigned_by,
+        )
+        for membership in members.distinct()
+        if membership.user_id not in busy
+    )
+
+
+@transaction.atomic
+def assignment_self_enrol(*, user: User, organization: Organization, course: Course) -> Assignment:
+    training = TrainingSettings.objects.filter(organization=organization).first()
+    if training is not None and not training.self_enrolment:
+        raise ValidationError(_("Your organization does not allow self-enrolment."))
+    if not Membership.objects.filter(user=user, organization=organization).exists():
+        raise ValidationError(_("You are not a member of that organization."))
+    existing = Assignment.objects.filter(
+        user=user,
+        organization=organization,
+        course=course,
+        completed_at__isnull=True,
+        cancelled_at__isnull=True,
+    ).first()
+    if existing is not None:
+        return existing
+    return Assignment.objects.create(
+        organization=organization, user=user, course=course, source=AssignmentSource.SELF
+    )
+
+
+@transaction.atomic
+def assignment_cancel(*, assignment: Assignment) -> None:
+    if assignment.is_open:
+        assignment.cancelled_at = timezone.now()
+        assignment.save(update_fields=["cancelled_at"])
+
+
+def assignment_set_language(*, assignment: Assignment, language: str) -> None:
+    if language not in dict(selectors.available_languages(course=assignment.course)):
+        raise ValidationError(_("This course is not available in that language."))
+    Assignment.objects.filter(pk=assignment.pk).update(language=language)
+    assignment.language = language
+
+
+def lesson_complete(*, assignment: Assignment, lesson_id: str) -> None:
+    version = selectors.version_for(assignment=assignment)
+    if lesson_id not in {lesson["id"] for lesson in version.data["lessons"]}:
+        raise ValidationError(_("There is no such lesson in this course."))
+    LessonProgress.objects.get_or_create(assignment=assignment, lesson_id=lesson_id)
+
+
+@transaction.atomic
+def scenario_choose(
+    *, assignment: Assignment, scenario_id: str, node_id: str, choice: int
+) -> ScenarioRun:
+    """Record one choice. ``node_id`` must be where the learner is, so a resubmitted form
+    (back button, double click) cannot record a step twice or skip ahead."""
+    scenario = selectors.scenario_of(assignment=assignment, scenario_id=scenario_id)
+    run, _created = ScenarioRun.objects.select_for_update().get_or_create(
+        assignment=assignment, scenario_id=scenario_id
+    )
+    if run.finished_at is not None:
+        raise ValidationError(_("This scenario is finished. Start it again to try other choices."))
+    current = selectors.scenario_position(scenario=scenario, run=run)
+    if current != node_id:
+        raise ValidationError(_("That step was already answered. Here is where you are now."))
+    choices = scenario["nodes"][node_id]["choices"]
+    if not 0 <= choice < len(choices):
+        raise ValidationError(_("Please pick one of the choices."))
+    picked = choices[choice]
+    run.path = [*run.path, [node_id, choice]]
+    run.score += int(picked["score"])
+    if picked.get("end"):
+        run.finished_at = timezone.now()
+    run.save()
+    return run
+
+
+def scenario_restart(*, assignment: Assignment, scenario_id: str) -> None:
+    selectors.scenario_of(assignment=assignment, scenario_id=scenario_id)
+    ScenarioRun.objects.filter(assignment=assignment, scenario_id=scenario_id).update(
+        path=[], score=0, finished_at=None
+    )
+
+
+# Assessment -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def attempt_start(*, assignment: Assignment) -> Attempt:
+    """Draw this attempt's questions from the bank, spread across topics, order shuffled."""
+    if not assignment.is_open:
+        raise ValidationError(_("This assignment is already complete."))
+    Assignment.objects.select_for_update().filter(pk=assignment.pk).first()
+    open_attempt = assignment.attempts.filter(submitted_at__isnull=True).first()
+    if open_attempt is not None:
+        return open_attempt
+    version = selectors.version_for(assignment=assignment)
+    assessment = version.data["assessment"]
+    used = assignment.attempts.count()
+    if used >= assessment["max_attempts"]:
+        raise ValidationError(_("You have used all your attempts for this assessment."))
+    rng = random.SystemRandom()
+    by_topic: dict[str, list[dict[str, Any]]] = {}
+    for question in assessment["questions"]:
+        by_topic.setdefault(question["topic"], []).append(question)
+    for questions in by_topic.values():
+        rng.shuffle(questions)
+    drawn: list[dict[str, Any]] = []
+    # Round-robin over topics so an attempt covers as many topics as it can.
+    while len(drawn) < assessment["questions_per_attempt"]:
+        for questions in by_topic.values():
+            if questions and len(drawn) < assessment["questions_per_attempt"]:
+                drawn.append(questions.pop())
+    rng.shuffle(drawn)
+    picked = []
+    for question in drawn:
+        order = list(range(len(question["choices"])))
+        rng.shuffle(order)
+        picked.append({"id": question["id"], "order": order})
+    return Attempt.objects.create(assignment=assignment, number=used + 1, questions=picked)
+
+
+@transaction.atomic
+def attempt_submit(*, attempt: Attempt, answers: dict[str, int]) -> Attempt:
+    """Score an attempt; a pass completes the assignment and issues a certificate."""
+    attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
+    if attempt.submitted_at is not None:
+        raise ValidationError(_("This attempt was already submitted."))
+    version = selectors.version_for(assignment=attempt.assignment)
+    bank = {q["id"]: q for q in version.data["assessment"]["questions"]}
+    missing = [q["id"] for q in attempt.questions if q["id"] not in answers]
+    if missing:
+        raise ValidationError(_("Please answer every question before you submit."))
+    correct = 0
+    for item in attempt.questions:
+        question = bank[item["id"]]
+        position = answers[item["id"]]
+        if not 0 <= position < len(question["choices"]):
+            raise ValidationError(_("Please pick one of the choices for every question."))
+        correct += bool(question["choices"][position].get("correct"))
+    attempt.answers = {key: answers[key] for key in bank.keys() & answers.keys()}
+    attempt.score_percent = round(100 * correct / len(attempt.questions))
+    attempt.passed = attempt.score_percent >= version.data["assessment"]["pass_mark"]
+    attempt.submitted_at = timezone.now()
+    attempt.save()
+    if attempt.passed:
+        completion = completion_record(
+            assignment=attempt.assignment,
+            version=version,
+            completed_on=timezone.localdate(),
+            score_percent=attempt.score_percent,
+        )
+        certificate_issue(completion=completion)
+    return attempt
+
+
+# Completions and certificates ------------------------------------------------------------
+
+
+@transaction.atomic
+def completion_record(
+    *,
+    assignment: Assignment,
+    version: CourseVersion,
+    completed_on: date,
+    score_percent: int | None,
+) -> Completion:
+    """Append a completion, close the assignment (and any other open one for the course)."""
+    expires_on: date | None = None
+    if assignment.requirement is not None:
+        previous = selectors.current_expiry(
+            user=assignment.user, requirement=assignment.requirement
+        )
+        expires_on = next_expiry(assignment.requirement.rule, completed_on, previous)
+    elif assignment.valid_months:
+        expires_on = add_months(completed_on, assignment.valid_months)
+    completion = Completion.objects.create(
+        organization=assignment.organization,
+        user=assignment.user,
+        course=assignment.course,
+        course_version=version,
+        assignment=assignment,
+        completed_on=completed_on,
+        score_percent=score_percent,
+        expires_on=expires_on,
+    )
+    Assignment.objects.filter(
+        organization=assignment.organization,
+        user=assignment.user,
+        course=assignment.course,
+        completed_at__isnull=True,
+        cancelled_at__isnull=True,
+    ).update(completed_at=timezone.now())
+    assignment.completed_at = timezone.now()
+    return completion
+
+
+def name_as_printed(user: User) -> str:
+    return user.get_full_name().strip() or user.email.split("@")[0]
+
+
+@transaction.atomic
+def certificate_issue(*, completion: Completion) -> Certificate:
+    from safepath.training.pdf import certificate_pdf
+
+    existing = Certificate.objects.filter(completion=completion).first()
+    if existing is not None:
+        return existing
+    version = completion.course_version
+    certificate = Certificate(
+        completion=completion,
+        organization=completion.organization,
+        name_as_printed=name_as_printed(completion.user),
+        course_title=version.title,
+        version_label=version.label,
+        issued_on=completion.completed_on,
+        expires_on=completion.expires_on,
+    )
+    certificate.pdf = certificate_pdf(certificate=certificate)
+    certificate.pdf_sha256 = hashlib.sha256(certificate.pdf).hexdigest()
+    certificate.save(force_insert=True)
+    return certificate
+
+
+@transaction.atomic
+def certificate_revoke(*, certificate: Certificate, revoked_by: User, reason: str) -> Certificate:
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(_("Please say why the certificate is revoked."))
+    if len(reason) > 300:
+        raise ValidationError(_("Please keep the reason under 300 characters."))
+    if certificate.revoked_at is None:
+        certificate.revoked_at = timezone.now()
+        certificate.revoked_by = revoked_by
+        certificate.revocation_reason = reason
+        certificate.save(update_fields=["revoked_at", "revoked_by", "revocation_reason"])
+        audit_record(
+            actor=revoked_by,
+            organization=certificate.organization,
+            action="training.certificate_revoked",
+            object_type="certificate",
+            object_ref=str(certificate.pk)[:64],
+            detail=reason,
+        )
+    return certificate
+
+
+# Recertification and reminders -----------------------------------------------------------
+
+
+@transaction.atomic
+def requirements_sweep(*, today: date | None = None) -> int:
+    """Give every person a requirement applies to an assignment for their current cycle.
+
+    A new person gets one at once (due N days after they started); someone whose training
+    is about to lapse gets a new one when the due-soon window opens. The unique
+    (person, requirement, due date) constraint makes the sweep safe to repeat.
+    """
+    today = today or timezone.localdate()
+    created = 0
+    for requirement in Requirement.objects.filter(organization__isnull=False).select_related(
+        "organization"
+    ):
+        course = selectors.requirement_course(requirement=requirement)
+        if course is None or requirement.organization is None:
+            continue
+        for person in selectors.requirement_standings(requirement=requirement, today=today):
+            standing = person.standing
+            if standing.due_on is None or standing.status == Status.COMPLIANT:
+                continue
+            _assignment, was_created = Assignment.objects.get_or_create(
+                user_id=person.user_id,
+                requirement=requirement,
+                due_on=standing.due_on,
+                defaults={
+                    "organization": requirement.organization,
+                    "course": course,
+                    "source": AssignmentSource.REQUIREMENT,
+                },
+            )
+            created += was_created
+    return created
+
+
+def reminders_queue(*, today: date | None = None) -> int:
+    """Add a reminder row for each open assignment entering its window and each certificate
+    that has expired. One row per kind ever, so nobody is reminded twice."""
+    today = today or timezone.localdate()
+    rows: list[Reminder] = []
+    horizon = today + timedelta(days=max(DEFAULT_REMINDER_DAYS, 0))
+    due = (
+        Assignment.objects.filter(
+            completed_at__isnull=True, cancelled_at__isnull=True, due_on__isnull=False
+        )
+        .filter(Q(requirement__isnull=True, due_on__lte=horizon) | Q(requirement__isnull=False))
+        .select_related("requirement")
+        .exclude(reminder__kind=ReminderKind.DUE_SOON)
+    )
+    for assignment in due:
+        window = assignment.requirement.due_soon_days if assignment.requirement else None
+        if (
+            window is not None
+            and assignment.due_on
+            and assignment.due_on - timedelta(days=window) > today
+        ):
+            continue
+        rows.append(
+            Reminder(user_id=assignment.user_id, kind=ReminderKind.DUE_SOON, assignment=assignment)
+        )
+    expired = (
+        Certificate.objects.filter(expires_on__lte=today, revoked_at__isnull=True)
+        .exclude(reminder__kind=ReminderKind.EXPIRED)
+        .select_related("completion")
+    )
+    for certificate in expired:
+        rows.append(
+            Reminder(
+                user_id=certificate.completion.user_id,
+                kind=ReminderKind.EXPIRED,
+                certificate=certificate,
+            )
+        )
+    # ignore_conflicts: a second worker that queued the same row first wins, quietly.
+    Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def reminders_claim(*, limit: int = 20) -> list[Reminder]:
+    now = timezone.now()
+    free = Q(locked_until__isnull=True) | Q(locked_until__lt=now)
+    candidates = list(
+        Reminder.objects.filter(free, sent_at__isnull=True, attempts__lt=10)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    claimed = [
+        pk
+        for pk in candidates
+        if Reminder.objects.filter(free, pk=pk, sent_at__isnull=True).update(
+            locked_until=now + timedelta(seconds=CLAIM_SECONDS)
+        )
+    ]
+    return list(
+        Reminder.objects.filter(pk__in=claimed).select_related(
+            "user", "assignment__course", "certificate"
+        )
+    )
+
+
+def _reminder_message(reminder: Reminder) -> tuple[str, str]:
+    if reminder.kind == ReminderKind.EXPIRED and reminder.certificate is not None:
+        certificate = reminder.certificate
+        return (
+            _("SafePath training: your certificate has expired"),
+            _(
+                "Your certificate for “%(course)s” expired on %(date)s. "
+                "Your organization will assign the course again; see %(link)s\n"
+            )
+            % {
+                "course": certificate.course_title,
+                "date": certificate.expires_on,
+                "link": f"{settings.BASE_URL}/training/",
+            },
+        )
+    assignment = reminder.assignment
+    assert assignment is not None  # a due-soon reminder always has its assignment
+    return (
+        _("SafePath training due on %(date)s") % {"date": assignment.due_on},
+        _("Your training “%(course)s” is due on %(date)s. Continue where you left off: %(link)s\n")
+        % {
+            "course": selectors.course_title(
+                course=assignment.course, language=assignment.language
+            ),
+            "date": assignment.due_on,
+            "link": f"{settings.BASE_URL}/training/a/{assignment.pk}/",
+        },
+    )
+
+
+def reminders_send_due(*, limit: int = 20) -> int:
+    claimed = reminders_claim(limit=limit)
+    for reminder in claimed:
+        subject, body = _reminder_message(reminder)
+        try:
+            send_mail(subject, body, None, [reminder.user.email])
+        except Exception as error:
+            Reminder.objects.filter(pk=reminder.pk).update(
+                attempts=reminder.attempts + 1, locked_until=None, last_error=str(error)[:300]
+            )
+            logger.warning("Training reminder %s failed: %s", reminder.pk, error)
+            continue
+        Reminder.objects.filter(pk=reminder.pk).update(
+            attempts=reminder.attempts + 1, sent_at=timezone.now(), locked_until=None
+        )
+    return len(claimed)
+
+
+_last_sweep = 0.0
+
+
+def training_process_due() -> int:
+    """The worker's processor: sweep (at most every TRAINING_SWEEP_SECONDS), then send."""
+    global _last_sweep
+    now = time.monotonic()
+    if now - _last_sweep >= settings.TRAINING_SWEEP_SECONDS or _last_sweep == 0.0:
+        _last_sweep = now
+        try:
+            requirements_sweep()
+        except IntegrityError:
+            # Another worker created the same cycle's assignment first; the next sweep is fine.
+            logger.info("Recertification sweep raced another worker; will retry")
+        reminders_queue()
+    return reminders_send_due()

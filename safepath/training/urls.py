@@ -1,0 +1,35 @@
+"""Training URLs: the learner's pages under /training/, administrators' under
+/training/manage/. The public verification page is mounted at /verify/ in safepath.urls."""
+
+from django.urls import path
+
+from safepath.training import views
+
+app_name = "training"
+
+urlpatterns = [
+    path("", views.learner_home, name="home"),
+    path("a/<int:pk>/", views.assignment_view, name="assignment"),
+    path("a/<int:pk>/lessons/<slug:lesson_id>/", views.lesson_view, name="lesson"),
+    path("a/<int:pk>/scenarios/<slug:scenario_id>/", views.scenario_view, name="scenario"),
+    path("a/<int:pk>/assessment/", views.assessment_view, name="assessment"),
+    path("certificates/<str:pk>.pdf", views.certificate_pdf_view, name="certificate_pdf"),
+    path("manage/", views.manage, name="manage"),
+    path("manage/sites/", views.sites, name="sites"),
+    path("manage/assignments/<int:pk>/", views.manage_assignment, name="manage_assignment"),
+    path("manage/certificates/<str:pk>/", views.manage_certificate, name="manage_certificate"),
+    path("manage/units/<int:pk>/", views.compliance, name="compliance"),
+    path(
+        "manage/units/<int:pk>/compliance.csv",
+        views.compliance,
+        {"fmt": "csv"},
+        name="compliance_csv",
+    ),
+    path(
+        "manage/units/<int:pk>/compliance.pdf",
+        views.compliance,
+        {"fmt": "pdf"},
+        name="compliance_pdf",
+    ),
+    path("manage/completions/<int:pk>/xapi.json", views.completion_xapi, name="completion_xapi"),
+]

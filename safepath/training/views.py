@@ -1,0 +1,453 @@
+"""Training views: the learner's pages, the administrators' pages and the public
+verification page. Thin: reads come from selectors, writes from services."""
+
+from __future__ import annotations
+
+import csv
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from safepath.accounts.access import memberships_for
+from safepath.accounts.models import Organization, Role
+from safepath.training import selectors, services
+from safepath.training.forms import AssignForm, RevokeForm
+from safepath.training.markdown import render as markdown
+from safepath.training.models import Assignment, Course, ScenarioRun
+from safepath.training.pdf import compliance_pdf
+from safepath.training.xapi import completion_statements
+
+COMPLIANCE_PAGE_SIZE = 100
+
+
+def _error(request: HttpRequest, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+def _learner_context(assignment: Assignment) -> dict[str, Any]:
+    version = selectors.version_for(assignment=assignment)
+    return {
+        "assignment": assignment,
+        "version": version,
+        "languages": selectors.available_languages(course=assignment.course),
+    }
+
+
+# Learners ----------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def learner_home(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        organization = Organization.objects.filter(
+            pk__in=[m.organization_id for m in memberships_for(request.user)],
+            slug=request.POST.get("organization", ""),
+        ).first()
+        course = Course.objects.filter(slug=request.POST.get("course", "")).first()
+        if organization is None or course is None:
+            messages.error(request, _("Please choose a course from the list."))
+            return redirect("training:home")
+        try:
+            assignment = services.assignment_self_enrol(
+                user=request.user,  # type: ignore[arg-type]  # login_required
+                organization=organization,
+                course=course,
+            )
+        except ValidationError as error:
+            _error(request, error)
+            return redirect("training:home")
+        return redirect("training:assignment", pk=assignment.pk)
+    assignments = list(selectors.assignments_for_learner(user=request.user))
+    for assignment in assignments:
+        assignment.title = selectors.course_title(  # type: ignore[attr-defined]
+            course=assignment.course, language=assignment.language
+        )
+    return render(
+        request,
+        "training/home.html",
+        {
+            "assignments": assignments,
+            "enrolable": selectors.self_enrolment_courses(user=request.user),
+            "certificates": selectors.certificates_for_learner(user=request.user),
+            "can_manage": bool(
+                selectors.organization_ids_with(user=request.user, roles=selectors.VIEWERS)
+            ),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assignment_view(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = selectors.get_assignment_for_learner(user=request.user, pk=pk)
+    if request.method == "POST":
+        try:
+            services.assignment_set_language(
+                assignment=assignment, language=request.POST.get("language", "")
+            )
+        except ValidationError as error:
+            _error(request, error)
+        return redirect("training:assignment", pk=pk)
+    context = _learner_context(assignment)
+    done = set(assignment.lessons.values_list("lesson_id", flat=True))
+    runs = {run.scenario_id: run for run in assignment.scenarios.all()}
+    attempts = list(assignment.attempts.all())
+    data = context["version"].data
+    lessons = [{**lesson, "done": lesson["id"] in done} for lesson in data["lessons"]]
+    scenarios = [{**scenario, "run": runs.get(scenario["id"])} for scenario in data["scenarios"]]
+    resume = next((lesson for lesson in lessons if not lesson["done"]), None)
+    context.update(
+        lessons=lessons,
+        scenarios=scenarios,
+        attempts=attempts,
+        attempts_left=data["assessment"]["max_attempts"] - len(attempts),
+        resume=resume,
+        certificate=getattr(getattr(assignment, "completion", None), "certificate", None),
+    )
+    with translation.override(assignment.language):
+        return render(request, "training/assignment.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def lesson_view(request: HttpRequest, pk: int, lesson_id: str) -> HttpResponse:
+    assignment = selectors.get_assignment_for_learner(user=request.user, pk=pk)
+    context = _learner_context(assignment)
+    lessons = context["version"].data["lessons"]
+    index = next((i for i, lesson in enumerate(lessons) if lesson["id"] == lesson_id), None)
+    if index is None:
+        raise Http404
+    if request.method == "POST":
+        services.lesson_complete(assignment=assignment, lesson_id=lesson_id)
+        if index + 1 < len(lessons):
+            return redirect("training:lesson", pk=pk, lesson_id=lessons[index + 1]["id"])
+        return redirect("training:assignment", pk=pk)
+    context.update(
+        lesson=lessons[index],
+        body=markdown(lessons[index]["body"]),
+        position=index + 1,
+        count=len(lessons),
+    )
+    with translation.override(assignment.language):
+        return render(request, "training/lesson.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def scenario_view(request: HttpRequest, pk: int, scenario_id: str) -> HttpResponse:
+    assignment = selectors.get_assignment_for_learner(user=request.user, pk=pk)
+    scenario = selectors.scenario_of(assignment=assignment, scenario_id=scenario_id)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "restart":
+                services.scenario_restart(assignment=assignment, scenario_id=scenario_id)
+            else:
+                services.scenario_choose(
+                    assignment=assignment,
+                    scenario_id=scenario_id,
+                    node_id=request.POST.get("node", ""),
+                    choice=int(request.POST.get("choice", "-1")),
+                )
+        except ValueError:
+            messages.error(request, _("Please pick one of the choices."))
+        except ValidationError as error:
+            _error(request, error)
+        return redirect("training:scenario", pk=pk, scenario_id=scenario_id)
+    run = ScenarioRun.objects.filter(assignment=assignment, scenario_id=scenario_id).first()
+    position = selectors.scenario_position(scenario=scenario, run=run)
+    last = None
+    if run is not None and run.path:
+        node_id, choice = run.path[-1]
+        last = scenario["nodes"][node_id]["choices"][choice]
+    node = scenario["nodes"][position] if position else None
+    context = _learner_context(assignment)
+    context.update(
+        scenario=scenario,
+        run=run,
+        position=position,
+        node_text=markdown(node["text"]) if node else "",
+        choices=list(enumerate(node["choices"])) if node else [],
+        last=last,
+    )
+    with translation.override(assignment.language):
+        return render(request, "training/scenario.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assessment_view(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = selectors.get_assignment_for_learner(user=request.user, pk=pk)
+    context = _learner_context(assignment)
+    bank = {q["id"]: q for q in context["version"].data["assessment"]["questions"]}
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "start":
+                services.attempt_start(assignment=assignment)
+            else:
+                attempt = assignment.attempts.filter(submitted_at__isnull=True).first()
+                if attempt is None:
+                    raise ValidationError(_("There is no attempt in progress."))
+                answers: dict[str, int] = {}
+                for item in attempt.questions:
+                    raw = request.POST.get(f"q-{item['id']}")
+                    if raw is not None and raw.isdigit():
+                        answers[item["id"]] = int(raw)
+                services.attempt_submit(attempt=attempt, answers=answers)
+        except ValidationError as error:
+            _error(request, error)
+        return redirect("training:assessment", pk=pk)
+    attempts = list(assignment.attempts.all())
+    current = next((a for a in attempts if a.submitted_at is None), None)
+    questions = []
+    if current is not None:
+        for item in current.questions:
+            question = bank.get(item["id"])
+            if question is not None:
+                choices = [(i, question["choices"][i]["text"]) for i in item["order"]]
+                questions.append(
+                    {"id": item["id"], "prompt": question["prompt"], "choices": choices}
+                )
+    last = next((a for a in reversed(attempts) if a.submitted_at is not None), None)
+    review = []
+    if last is not None and current is None:
+        for item in last.questions:
+            question = bank.get(item["id"])
+            if question is not None:
+                picked = last.answers.get(item["id"])
+                right = picked is not None and question["choices"][picked].get("correct")
+                review.append(
+                    {
+                        "prompt": question["prompt"],
+                        "right": right,
+                        "explanation": question["explanation"],
+                    }
+                )
+    assessment = context["version"].data["assessment"]
+    context.update(
+        current=current,
+        questions=questions,
+        last=last,
+        review=review,
+        assessment=assessment,
+        attempts_left=assessment["max_attempts"] - len(attempts),
+        certificate=getattr(getattr(assignment, "completion", None), "certificate", None),
+    )
+    with translation.override(assignment.language):
+        return render(request, "training/assessment.html", context)
+
+
+@login_required
+@require_GET
+def certificate_pdf_view(request: HttpRequest, pk: str) -> HttpResponse:
+    certificate = selectors.get_certificate_for_holder_or_staff(user=request.user, pk=pk)
+    response = HttpResponse(bytes(certificate.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="certificate-{certificate.pk}.pdf"'
+    return response
+
+
+# Administrators -------------------------------------------------------------------------------
+
+
+def _managed_organization(request: HttpRequest) -> Organization:
+    ids = selectors.organization_ids_with(user=request.user, roles=selectors.VIEWERS)
+    organization = Organization.objects.filter(pk__in=ids).order_by("name").first()
+    if organization is None:
+        raise Http404
+    return organization
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def manage(request: HttpRequest) -> HttpResponse:
+    organization = _managed_organization(request)
+    can_assign = organization.pk in selectors.organization_ids_with(
+        user=request.user, roles={Role.ADMIN}
+    )
+    form = AssignForm(request.POST or None, organization=organization)
+    if request.method == "POST":
+        if not can_assign:
+            raise Http404
+        if form.is_valid():
+            data = form.cleaned_data
+            target = data["target"]
+            try:
+                created = services.assignments_create(
+                    organization=organization,
+                    course=data["course"],
+                    due_on=data["due_on"],
+                    valid_months=data["valid_months"],
+                    assigned_by=request.user,  # type: ignore[arg-type]  # login_required
+                    users=[data["person"].user] if target == "person" else [],
+                    unit=data["unit"] if target == "unit" else None,
+                    role=data["role"] if target == "role" else "",
+                )
+            except ValidationError as error:
+                _error(request, error)
+            else:
+                messages.success(request, _("%(n)d assignments created.") % {"n": len(created)})
+                return redirect("training:manage")
+        status = 400
+    else:
+        status = 200
+    return render(
+        request,
+        "training/manage.html",
+        {
+            "organization": organization,
+            "form": form,
+            "can_assign": can_assign,
+            "assignments": selectors.assignments_for_manager(user=request.user)[:200],
+            "certificates": selectors.certificates_for_manager(user=request.user)[:200],
+            "units": selectors.units_for_viewer(user=request.user),
+            "requirements": organization.requirements.all(),
+            "today": timezone.localdate(),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def manage_assignment(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = selectors.get_assignment_for_manager(user=request.user, pk=pk)
+    if request.method == "POST":
+        services.assignment_cancel(assignment=assignment)
+        messages.success(request, _("The assignment was cancelled."))
+        return redirect("training:manage")
+    return render(request, "training/manage_assignment.html", {"assignment": assignment})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def manage_certificate(request: HttpRequest, pk: str) -> HttpResponse:
+    certificate = selectors.get_certificate_for_manager(user=request.user, pk=pk)
+    form = RevokeForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.certificate_revoke(
+                    certificate=certificate,
+                    revoked_by=request.user,  # type: ignore[arg-type]  # login_required
+                    reason=form.cleaned_data["reason"],
+                )
+            except ValidationError as error:
+                _error(request, error)
+            else:
+                messages.success(request, _("The certificate was revoked."))
+                return redirect("training:manage_certificate", pk=pk)
+        status = 400
+    return render(
+        request,
+        "training/manage_certificate.html",
+        {
+            "certificate": certificate,
+            "form": form,
+            "status": selectors.certificate_status(
+                certificate=certificate, today=timezone.localdate()
+            ),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def compliance(request: HttpRequest, pk: int, fmt: str = "html") -> HttpResponse:
+    unit = selectors.get_unit_for_viewer(user=request.user, pk=pk)
+    today = timezone.localdate()
+    if fmt == "csv":
+        matrix = selectors.compliance_matrix(unit=unit, today=today)
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="compliance-{unit.slug}.csv"'
+        writer = csv.writer(response)
+        header = ["person", "email"]
+        for requirement in matrix.requirements:
+            header += [f"{requirement.code}:status", f"{requirement.code}:due_on"]
+        writer.writerow(header)
+        for row in matrix.rows:
+            line = [row.name, row.email]
+            for cell in row.cells:
+                line += ["n/a", ""] if cell is None else [cell.status.value, str(cell.due_on or "")]
+            writer.writerow(line)
+        return response
+    if fmt == "pdf":
+        matrix = selectors.compliance_matrix(unit=unit, today=today)
+        response = HttpResponse(
+            compliance_pdf(matrix=matrix, today=today), content_type="application/pdf"
+        )
+        response["Content-Disposition"] = f'attachment; filename="compliance-{unit.slug}.pdf"'
+        return response
+    raw_page = request.GET.get("page", "1")
+    page_number = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) < 10**6 else 1
+    matrix = selectors.compliance_matrix(
+        unit=unit,
+        today=today,
+        offset=(page_number - 1) * COMPLIANCE_PAGE_SIZE,
+        limit=COMPLIANCE_PAGE_SIZE,
+    )
+    pages = max(1, -(-matrix.total_people // COMPLIANCE_PAGE_SIZE))
+    return render(
+        request,
+        "training/compliance.html",
+        {
+            "matrix": matrix,
+            "unit": unit,
+            "page": page_number,
+            "pages": pages,
+            "today": today,
+        },
+    )
+
+
+@login_required
+@require_GET
+def sites(request: HttpRequest) -> HttpResponse:
+    _managed_organization(request)
+    return render(
+        request,
+        "training/sites.html",
+        {"sites": selectors.site_training(user=request.user, today=timezone.localdate())},
+    )
+
+
+@login_required
+@require_GET
+def completion_xapi(request: HttpRequest, pk: int) -> HttpResponse:
+    completion = selectors.get_completion_for_viewer(user=request.user, pk=pk)
+    response = JsonResponse(completion_statements(completion=completion), safe=False)
+    response["Content-Disposition"] = f'attachment; filename="xapi-completion-{pk}.json"'
+    return response
+
+
+# Public -----------------------------------------------------------------------------------------
+
+
+@require_GET
+def verify(request: HttpRequest, pk: str) -> HttpResponse:
+    """The public verification page: only what a verifier needs, nothing more."""
+    certificate = selectors.certificate_for_public(pk=pk)
+    response = render(
+        request,
+        "training/verify.html",
+        {
+            "certificate": certificate,
+            "name": selectors.printed_name(certificate=certificate),
+            "status": selectors.certificate_status(
+                certificate=certificate, today=timezone.localdate()
+            ),
+        },
+    )
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
