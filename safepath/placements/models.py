@@ -7,7 +7,11 @@ from it.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -73,10 +77,20 @@ class Placement(models.Model):
     )
     address = models.CharField(_("address"), max_length=300, blank=True)
     latitude = models.DecimalField(
-        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
     )
     longitude = models.DecimalField(
-        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
     unit = models.ForeignKey(
         Unit,
@@ -102,6 +116,23 @@ class Placement(models.Model):
     def __str__(self) -> str:
         return f"{self.public_name} ({self.code})"
 
+    def clean(self) -> None:
+        errors: dict[str, Any] = {}
+        languages = self.languages
+        if (
+            not isinstance(languages, list)
+            or not 1 <= len(languages) <= MAX_LANGUAGES
+            or len(set(languages)) != len(languages)
+            or any(lang not in LANGUAGE_CODES for lang in languages)
+        ):
+            errors["languages"] = _("Choose one to three different poster languages from the list.")
+        if (self.latitude is None) != (self.longitude is None):
+            errors["latitude"] = _("Give both latitude and longitude, or neither.")
+        if self.unit is not None and self.unit.organization_id != self.organization_id:
+            errors["unit"] = _("That unit belongs to another organization.")
+        if errors:
+            raise ValidationError(errors)
+
     @property
     def is_active(self) -> bool:
         """Whether a scan of this code opens the report page (a lost poster's code still does)."""
@@ -116,9 +147,7 @@ class Placement(models.Model):
 class RetiredCode(models.Model):
     """A code a placement used to carry. Scanning it leads to help and is counted."""
 
-    placement = models.ForeignKey(
-        Placement, on_delete=models.CASCADE, related_name="retired_codes"
-    )
+    placement = models.ForeignKey(Placement, on_delete=models.CASCADE, related_name="retired_codes")
     code = models.CharField(max_length=16, unique=True)
     reason = models.CharField(max_length=200, blank=True)
     retired_at = models.DateTimeField(default=timezone.now)

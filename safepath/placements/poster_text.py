@@ -6,6 +6,8 @@ written to be calm and discreet: it must be safe for someone who controls a vict
 It never names trafficking, abuse or the police; it offers a private way to talk.
 """
 
+# ruff: noqa: RUF001  # each language's own punctuation (full-width marks, curly quotes)
+
 from __future__ import annotations
 
 from dataclasses import dataclass

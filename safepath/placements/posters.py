@@ -25,12 +25,11 @@ from safepath.placements import qr
 from safepath.placements.models import Placement, PosterPaper
 from safepath.placements.poster_text import POSTER_TEXT, PosterText
 
-
 # fontTools reports every table it subsets at INFO: noise in the worker's log.
 logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 
-class PosterFontsMissing(Exception):  # noqa: N818  # reads as what went wrong
+class PosterFontsMissing(Exception):  # reads as what went wrong
     """The Noto fonts posters need are not installed where POSTER_FONT_DIR points."""
 
 
