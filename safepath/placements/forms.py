@@ -72,7 +72,11 @@ class PlacementForm(forms.ModelForm):
         languages = [lang for lang in chosen if lang]
         if len(set(languages)) != len(languages):
             self.add_error("language_2", _("Choose each language once."))
+            languages = list(dict.fromkeys(languages))
+        if not languages:
+            languages = ["en"]  # language_1 already carries the "required" error
         cleaned["languages"] = languages
+        # Set on the instance so the model's own checks see what the form will save.
         self.instance.languages = languages
         return cleaned
 

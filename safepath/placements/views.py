@@ -13,7 +13,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import (
-    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
@@ -440,15 +439,13 @@ def batch_status(request: HttpRequest, pk: int) -> JsonResponse:
 
 @login_required
 @require_GET
-def batch_download(request: HttpRequest, pk: int) -> HttpResponse | FileResponse:
+def batch_download(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_batch_for_member(user=request.user, pk=pk)
     if batch.status != BatchStatus.DONE:
         return HttpResponseRedirect(reverse("placements:batch_detail", args=[batch.pk]))
     pdf = type(batch).objects.filter(pk=batch.pk).values_list("pdf", flat=True).get()
-    response = FileResponse(
-        iter([bytes(pdf or b"")]),
-        content_type="application/pdf",
-        as_attachment=True,
-        filename=f"safepath-posters-{batch.pk}-{batch.paper}.pdf",
+    response = HttpResponse(bytes(pdf or b""), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="safepath-posters-{batch.pk}-{batch.paper}.pdf"'
     )
     return response
