@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 
 from safepath.accounts.models import Membership, Organization, OrganizationKind, Role, User
+from safepath.placements.demo import seed_placement_details
 from safepath.placements.models import Placement
 
 
@@ -103,6 +104,8 @@ def seed_demo() -> dict[str, list[dict[str, Any]]]:
             ).first() or Placement.objects.create(
                 organization=organization, public_name=public_name
             )
+            seed_placement_details(placement=placement, organization=organization)
+            placement.refresh_from_db()
             summary["placements"].append(
                 {
                     "code": placement.code,
@@ -126,6 +129,7 @@ def demo_banner() -> str:
         f"SafePath is running at {settings.BASE_URL}/",
         f"  Staff sign-in: {settings.BASE_URL}/accounts/login/",
         f"  Live inbox:    {settings.BASE_URL}/dashboard/",
+        f"  Placements:    {settings.BASE_URL}/placements/ (posters, map, CSV import)",
         "",
         "Demo logins (demo only):",
     ]
