@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from safepath.core.testing import deployment
+from safepath.core.testing import deployment  # noqa: E402  # needs ROOT on sys.path first
 
 POSTERS = 1000
 SCANS = 2000

@@ -8,7 +8,7 @@ unit is created once, one placement has its code replaced once (its old code the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -68,7 +68,7 @@ DEMO_DETAILS: dict[str, DemoDetails] = {
 }
 
 
-def _past_hour(hours_ago: int) -> timezone.datetime:
+def _past_hour(hours_ago: int) -> datetime:
     now = timezone.now().replace(minute=0, second=0, microsecond=0)
     return now - timedelta(hours=hours_ago)
 
