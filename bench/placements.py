@@ -158,7 +158,7 @@ def bench_scan_burst(database_url: str | None) -> dict[str, object]:
         "baseline_healthz_rps": baseline,
         "scan_writes_per_second": scans,
         "ratio_to_baseline": scans / baseline,
-        "scans_counted": int(counted or 0),
+        "scans_counted": int(counted.splitlines()[-1] if counted else 0),
     }
 
 
