@@ -132,3 +132,6 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    from bench.placements import main as placements_main
+
+    placements_main()

@@ -248,6 +248,14 @@ REPORTER_COOKIE_AGE = int(os.environ.get("REPORTER_COOKIE_AGE", str(2 * 60 * 60)
 REPORTER_COOKIE_SECURE = PRODUCTION
 REPORT_ANSWER_MAX_CHARS = 4000
 
+# Placements: where poster fonts live (Debian's fonts-noto-core and fonts-noto-cjk), how
+# often a poster should be checked on site, and the limits of a CSV import and a batch.
+POSTER_FONT_DIR = os.environ.get("POSTER_FONT_DIR", "/usr/share/fonts")
+PLACEMENT_CHECK_DAYS = int(os.environ.get("PLACEMENT_CHECK_DAYS", "90"))
+PLACEMENT_IMPORT_MAX_BYTES = int(os.environ.get("PLACEMENT_IMPORT_MAX_BYTES", str(1024 * 1024)))
+PLACEMENT_IMPORT_MAX_ROWS = int(os.environ.get("PLACEMENT_IMPORT_MAX_ROWS", "2000"))
+POSTER_BATCH_MAX = int(os.environ.get("POSTER_BATCH_MAX", "2000"))
+
 # Deliveries (the outbox): how long the worker keeps retrying before it gives up.
 DELIVERY_MAX_AGE_SECONDS = int(os.environ.get("DELIVERY_MAX_AGE_SECONDS", str(24 * 60 * 60)))
 # Training reminders: how often the worker sweeps for due reminders and recertifications.

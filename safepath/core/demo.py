@@ -17,6 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from safepath.accounts.mfa import SECOND_FACTOR_ROLES, TOTP_DEVICE_NAME, totp_secret_base32
 from safepath.accounts.models import Membership, Organization, OrganizationKind, Role, User
+from safepath.placements.demo import seed_placement_details
 from safepath.placements.models import Placement
 
 
@@ -119,6 +120,8 @@ def seed_demo() -> dict[str, list[dict[str, Any]]]:
             ).first() or Placement.objects.create(
                 organization=organization, public_name=public_name
             )
+            seed_placement_details(placement=placement, organization=organization)
+            placement.refresh_from_db()
             summary["placements"].append(
                 {
                     "code": placement.code,
@@ -145,6 +148,7 @@ def demo_banner() -> str:
         f"SafePath is running at {settings.BASE_URL}/",
         f"  Staff sign-in: {settings.BASE_URL}/accounts/login/",
         f"  Live inbox:    {settings.BASE_URL}/dashboard/",
+        f"  Placements:    {settings.BASE_URL}/placements/ (posters, map, CSV import)",
         "",
         "Demo logins (demo only):",
     ]

@@ -1,4 +1,4 @@
-"""App configuration for placements."""
+"""App configuration for placements: registers the poster batch processor with the worker."""
 
 from django.apps import AppConfig
 
@@ -6,3 +6,9 @@ from django.apps import AppConfig
 class PlacementsConfig(AppConfig):
     name = "safepath.placements"
     label = "placements"
+
+    def ready(self) -> None:
+        from safepath.core.jobs import register_processor
+        from safepath.placements.services import poster_batches_process_due
+
+        register_processor("poster_batches", poster_batches_process_due)

@@ -19,8 +19,12 @@ def scan_url(placement: Placement) -> str:
     return f"{settings.BASE_URL}/Q/{placement.code}".upper()
 
 
+def make_qr_for_url(url: str) -> segno.QRCode:
+    return segno.make_qr(url, error="q", boost_error=True)
+
+
 def make_qr(placement: Placement) -> segno.QRCode:
-    return segno.make_qr(scan_url(placement), error="q", boost_error=True)
+    return make_qr_for_url(scan_url(placement))
 
 
 def qr_svg(placement: Placement, *, scale: int = 8) -> bytes:

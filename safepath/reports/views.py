@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from safepath.placements.models import Placement
 from safepath.placements.selectors import get_placement_for_scan
-from safepath.placements.services import placement_record_scan
+from safepath.placements.services import placement_record_retired_scan, placement_record_scan
 from safepath.reports.forms import AnswerForm
 from safepath.reports.models import Report
 from safepath.reports.questions import MORE, WHAT, Question
@@ -66,6 +66,8 @@ def scan(request: HttpRequest, code: str) -> HttpResponse:
     placement = get_placement_for_scan(code=code)
     if placement is None or not placement.is_active:
         # Never a dead end: the same help a real code offers, and a 404 for machines.
+        if request.method == "GET":  # an old poster still up is worth knowing: count it
+            placement_record_retired_scan(code=code)
         return help_page(request, unknown_code=True)
     if placement.code != code:
         # A code typed in lower case or with spaces: settle on the one canonical address.

@@ -405,9 +405,8 @@ def site_training(*, user: User | AnonymousUser, today: date) -> list[SiteTraini
     )
     sites = []
     for placement in placements:
-        # Placement.unit is being added on another branch; until it lands, a placement
-        # without the field covers its whole organization. The lead tidies this at merge.
-        unit_id = getattr(placement, "unit_id", None)
+        # A placement with a unit is staffed by that unit; without one, by its organization.
+        unit_id = placement.unit_id
         staff = staff_by_unit[unit_id] if unit_id else staff_by_org[placement.organization_id]
         sites.append(
             SiteTraining(

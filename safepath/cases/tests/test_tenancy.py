@@ -20,7 +20,8 @@ from safepath.cases import services
 from safepath.cases.models import Case, CaseDocument, Share, ShareAccess
 from safepath.conftest import logged_in
 from safepath.core.models import AuditEntry
-from safepath.placements.models import Placement
+from safepath.placements.models import Placement, PosterBatch
+from safepath.placements.services import poster_batch_create, poster_batch_run
 from safepath.reports.models import Report
 from safepath.reports.services import report_start
 from safepath.training.tests.tenancy import (
@@ -38,7 +39,19 @@ PUBLIC = {"reports:scan", "reports:help", "home", "healthz", "accounts:login", "
 # Sign-in steps: they act on the signed-in person's own account only.
 SIGN_IN = {"accounts:two_factor", "accounts:two_factor_setup"}
 # Pages that list the member's own organizations' data (no object in the URL).
-STAFF_LIST_URLS = {"cases:dashboard", "cases:audit_log", "cases:reports_csv", "cases:case_list"}
+STAFF_LIST_URLS = {
+    "cases:dashboard",
+    "cases:audit_log",
+    "cases:reports_csv",
+    "cases:case_list",
+    "placements:list",
+    "placements:map",
+    "placements:create",
+    "placements:import",
+    "placements:import_template",
+    "placements:export",
+    "placements:batches",
+}
 
 
 @dataclass
@@ -48,6 +61,7 @@ class World:
     case: Case
     share: Share
     document: CaseDocument
+    batch: PosterBatch
 
 
 GET, POST = "GET", "POST"
@@ -100,6 +114,27 @@ STAFF_OBJECT_URLS: dict[str, tuple[str, Callable[[World], str], dict[str, str]]]
     ),
     "cases:case_share": (POST, lambda w: f"/dashboard/cases/{w.case.reference}/share/", {}),
     "cases:case_summary": (GET, lambda w: f"/dashboard/cases/{w.case.reference}/summary.pdf", {}),
+    "placements:detail": (GET, lambda w: f"/placements/{w.placement.code}/", {}),
+    "placements:edit": (GET, lambda w: f"/placements/{w.placement.code}/edit/", {}),
+    "placements:poster": (GET, lambda w: f"/placements/{w.placement.code}/poster.pdf", {}),
+    "placements:set_status": (
+        POST,
+        lambda w: f"/placements/{w.placement.code}/status/",
+        {"status": "lost"},
+    ),
+    "placements:replace_code": (
+        POST,
+        lambda w: f"/placements/{w.placement.code}/replace-code/",
+        {},
+    ),
+    "placements:mark_checked": (POST, lambda w: f"/placements/{w.placement.code}/checked/", {}),
+    "placements:batch_detail": (GET, lambda w: f"/placements/batches/{w.batch.pk}/", {}),
+    "placements:batch_status": (GET, lambda w: f"/placements/batches/{w.batch.pk}/status.json", {}),
+    "placements:batch_download": (
+        GET,
+        lambda w: f"/placements/batches/{w.batch.pk}/posters.pdf",
+        {},
+    ),
 }
 
 
@@ -144,7 +179,11 @@ def world(alice: User, bus_station: Placement, st_brigid) -> World:
         actor=alice,
         organization=case.organization,
     )
-    return World(bus_station, report, case, share, document)
+    batch = poster_batch_create(
+        organization=bus_station.organization, actor=None, placements=[bus_station], paper="letter"
+    )
+    poster_batch_run(batch=PosterBatch.objects.get(pk=batch.pk))
+    return World(bus_station, report, case, share, document, batch)
 
 
 def test_every_named_url_is_classified() -> None:
@@ -213,3 +252,17 @@ def test_training_lists_need_a_login(name: str) -> None:
 
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+# Placement changes only administrators and supervisors make: a responder is refused (403),
+# because the placement is theirs to see, not to change.
+MANAGER_ONLY = ("placements:edit", "placements:set_status", "placements:replace_code")
+
+
+@pytest.mark.parametrize("name", MANAGER_ONLY)
+def test_responders_cannot_change_placements(name: str, bob_client: Client, world: World) -> None:
+    response = call(bob_client, name, world)
+
+    assert response.status_code == 403
+    world.placement.refresh_from_db()
+    assert world.placement.status == "active"

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import io
-
 import pytest
-import zxingcpp
 from django.test import Client
-from PIL import Image
 
 from safepath.placements import qr
 from safepath.placements.models import Placement
+from safepath.placements.tests.decoding import decode_image, decode_png, svg_to_image, worn
 
 pytestmark = pytest.mark.django_db
-
-
-def decode_png(data: bytes) -> list[str]:
-    return [result.text for result in zxingcpp.read_barcodes(Image.open(io.BytesIO(data)))]
 
 
 def test_png_decodes_to_the_uppercase_scan_url(
@@ -27,6 +20,17 @@ def test_png_decodes_to_the_uppercase_scan_url(
     assert response.status_code == 200
     assert response["Content-Type"] == "image/png"
     assert decode_png(response.content) == [f"{settings.BASE_URL}/Q/{bus_station.code}".upper()]
+
+
+def test_svg_rendered_to_an_image_decodes_to_the_scan_url(
+    bob_client: Client, bus_station: Placement
+) -> None:
+    response = bob_client.get(f"/placements/{bus_station.code}/qr.svg")
+
+    image = svg_to_image(response.content)
+
+    assert decode_image(image) == [qr.scan_url(bus_station)]
+    assert decode_image(worn(image)) == [qr.scan_url(bus_station)]
 
 
 def test_qr_uses_alphanumeric_mode_and_print_grade_error_correction(bus_station: Placement) -> None:
@@ -57,15 +61,16 @@ def test_lower_case_code_in_staff_url_is_accepted(
     assert response.status_code == 200
 
 
-def test_qr_needs_a_login(bus_station: Placement) -> None:
-    response = Client().get(f"/placements/{bus_station.code}/qr.png")
+@pytest.mark.parametrize("kind", ["qr.svg", "qr.png", "poster.pdf"])
+def test_qr_and_poster_need_a_login(bus_station: Placement, kind: str) -> None:
+    response = Client().get(f"/placements/{bus_station.code}/{kind}")
 
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
 
 
-@pytest.mark.parametrize("kind", ["qr.svg", "qr.png"])
-def test_another_organizations_qr_is_a_404(
+@pytest.mark.parametrize("kind", ["qr.svg", "qr.png", "poster.pdf"])
+def test_another_organizations_qr_and_poster_are_a_404(
     charlie_client: Client, bus_station: Placement, kind: str
 ) -> None:
     response = charlie_client.get(f"/placements/{bus_station.code}/{kind}")

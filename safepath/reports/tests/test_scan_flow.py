@@ -154,7 +154,9 @@ def test_posting_to_an_unknown_code_stores_nothing(db: None) -> None:
     assert Report.objects.count() == 0
 
 
-def test_retired_code_leads_to_help_and_counts_nothing(bus_station: Placement) -> None:
+def test_retired_code_leads_to_help_and_counts_only_a_retired_scan(
+    bus_station: Placement,
+) -> None:
     bus_station.status = PlacementStatus.RETIRED
     bus_station.save()
 
@@ -164,7 +166,8 @@ def test_retired_code_leads_to_help_and_counts_nothing(bus_station: Placement) -
     assert get.status_code == post.status_code == 404
     assert "help is still here" in get.content.decode()
     assert Report.objects.count() == 0
-    assert ScanCount.objects.count() == 0
+    counts = ScanCount.objects.get(placement=bus_station)
+    assert (counts.scans, counts.reports_started, counts.retired_code_scans) == (0, 0, 1)
 
 
 def test_code_typed_in_lower_case_finds_the_placement(bus_station: Placement) -> None:
