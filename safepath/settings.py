@@ -76,12 +76,15 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
+    "rest_framework",
+    "drf_spectacular",
     "safepath.core",
     "safepath.accounts",
     "safepath.placements",
     "safepath.reports",
     "safepath.routing",
     "safepath.cases",
+    "safepath.api",
     "safepath.training",
 ]
 
@@ -276,5 +279,33 @@ LOGGING = {
         "axes": {"level": "WARNING"},
         # fpdf2 subsets fonts through fontTools, which narrates every table at INFO.
         "fontTools": {"level": "WARNING"},
+    },
+}
+
+# The JSON API (/api/v1/): session for the dashboard, scoped bearer tokens for agency systems.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "safepath.api.authentication.TokenAuthentication",
+        "safepath.api.authentication.VerifiedSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["safepath.api.authentication.HasScope"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_RATES": {},
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "SafePath API",
+    "DESCRIPTION": "Reports, their timelines and status, and cases of the member's organizations.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    # The schema is public so integrators can read it; every operation still needs a login.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "ENUM_NAME_OVERRIDES": {
+        "ReportStatusEnum": "safepath.reports.models.ReportStatus",
+        "CaseStatusEnum": "safepath.cases.models.CaseStatus",
     },
 }

@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from safepath.api import pages as api_pages
 from safepath.core.views import healthz
 from safepath.reports.views import help_view
 from safepath.training.views import verify
@@ -14,5 +15,8 @@ urlpatterns = [
     path("placements/", include("safepath.placements.urls")),
     path("training/", include("safepath.training.urls")),
     path("verify/<str:pk>", verify, name="verify"),
+    path("api/v1/", include("safepath.api.urls")),
+    path("accounts/tokens/", api_pages.tokens, name="api_tokens"),
+    path("accounts/tokens/<str:prefix>/revoke/", api_pages.token_revoke, name="api_token_revoke"),
     path("healthz", healthz, name="healthz"),
 ]

@@ -13,7 +13,14 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from safepath.accounts.mfa import needs_second_factor
 
 # Paths a signed-in person may reach before the second factor: sign-in itself and public pages.
-OPEN_PREFIXES = ("/accounts/", "/static/", "/healthz", "/verify/")
+OPEN_PREFIXES = (
+    "/accounts/login/",
+    "/accounts/logout/",
+    "/accounts/two-factor/",
+    "/static/",
+    "/healthz",
+    "/verify/",
+)
 
 IDLE_KEY = "safepath_last_seen"
 

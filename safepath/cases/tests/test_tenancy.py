@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -36,8 +37,8 @@ pytestmark = pytest.mark.django_db
 
 # Public pages, which anyone may open, are not staff URLs.
 PUBLIC = {"reports:scan", "reports:help", "home", "healthz", "accounts:login", "accounts:logout"}
-# Sign-in steps: they act on the signed-in person's own account only.
-SIGN_IN = {"accounts:two_factor", "accounts:two_factor_setup"}
+# Sign-in steps and personal settings: they act on the signed-in person's own account only.
+SIGN_IN = {"accounts:two_factor", "accounts:two_factor_setup", "api_tokens", "api_token_revoke"}
 # Pages that list the member's own organizations' data (no object in the URL).
 STAFF_LIST_URLS = {
     "cases:dashboard",
@@ -138,6 +139,18 @@ STAFF_OBJECT_URLS: dict[str, tuple[str, Callable[[World], str], dict[str, str]]]
 }
 
 
+# The API's schema is public; its list endpoints are scoped like the inbox.
+API_PUBLIC = {"api:schema"}
+API_LIST_URLS = {"api:reports": "/api/v1/reports/", "api:cases": "/api/v1/cases/"}
+API_OBJECT_URLS: dict[str, tuple[str, Callable[[World], str]]] = {
+    "api:report": (GET, lambda w: f"/api/v1/reports/{w.report.reference}/"),
+    "api:timeline": (GET, lambda w: f"/api/v1/reports/{w.report.reference}/timeline/"),
+    "api:status": (POST, lambda w: f"/api/v1/reports/{w.report.reference}/status/"),
+    "api:acknowledge": (POST, lambda w: f"/api/v1/reports/{w.report.reference}/acknowledge/"),
+    "api:case": (GET, lambda w: f"/api/v1/cases/{w.case.reference}/"),
+}
+
+
 def named_patterns() -> dict[str, URLPattern]:
     found: dict[str, URLPattern] = {}
 
@@ -191,6 +204,7 @@ def test_every_named_url_is_classified() -> None:
 
     unclassified = names - PUBLIC - SIGN_IN - set(STAFF_OBJECT_URLS) - STAFF_LIST_URLS
     unclassified -= TRAINING_PUBLIC | set(TRAINING_OBJECT_URLS) | set(TRAINING_LIST_URLS)
+    unclassified -= API_PUBLIC | set(API_LIST_URLS) | set(API_OBJECT_URLS)
     assert not unclassified, f"add these URLs to the tenancy matrix: {sorted(unclassified)}"
     assert set(STAFF_OBJECT_URLS) <= names
 
@@ -266,3 +280,40 @@ def test_responders_cannot_change_placements(name: str, bob_client: Client, worl
     assert response.status_code == 403
     world.placement.refresh_from_db()
     assert world.placement.status == "active"
+
+
+def _token(user: User) -> dict[str, Any]:
+    from safepath.api.models import Scope
+    from safepath.api.tokens import api_token_create
+
+    _record, value = api_token_create(user=user, name="matrix", scopes=list(Scope.values))
+    return {"HTTP_AUTHORIZATION": f"Bearer {value}"}
+
+
+@pytest.mark.parametrize("name", sorted(API_OBJECT_URLS))
+def test_api_objects_are_404_to_another_tenant_and_need_a_login(
+    name: str, alice: User, charlie: User, world: World
+) -> None:
+    method, build = API_OBJECT_URLS[name]
+    url = build(world)
+    data = {"status": "acknowledged"} if name == "api:status" else {}
+
+    def send(client: Client, **headers: Any) -> int:
+        if method == GET:
+            return client.get(url, **headers).status_code
+        return client.post(url, data, content_type="application/json", **headers).status_code
+
+    assert send(Client(), **_token(charlie)) == 404
+    assert send(logged_in(charlie)) == 404
+    assert send(Client()) in {401, 403}
+    assert send(Client(), **_token(alice)) in {200, 400}
+    world.report.refresh_from_db()
+    assert world.report.status in {"new", "acknowledged"}
+
+
+@pytest.mark.parametrize("name", sorted(API_LIST_URLS))
+def test_api_lists_hold_nothing_of_another_tenant(name: str, charlie: User, world: World) -> None:
+    response = Client().get(API_LIST_URLS[name], **_token(charlie))
+
+    assert response.status_code == 200
+    assert response.json()["results"] == []
