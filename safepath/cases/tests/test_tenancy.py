@@ -15,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from safepath.placements.models import Placement
 from safepath.reports.models import Report
 from safepath.reports.services import report_start
+from safepath.routing.models import RoutingPolicy
 
 pytestmark = pytest.mark.django_db
 
@@ -26,8 +27,21 @@ STAFF_OBJECT_URLS: dict[str, Callable[[Placement, Report], str]] = {
     "placements:qr_png": lambda p, r: f"/placements/{p.code}/qr.png",
     "cases:report_detail": lambda p, r: f"/dashboard/reports/{r.reference}/",
     "cases:report_row": lambda p, r: f"/dashboard/reports/{r.reference}/row/",
+    "routing:acknowledge": lambda p, r: f"/dashboard/reports/{r.reference}/acknowledge/",
+    "routing:placement_routing": lambda p, r: f"/dashboard/routing/placements/{p.code}/",
+    "routing:policy_edit": lambda p, r: (
+        f"/dashboard/routing/policies/{RoutingPolicy.objects.get(organization=p.organization).pk}/"
+    ),
 }
-STAFF_LIST_URLS = {"cases:dashboard"}
+# Lists scoped to the member's organizations, and POST-only actions on them.
+STAFF_LIST_URLS = {
+    "cases:dashboard": "/dashboard/",
+    "routing:overview": "/dashboard/routing/",
+    "routing:policy_new": "/dashboard/routing/policies/new/",
+    "routing:webhook_add": "/dashboard/routing/webhooks/",
+    "routing:area_import": "/dashboard/routing/areas/",
+    "routing:channels_update": "/dashboard/routing/channels/",
+}
 
 
 def named_patterns() -> dict[str, URLPattern]:
@@ -47,7 +61,7 @@ def named_patterns() -> dict[str, URLPattern]:
 def test_every_named_url_is_classified() -> None:
     names = set(named_patterns())
 
-    unclassified = names - PUBLIC - set(STAFF_OBJECT_URLS) - STAFF_LIST_URLS
+    unclassified = names - PUBLIC - set(STAFF_OBJECT_URLS) - set(STAFF_LIST_URLS)
     assert not unclassified, f"add these URLs to the tenancy matrix: {sorted(unclassified)}"
     assert set(STAFF_OBJECT_URLS) <= names
 
@@ -65,10 +79,10 @@ def test_other_tenant_gets_404_and_owner_gets_200(
     assert b"secret" not in foreign.content
 
 
-@pytest.mark.parametrize("name", sorted(STAFF_OBJECT_URLS | dict.fromkeys(STAFF_LIST_URLS)))
+@pytest.mark.parametrize("name", sorted(set(STAFF_OBJECT_URLS) | set(STAFF_LIST_URLS)))
 def test_staff_urls_need_a_login(name: str, bus_station: Placement) -> None:
     report, _ = report_start(placement=bus_station, step="what", value="secret")
-    url = "/dashboard/" if name in STAFF_LIST_URLS else STAFF_OBJECT_URLS[name](bus_station, report)
+    url = STAFF_LIST_URLS.get(name) or STAFF_OBJECT_URLS[name](bus_station, report)
 
     response = Client().get(url)
 
