@@ -107,7 +107,7 @@ def _recipient(name: str, number: int) -> RecipientSpec:
 
 
 def tiers_as_text(policy: RoutingPolicy) -> str:
-    symbols = {kind: symbol for symbol, kind in SYMBOLS.items()}
+    symbols: dict[str, str] = {str(kind): symbol for symbol, kind in SYMBOLS.items()}
     lines = []
     for tier in policy.tiers.all():
         names = []

@@ -215,8 +215,10 @@ def routing_plan(*, report: Report) -> Plan:
 
     first = plan.tiers[0]
     if services_only:
-        for tier in plan.tiers:
-            tier.targets = [t for t in tier.targets if t.organization.kind not in POLICE_KINDS]
+        for plan_tier in plan.tiers:
+            plan_tier.targets = [
+                t for t in plan_tier.targets if t.organization.kind not in POLICE_KINDS
+            ]
         first.targets[:0] = _service_targets(policy)
     elif report.recipient_preference == RecipientPreference.POLICE:
         police = _police_for(report)
@@ -242,14 +244,14 @@ def routing_plan(*, report: Report) -> Plan:
 
     # An organization is told once, in the first tier that names it: a policy cannot loop.
     seen: set[int] = set()
-    for tier in plan.tiers:
+    for plan_tier in plan.tiers:
         unique = []
-        for target in tier.targets:
+        for target in plan_tier.targets:
             if target.organization.pk not in seen:
                 seen.add(target.organization.pk)
                 unique.append(target)
-        tier.targets = unique
-    plan.tiers = [tier for tier in plan.tiers if tier.targets]
+        plan_tier.targets = unique
+    plan.tiers = [plan_tier for plan_tier in plan.tiers if plan_tier.targets]
     owner = report.placement.organization
     if not plan.tiers and not (services_only and owner.kind in POLICE_KINDS):
         # Nothing in the policy applies here (no area contains the place): rather than nobody,

@@ -114,7 +114,9 @@ def test_acknowledgement_stops_escalation(two_tier: Placement, bob: User) -> Non
     assert ack.organization is not None and ack.organization.slug == "riverside-pd"
 
 
-def test_escalation_catches_up_after_the_worker_was_down(two_tier: Placement, county_sheriff: Organization) -> None:
+def test_escalation_catches_up_after_the_worker_was_down(
+    two_tier: Placement, county_sheriff: Organization
+) -> None:
     start = timezone.now()
     with freeze_time(start):
         reports = [report_start(placement=two_tier, step="what", value="help")[0] for _ in range(3)]

@@ -86,7 +86,8 @@ def queue_reports(live: Deployment, count: int) -> list[str]:
 def statuses(live: Deployment) -> dict[str, int]:
     return shell(
         live,
-        "import json\nfrom collections import Counter\nfrom safepath.routing.models import Delivery\n"
+        "import json\nfrom collections import Counter\n"
+        "from safepath.routing.models import Delivery\n"
         "print(json.dumps(Counter(Delivery.objects.values_list('status', flat=True))))",
     )
 
@@ -103,7 +104,10 @@ def worker(live: Deployment, port: int, tmp_path: Path, name: str) -> subprocess
     log = (tmp_path / f"{name}.log").open("wb")
     return subprocess.Popen(
         [sys.executable, str(ROOT / "manage.py"), "worker"],
-        env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
 
 
@@ -168,7 +172,9 @@ def test_a_worker_killed_mid_send_loses_nothing(live: Deployment, tmp_path: Path
     not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")),
     reason="the database restart test runs on PostgreSQL",
 )
-def test_database_dropping_the_workers_connections_loses_nothing(live: Deployment, tmp_path: Path) -> None:
+def test_database_dropping_the_workers_connections_loses_nothing(
+    live: Deployment, tmp_path: Path
+) -> None:
     import psycopg
 
     inbox = Inbox()

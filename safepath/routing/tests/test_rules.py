@@ -35,20 +35,31 @@ MARKER = "Unique-marker-7f3a the man in the red truck"
 
 
 def recipients(report: Report) -> set[str]:
-    return set(ReportRecipient.objects.filter(report=report).values_list("organization__slug", flat=True))
+    return set(
+        ReportRecipient.objects.filter(report=report).values_list("organization__slug", flat=True)
+    )
 
 
 def delivered_emails() -> set[str]:
     return {address for message in mail.outbox for address in message.to}
 
 
-def start(placement: Placement, *, priority: str = ReportPriority.NORMAL, preference: str = RecipientPreference.EITHER) -> Report:
+def start(
+    placement: Placement,
+    *,
+    priority: str = ReportPriority.NORMAL,
+    preference: str = RecipientPreference.EITHER,
+) -> Report:
     """Start a report whose facts are already known (as if the first answer carried them)."""
     report, _ = report_start(placement=placement, step="what", value=MARKER)
     if priority != report.priority or preference != report.recipient_preference:
-        Report.objects.filter(pk=report.pk).update(priority=priority, recipient_preference=preference)
+        Report.objects.filter(pk=report.pk).update(
+            priority=priority, recipient_preference=preference
+        )
         report.refresh_from_db()
-        report_facts_changed.send(sender=Report, report=report, changed={"priority", "recipient_preference"})
+        report_facts_changed.send(
+            sender=Report, report=report, changed={"priority", "recipient_preference"}
+        )
     return report
 
 
@@ -58,7 +69,9 @@ def drain() -> None:
 
 
 @pytest.fixture
-def riverside_area(riverside: Organization, county_sheriff: Organization, task_force: Organization) -> None:
+def riverside_area(
+    riverside: Organization, county_sheriff: Organization, task_force: Organization
+) -> None:
     # Overlapping areas: the city inside the county, the task force across the region.
     areas_import(organization=county_sheriff, text=_fc(("County", square(-90, 40, 1.0))))
     areas_import(organization=riverside, text=_fc(("City of Riverside", square(-90, 40, 0.1))))
@@ -79,7 +92,9 @@ def _fc(*areas: tuple[str, dict]) -> str:
     )
 
 
-def test_police_owned_code_goes_to_its_members_without_the_report_words(alice: User, bob: User) -> None:
+def test_police_owned_code_goes_to_its_members_without_the_report_words(
+    alice: User, bob: User
+) -> None:
     placement = Placement.objects.get_or_create(
         organization=alice.memberships.get().organization, public_name="Bus station"
     )[0]
@@ -89,7 +104,7 @@ def test_police_owned_code_goes_to_its_members_without_the_report_words(alice: U
     assert recipients(report) == {"riverside-pd"}
     assert delivered_emails() == {"alice@riverside.test", "bob@riverside.test"}
     for message in mail.outbox:
-        assert "Unique-marker-7f3a" not in message.body + message.subject
+        assert "Unique-marker-7f3a" not in f"{message.subject} {message.body}"
         assert "red truck" not in message.body
         assert f"/dashboard/reports/{report.reference}/" in message.body
     event = report.routing_events.get(kind=EventKind.ROUTED)
@@ -119,7 +134,9 @@ def test_outside_the_city_the_county_is_the_police_of_the_place(
     assert recipients(start(motel)) == {"county-sheriff", "metro-task-force"}
 
 
-def test_a_place_no_area_covers_still_reaches_the_owner(business: Organization, riverside_area: None) -> None:
+def test_a_place_no_area_covers_still_reaches_the_owner(
+    business: Organization, riverside_area: None
+) -> None:
     far = Placement.objects.create(organization=business, public_name="Far away")
     placement_set_location(placement=far, latitude=10.0, longitude=10.0)
 
@@ -152,7 +169,9 @@ def test_school_adds_local_police_when_someone_is_in_danger_now(
     assert "danger now" in report.routing_events.get(organization__slug="riverside-pd").reason
 
 
-def test_hospital_never_adds_police_unless_urgent(st_brigid: Organization, riverside_area: None, charlie: User) -> None:
+def test_hospital_never_adds_police_unless_urgent(
+    st_brigid: Organization, riverside_area: None, charlie: User
+) -> None:
     social = Unit.objects.create(organization=st_brigid, slug="social-work", name="Social work")
     Unit.objects.create(organization=st_brigid, slug="security", name="Security")
     Membership.objects.get(user=charlie).units.add(social)
@@ -165,11 +184,18 @@ def test_hospital_never_adds_police_unless_urgent(st_brigid: Organization, river
     assert recipients(normal) == {"st-brigid"}
     assert recipients(urgent) == {"st-brigid", "riverside-pd"}
     state = RoutingState.objects.get(report=normal)
-    assert state.policy.tiers.count() == 2  # social work, then security
+    assert (
+        state.policy is not None and state.policy.tiers.count() == 2
+    )  # social work, then security
 
 
 def test_service_only_report_never_reaches_law_enforcement_by_any_channel(
-    bus_station: Placement, alice: User, bob: User, shelter: Organization, hotline: Organization, settings
+    bus_station: Placement,
+    alice: User,
+    bob: User,
+    shelter: Organization,
+    hotline: Organization,
+    settings,
 ) -> None:
     settings.HOTLINE_ORGANIZATION = "national-hotline"
     settings.FALLBACK_ORGANIZATION = "riverside-pd"
@@ -177,7 +203,9 @@ def test_service_only_report_never_reaches_law_enforcement_by_any_channel(
     responder_channels_set(membership=membership, email=True, phone="+15550001111", sms_always=True)
     Webhook.objects.create(organization=bus_station.organization, url="http://127.0.0.1:9/hook")
 
-    report = start(bus_station, priority=ReportPriority.URGENT, preference=RecipientPreference.SERVICE)
+    report = start(
+        bus_station, priority=ReportPriority.URGENT, preference=RecipientPreference.SERVICE
+    )
     drain()
 
     assert recipients(report) == {"national-hotline"}
@@ -186,7 +214,9 @@ def test_service_only_report_never_reaches_law_enforcement_by_any_channel(
     police_deliveries = Delivery.objects.filter(report=report, organization__slug="riverside-pd")
     assert not police_deliveries.filter(status=DeliveryStatus.SENT).exists()
     assert not police_deliveries.filter(status=DeliveryStatus.PENDING).exists()
-    assert report.routing_events.filter(kind=EventKind.REMOVED, organization__slug="riverside-pd").exists()
+    assert report.routing_events.filter(
+        kind=EventKind.REMOVED, organization__slug="riverside-pd"
+    ).exists()
 
 
 def test_policy_service_organizations_are_preferred_over_the_hotline(
@@ -230,7 +260,13 @@ def test_reporter_asking_for_police_adds_the_place_police(
     assert policy is None
     report = start(inn, preference=RecipientPreference.SERVICE)
     policy = inn.organization.routing_policies.get()
-    policy_update(policy=policy, name="Inn", tiers_text="15/5: riverside-inn", police_when_urgent=False, service_slugs=[])
+    policy_update(
+        policy=policy,
+        name="Inn",
+        tiers_text="15/5: riverside-inn",
+        police_when_urgent=False,
+        service_slugs=[],
+    )
     assert "riverside-pd" not in recipients(report)
 
     Report.objects.filter(pk=report.pk).update(recipient_preference=RecipientPreference.POLICE)
@@ -240,12 +276,19 @@ def test_reporter_asking_for_police_adds_the_place_police(
 
 
 def test_urgent_uses_every_channel_and_short_times(bus_station: Placement, bob: User) -> None:
-    responder_channels_set(membership=Membership.objects.get(user=bob), email=True, phone="+15550002222", sms_always=False)
+    responder_channels_set(
+        membership=Membership.objects.get(user=bob),
+        email=True,
+        phone="+15550002222",
+        sms_always=False,
+    )
 
     normal = start(bus_station)
     drain()
     assert LocmemSmsBackend.outbox == []
-    normal_wait = RoutingState.objects.get(report=normal).escalate_at - normal.created_at
+    normal_due = RoutingState.objects.get(report=normal).escalate_at
+    assert normal_due is not None
+    normal_wait = normal_due - normal.created_at
 
     urgent = start(bus_station, priority=ReportPriority.URGENT)
     drain()
@@ -253,14 +296,23 @@ def test_urgent_uses_every_channel_and_short_times(bus_station: Placement, bob: 
     assert [sms.to for sms in LocmemSmsBackend.outbox] == ["+15550002222"]
     assert MARKER not in LocmemSmsBackend.outbox[0].body
     assert bus_station.public_name in LocmemSmsBackend.outbox[0].body
-    urgent_wait = RoutingState.objects.get(report=urgent).escalate_at - urgent.created_at
+    urgent_due = RoutingState.objects.get(report=urgent).escalate_at
+    assert urgent_due is not None
+    urgent_wait = urgent_due - urgent.created_at
     assert urgent_wait < normal_wait
     channels = set(Delivery.objects.filter(report=urgent).values_list("channel", flat=True))
     assert channels == {DeliveryChannel.EMAIL, DeliveryChannel.SMS}
 
 
-def test_a_report_becoming_urgent_adds_sms_to_those_already_told(bus_station: Placement, bob: User) -> None:
-    responder_channels_set(membership=Membership.objects.get(user=bob), email=True, phone="+15550003333", sms_always=False)
+def test_a_report_becoming_urgent_adds_sms_to_those_already_told(
+    bus_station: Placement, bob: User
+) -> None:
+    responder_channels_set(
+        membership=Membership.objects.get(user=bob),
+        email=True,
+        phone="+15550003333",
+        sms_always=False,
+    )
     report = start(bus_station)
     drain()
 

@@ -72,7 +72,7 @@ def test_docs_receiver_accepts_signed_notifications_and_drops_duplicates(
     namespace, url, received = receiver
     webhook = webhook_create(organization=bus_station.organization, url=url)
     namespace["SECRET"] = webhook_secret(webhook).encode()
-    report, _ = report_start(placement=bus_station, step="what", value=MARKER)
+    _report, _ = report_start(placement=bus_station, step="what", value=MARKER)
 
     deliveries_process_due()
 
@@ -112,7 +112,9 @@ def test_docs_verify_refuses_replays_and_tampering() -> None:
 def test_webhook_payload_carries_no_report_contents(bus_station: Placement) -> None:
     from safepath.routing.services import webhook_payload
 
-    webhook = Webhook.objects.create(organization=bus_station.organization, url="https://x.example/")
+    webhook = Webhook.objects.create(
+        organization=bus_station.organization, url="https://x.example/"
+    )
     report_start(placement=bus_station, step="what", value=MARKER)
     payload = json.dumps(webhook_payload(Delivery.objects.get(webhook=webhook)))
 
@@ -131,7 +133,9 @@ def test_webhook_must_be_https_outside_development(settings, bus_station: Placem
 
 
 def test_rotating_the_version_changes_the_secret(bus_station: Placement) -> None:
-    webhook = Webhook.objects.create(organization=bus_station.organization, url="https://x.example/")
+    webhook = Webhook.objects.create(
+        organization=bus_station.organization, url="https://x.example/"
+    )
     first = webhook_secret(webhook)
     webhook.secret_version += 1
 
@@ -190,7 +194,12 @@ def twilio(settings) -> Iterator[type[FakeTwilio]]:
 def test_urgent_report_texts_through_twilio_and_retries_when_refused(
     twilio, bus_station: Placement, bob: User
 ) -> None:
-    responder_channels_set(membership=Membership.objects.get(user=bob), email=False, phone="+15550004444", sms_always=False)
+    responder_channels_set(
+        membership=Membership.objects.get(user=bob),
+        email=False,
+        phone="+15550004444",
+        sms_always=False,
+    )
     report, _ = report_start(placement=bus_station, step="what", value=MARKER)
     Report.objects.filter(pk=report.pk).update(priority=ReportPriority.URGENT)
     report_facts_changed.send(sender=Report, report=report, changed={"priority"})
