@@ -229,3 +229,17 @@ def test_jurisdiction_lookup_prefers_the_smallest_overlapping_area(
     assert who(40.0, -90.0) == "county-sheriff"  # county in state
     assert who(43.0, -87.0) == "state-police"
     assert who(10.0, 10.0) is None
+
+
+def test_import_areas_command_reports_errors_and_imports(riverside: Organization, tmp_path) -> None:
+    from django.core.management import CommandError, call_command
+
+    good = tmp_path / "city.geojson"
+    good.write_text(json.dumps(square(-90, 40, 0.1)))
+    bad = tmp_path / "bad.geojson"
+    bad.write_text("{}")
+
+    call_command("import_areas", "riverside-pd", str(good))
+    with pytest.raises(CommandError):
+        call_command("import_areas", "riverside-pd", str(bad))
+    assert OrganizationArea.objects.filter(organization=riverside).count() == 1
