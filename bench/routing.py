@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -29,7 +30,7 @@ from urllib.parse import urlencode
 
 from safepath.core.testing import ROOT, Deployment
 
-REPORTS = 1000
+REPORTS = int(os.environ.get("BENCH_REPORTS", "1000"))
 
 
 class Receiver(BaseHTTPRequestHandler):
@@ -154,7 +155,7 @@ def routing_benchmark(live: Deployment) -> dict[str, Any]:
         Receiver.queued.clear()
         _queue(live, placement, REPORTS, one_transaction=False)
         _wait_for(REPORTS)
-        results["latency_burst_1000"] = _latencies(set(Receiver.arrivals))
+        results["latency_burst"] = _latencies(set(Receiver.arrivals))
 
         web = live.start_server(worker=False)
         host, port = web.url.removeprefix("http://").split(":")
