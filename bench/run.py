@@ -7,6 +7,8 @@ requests, and reports its numbers with a ratio against a baseline measured in th
 - first page: bytes of the scan page, raw and gzip-compressed, against the 14 KB budget;
 - training compliance (bench/training.py): the compliance view for a unit of 5,000 people
   and 10 requirements, p95 and query count, against the same view for 50 people;
+- routing and outbox (bench/routing.py): webhook deliveries per second with 1 and 2 workers
+  and their ratio; commit-to-receiver latency p50/p99 with 1,000 deliveries queued;
 - scan and answer: throughput and p50/p95 latency of opening a code (GET /Q/<CODE>) and of
   saving an answer (POST), against GET /healthz (one database query, no templates) served by
   the same process with the same concurrency.
@@ -122,6 +124,9 @@ def main() -> None:
             )
             measured["p95_ratio_to_baseline"] = measured["p95_ms"] / baseline["p95_ms"]
             results[name] = measured
+        from bench.routing import routing_benchmark
+
+        results["routing_and_outbox"] = routing_benchmark(live)
     results["database"] = "postgresql" if "DATABASE_URL" in live.env else "sqlite"
     results["concurrency"] = CONCURRENCY
     from bench.training import run_training_bench

@@ -259,10 +259,36 @@ PLACEMENT_IMPORT_MAX_BYTES = int(os.environ.get("PLACEMENT_IMPORT_MAX_BYTES", st
 PLACEMENT_IMPORT_MAX_ROWS = int(os.environ.get("PLACEMENT_IMPORT_MAX_ROWS", "2000"))
 POSTER_BATCH_MAX = int(os.environ.get("POSTER_BATCH_MAX", "2000"))
 
-# Deliveries (the outbox): how long the worker keeps retrying before it gives up.
-DELIVERY_MAX_AGE_SECONDS = int(os.environ.get("DELIVERY_MAX_AGE_SECONDS", str(24 * 60 * 60)))
 # Training reminders: how often the worker sweeps for due reminders and recertifications.
 TRAINING_SWEEP_SECONDS = int(os.environ.get("TRAINING_SWEEP_SECONDS", "300"))
+# Deliveries (the outbox): how long the worker keeps retrying before it gives up (then the
+# delivery is marked failed, the organization's admins are told and the next tier is).
+DELIVERY_MAX_AGE_SECONDS = int(os.environ.get("DELIVERY_MAX_AGE_SECONDS", str(60 * 60)))
+# How long a worker holds a claimed delivery; a crashed worker's claim lapses after this.
+DELIVERY_CLAIM_SECONDS = int(os.environ.get("DELIVERY_CLAIM_SECONDS", "120"))
+
+# Routing. Slugs of organizations: the deployment's last resort when no tier acknowledges
+# (e.g. a state task force), and the national hotline for reporters who want no police.
+FALLBACK_ORGANIZATION = os.environ.get("SAFEPATH_FALLBACK_ORGANIZATION", "")
+HOTLINE_ORGANIZATION = os.environ.get("SAFEPATH_HOTLINE_ORGANIZATION", "")
+# Text messages: console (logs), locmem (tests) or twilio.
+SMS_BACKEND = os.environ.get("SAFEPATH_SMS_BACKEND", "console")
+SMS_TIMEOUT = int(os.environ.get("SMS_TIMEOUT", "10"))
+TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
+TWILIO_FROM_NUMBER = os.environ.get("TWILIO_FROM_NUMBER", "")
+TWILIO_API_BASE = os.environ.get("TWILIO_API_BASE", "https://api.twilio.com")
+if SMS_BACKEND == "twilio" and not (
+    TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER
+):
+    raise ImproperlyConfigured(
+        "SAFEPATH_SMS_BACKEND=twilio needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and "
+        "TWILIO_FROM_NUMBER."
+    )
+# Webhook signing secrets are derived from this key (per webhook, rotatable), never stored.
+# Unset: derived from SECRET_KEY, so rotating SECRET_KEY also rotates every webhook secret.
+WEBHOOK_KEY = os.environ.get("SAFEPATH_WEBHOOK_KEY") or f"webhook:{SECRET_KEY}"
+WEBHOOK_TIMEOUT = int(os.environ.get("WEBHOOK_TIMEOUT", "10"))
 WORKER_POLL_SECONDS = float(os.environ.get("WORKER_POLL_SECONDS", "1.0"))
 
 # Logs never carry who asked: no access log (see safepath.run), and Django's own request

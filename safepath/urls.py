@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("safepath.reports.urls")),
     path("accounts/", include("safepath.accounts.urls")),
     path("dashboard/", include("safepath.cases.urls")),
+    path("dashboard/", include("safepath.routing.urls")),
     path("placements/", include("safepath.placements.urls")),
     path("training/", include("safepath.training.urls")),
     path("verify/<str:pk>", verify, name="verify"),

@@ -32,6 +32,7 @@ from safepath.core.audit import audit_record
 from safepath.core.live import publish_to_organizations
 from safepath.reports.models import Report, ReportStatus
 from safepath.routing.selectors import recipient_organization_ids
+from safepath.routing.services import report_acknowledge
 
 # new -> acknowledged -> in progress -> referred or closed; a closed report may be reopened.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -96,6 +97,19 @@ def report_set_status(
 ) -> Report:
     """Move a report along its workflow. Closing needs an outcome."""
     locked = Report.objects.select_for_update().get(pk=report.pk)
+    if locked.status == ReportStatus.NEW and status in TRANSITIONS[ReportStatus.NEW]:
+        # Leaving "new" is an acknowledgement whatever comes next: it stops escalation.
+        report_acknowledge(report=locked, user=actor)
+        locked.status = ReportStatus.ACKNOWLEDGED
+        if status == ReportStatus.ACKNOWLEDGED:
+            _event(
+                report=locked,
+                organization=organization,
+                actor=actor,
+                kind="status",
+                detail=str(ReportStatus.ACKNOWLEDGED.label),
+            )
+            return locked
     if status not in TRANSITIONS.get(locked.status, frozenset()):
         raise ValidationError(
             _("A report that is %(current)s cannot be moved to %(target)s.")

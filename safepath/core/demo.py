@@ -65,6 +65,21 @@ DEMO_ORGANIZATIONS = (
             "Women's clinic, exam room 3",
         ),
     ),
+    # Routing demo: where "not police" reports go, and the regional task force.
+    DemoOrganization(
+        slug="harbor-shelter",
+        name="Harbor Shelter (service organization)",
+        kind=OrganizationKind.SERVICE_PROVIDER,
+        users=(DemoUser("sol@harbor.example", "Sol", Role.RESPONDER, "sol-demo-password"),),
+        placements=(),
+    ),
+    DemoOrganization(
+        slug="metro-task-force",
+        name="Metro Human Trafficking Task Force",
+        kind=OrganizationKind.TASK_FORCE,
+        users=(DemoUser("tess@taskforce.example", "Tess", Role.RESPONDER, "tess-demo-password"),),
+        placements=(),
+    ),
 )
 
 
@@ -133,6 +148,9 @@ def seed_demo() -> dict[str, list[dict[str, Any]]]:
     from safepath.training.demo import seed_training
 
     summary["certificates"] = seed_training()
+    from safepath.routing.demo import seed_routing
+
+    seed_routing()
     return summary
 
 

@@ -25,6 +25,7 @@ from safepath.placements.models import Placement, PosterBatch
 from safepath.placements.services import poster_batch_create, poster_batch_run
 from safepath.reports.models import Report
 from safepath.reports.services import report_start
+from safepath.routing.models import RoutingPolicy
 from safepath.training.tests.tenancy import (
     LEARNER,
     TRAINING_LIST_URLS,
@@ -52,6 +53,11 @@ STAFF_LIST_URLS = {
     "placements:import_template",
     "placements:export",
     "placements:batches",
+    "routing:overview",
+    "routing:policy_new",
+    "routing:webhook_add",
+    "routing:area_import",
+    "routing:channels_update",
 }
 
 
@@ -130,6 +136,24 @@ STAFF_OBJECT_URLS: dict[str, tuple[str, Callable[[World], str], dict[str, str]]]
     ),
     "placements:mark_checked": (POST, lambda w: f"/placements/{w.placement.code}/checked/", {}),
     "placements:batch_detail": (GET, lambda w: f"/placements/batches/{w.batch.pk}/", {}),
+    "routing:acknowledge": (
+        GET,
+        lambda w: f"/dashboard/reports/{w.report.reference}/acknowledge/",
+        {},
+    ),
+    "routing:placement_routing": (
+        GET,
+        lambda w: f"/dashboard/routing/placements/{w.placement.code}/",
+        {},
+    ),
+    "routing:policy_edit": (
+        GET,
+        lambda w: (
+            "/dashboard/routing/policies/"
+            f"{RoutingPolicy.objects.get(organization=w.placement.organization).pk}/"
+        ),
+        {},
+    ),
     "placements:batch_status": (GET, lambda w: f"/placements/batches/{w.batch.pk}/status.json", {}),
     "placements:batch_download": (
         GET,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import signal
-import time
 from types import FrameType
 from typing import Any
 
@@ -12,7 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
-from safepath.core.jobs import processors
+from safepath.core.jobs import processors, wait_for_work
 
 logger = logging.getLogger("safepath.worker")
 
@@ -44,4 +43,4 @@ class Command(BaseCommand):
             # Drop a connection the database closed (restart, failover) before the next round.
             close_old_connections()
             if not done:
-                time.sleep(settings.WORKER_POLL_SECONDS)
+                wait_for_work(settings.WORKER_POLL_SECONDS)

@@ -1,0 +1,76 @@
+"""Demo routing for ``seed_demo``: policies, a service organization, a task force, an area.
+
+Idempotent: run again, it updates the same rows.
+"""
+
+from __future__ import annotations
+
+import json
+
+from safepath.accounts.models import Organization, Unit
+from safepath.placements.models import Placement
+from safepath.routing.models import OrganizationArea
+from safepath.routing.services import (
+    areas_import,
+    placement_set_location,
+    policy_create_default,
+    policy_update,
+)
+
+# Riverside's city limits and the task force's region, as squares (lon, lat) around a
+# made-up city; the Riverside demo placements sit inside both.
+CITY = (-93.10, 44.95, 0.08)
+REGION = (-93.10, 44.95, 0.60)
+
+
+def _square(lon: float, lat: float, half: float) -> dict:
+    ring = [
+        [lon - half, lat - half],
+        [lon + half, lat - half],
+        [lon + half, lat + half],
+        [lon - half, lat + half],
+        [lon - half, lat - half],
+    ]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def _areas(organization: Organization, name: str, box: tuple[float, float, float]) -> None:
+    geometry = _square(*box)
+    if OrganizationArea.objects.filter(organization=organization, geometry=geometry).exists():
+        return
+    document = {"type": "Feature", "properties": {"name": name}, "geometry": geometry}
+    areas_import(organization=organization, text=json.dumps(document))
+
+
+def seed_routing() -> None:
+    riverside = Organization.objects.get(slug="riverside-pd")
+    hospital = Organization.objects.get(slug="st-brigid-hospital")
+    task_force = Organization.objects.get(slug="metro-task-force")
+    shelter = Organization.objects.get(slug="harbor-shelter")
+
+    _areas(riverside, "City of Riverside", CITY)
+    _areas(task_force, "Metro region", REGION)
+    for index, placement in enumerate(
+        Placement.objects.filter(organization=riverside).order_by("pk")
+    ):
+        placement_set_location(placement=placement, latitude=44.95 + 0.01 * index, longitude=-93.10)
+
+    police = policy_create_default(organization=riverside)
+
+    for slug, name in (("social-work", "Social work"), ("security", "Security")):
+        Unit.objects.update_or_create(organization=hospital, slug=slug, defaults={"name": name})
+    clinic = policy_create_default(organization=hospital)
+    policy_update(
+        policy=clinic,
+        name="Hospital (HIPAA-conscious)",
+        tiers_text="15/5: st-brigid-hospital/social-work\n15/5: st-brigid-hospital/security",
+        police_when_urgent=True,
+        service_slugs=[shelter.slug],
+    )
+    policy_update(
+        policy=police,
+        name="Public places",
+        tiers_text="15/5: riverside-pd\n30/10: @task-force",
+        police_when_urgent=False,
+        service_slugs=[shelter.slug],
+    )

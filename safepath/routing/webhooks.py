@@ -1,0 +1,86 @@
+"""Signed webhooks for agency systems. See docs/webhooks.md for the receiver's side.
+
+Every request is a JSON POST with three headers:
+
+- ``X-SafePath-Delivery``: the delivery's id (a UUID). Delivery is at least once; a receiver
+  drops an id it has already seen.
+- ``X-SafePath-Timestamp``: Unix seconds when the request was signed.
+- ``X-SafePath-Signature``: ``v1=`` and the hex HMAC-SHA256 of ``<timestamp>.<body>`` with the
+  webhook's secret. Receivers reject a timestamp more than five minutes away (replays).
+
+Secrets are never stored: each is derived from ``SAFEPATH_WEBHOOK_KEY``, the webhook's id and
+its ``secret_version``, so rotating a secret is bumping the version, and a database dump alone
+cannot forge a notification.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+import urllib.error
+import urllib.request
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.utils.translation import gettext as _
+
+from safepath.routing.models import Webhook
+
+SIGNATURE_HEADER = "X-SafePath-Signature"
+TIMESTAMP_HEADER = "X-SafePath-Timestamp"
+DELIVERY_HEADER = "X-SafePath-Delivery"
+REPLAY_WINDOW_SECONDS = 300
+
+
+class WebhookError(Exception):
+    """The receiver did not accept the request."""
+
+
+def webhook_secret(webhook: Webhook) -> str:
+    message = f"webhook:{webhook.pk}:{webhook.secret_version}".encode()
+    return hmac.new(settings.WEBHOOK_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+def sign(*, secret: str, timestamp: int, body: bytes) -> str:
+    signed = str(timestamp).encode() + b"." + body
+    return "v1=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+
+
+def validate_webhook_url(url: str) -> str:
+    """The URL if an agency system may be called there; else a ValidationError saying why."""
+    url = url.strip()
+    URLValidator(schemes=["https", "http"], message=_("Enter a full web address."))(url)
+    if urlsplit(url).scheme != "https" and settings.PRODUCTION:
+        raise ValidationError(
+            _("A webhook address must start with https:// (plain http is for development only).")
+        )
+    return url
+
+
+def webhook_post(*, webhook: Webhook, payload: dict[str, Any], delivery_id: str) -> None:
+    body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
+    timestamp = int(time.time())
+    request = urllib.request.Request(  # noqa: S310  # validated http(s) URL
+        webhook.url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "User-Agent": "SafePath-Webhook/1",
+            DELIVERY_HEADER: delivery_id,
+            TIMESTAMP_HEADER: str(timestamp),
+            SIGNATURE_HEADER: sign(secret=webhook_secret(webhook), timestamp=timestamp, body=body),
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=settings.WEBHOOK_TIMEOUT) as response:  # noqa: S310
+            response.read(1024)
+    except urllib.error.HTTPError as error:
+        raise WebhookError(f"The receiver answered HTTP {error.code}.") from None
+    except OSError as error:
+        raise WebhookError(f"The receiver could not be reached: {error}") from None
