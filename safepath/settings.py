@@ -7,6 +7,8 @@ PostgreSQL and ``REDIS_URL`` for the Redis channel layer and cache. With
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -41,7 +43,29 @@ DEFAULT_SECRET_KEY = "insecure-development-key-do-not-use-in-production"  # noqa
 SECRET_KEY = os.environ.get("SECRET_KEY") or DEFAULT_SECRET_KEY
 DEBUG = env_bool("DEBUG", default=not PRODUCTION)
 
+# The master key wraps every organization's data key (safepath.core.crypto). The development
+# default is derived from a public string, so it protects nothing: production refuses it.
+DEFAULT_MASTER_KEY = base64.b64encode(b"safepath-development-master-key!").decode()
+SAFEPATH_MASTER_KEY = os.environ.get("SAFEPATH_MASTER_KEY") or DEFAULT_MASTER_KEY
+# Previous master keys, comma-separated, kept only until `manage.py rotate_master_key` has run.
+SAFEPATH_OLD_MASTER_KEYS = env_list("SAFEPATH_OLD_MASTER_KEYS", [])
+for _master_key in [SAFEPATH_MASTER_KEY, *SAFEPATH_OLD_MASTER_KEYS]:
+    try:
+        _master_key_ok = len(base64.b64decode(_master_key, validate=True)) == 32
+    except (binascii.Error, ValueError):
+        _master_key_ok = False
+    if not _master_key_ok:
+        raise ImproperlyConfigured(
+            "SAFEPATH_MASTER_KEY (and SAFEPATH_OLD_MASTER_KEYS) must be 32 random bytes, "
+            "base64-encoded: python -c 'import base64,os; print(base64.b64encode(os.urandom(32)).decode())'"
+        )
+
 if PRODUCTION:
+    if SAFEPATH_MASTER_KEY == DEFAULT_MASTER_KEY:
+        raise ImproperlyConfigured(
+            "Refusing to start in production: set SAFEPATH_MASTER_KEY to 32 random bytes, "
+            "base64-encoded (the development default protects nothing)."
+        )
     if SECRET_KEY == DEFAULT_SECRET_KEY or len(SECRET_KEY) < 32:
         raise ImproperlyConfigured(
             "Refusing to start in production: set SECRET_KEY to a random value of at least "
@@ -168,7 +192,21 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English")]
+# The reporter's side speaks all of these (safepath/locale); staff pages are in English so far.
+LANGUAGES = [
+    ("en", "English"),
+    ("es", "Spanish"),
+    ("zh-hans", "Chinese (Simplified)"),
+    ("vi", "Vietnamese"),
+    ("ko", "Korean"),
+    ("tl", "Tagalog"),
+    ("ht", "Haitian Creole"),
+    ("pt", "Portuguese"),
+    ("ru", "Russian"),
+    ("uk", "Ukrainian"),
+    ("ar", "Arabic"),
+    ("fr", "French"),
+]
 LOCALE_PATHS = [BASE_DIR / "safepath" / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
@@ -218,6 +256,13 @@ REPORTER_COOKIE_NAME = "sp"
 REPORTER_COOKIE_AGE = int(os.environ.get("REPORTER_COOKIE_AGE", str(2 * 60 * 60)))
 REPORTER_COOKIE_SECURE = PRODUCTION
 REPORT_ANSWER_MAX_CHARS = 4000
+REPORT_PHOTO_MAX_BYTES = int(os.environ.get("REPORT_PHOTO_MAX_BYTES", str(8 * 1024 * 1024)))
+# Multipart uploads above this stay in memory, so a photo never touches the disk unencrypted.
+FILE_UPLOAD_MAX_MEMORY_SIZE = REPORT_PHOTO_MAX_BYTES + 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = REPORT_PHOTO_MAX_BYTES + 1024 * 1024
+# A follow-up with a receipt stays open in this browser this long (a signed cookie).
+FOLLOWUP_COOKIE_NAME = "spf"
+FOLLOWUP_COOKIE_AGE = int(os.environ.get("FOLLOWUP_COOKIE_AGE", str(30 * 60)))
 
 # Deliveries (the outbox): how long the worker keeps retrying before it gives up.
 DELIVERY_MAX_AGE_SECONDS = int(os.environ.get("DELIVERY_MAX_AGE_SECONDS", str(24 * 60 * 60)))
