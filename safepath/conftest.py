@@ -16,6 +16,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from safepath.accounts.models import Membership, Organization, OrganizationKind, Role, User
+from safepath.core.crypto import forget_cached_keys
 from safepath.placements.models import Placement
 
 PASSWORD = "a-long-test-password"  # noqa: S105  # test fixture
@@ -53,9 +54,12 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 @pytest.fixture(autouse=True)
 def _clear_cache() -> Iterator[None]:
+    # Unwrapped data keys are cached per process; each test's database starts without them.
+    forget_cached_keys()
     cache.clear()
     yield
     cache.clear()
+    forget_cached_keys()
 
 
 @pytest.fixture

@@ -57,15 +57,10 @@ for _master_key in [SAFEPATH_MASTER_KEY, *SAFEPATH_OLD_MASTER_KEYS]:
     if not _master_key_ok:
         raise ImproperlyConfigured(
             "SAFEPATH_MASTER_KEY (and SAFEPATH_OLD_MASTER_KEYS) must be 32 random bytes, "
-            "base64-encoded: python -c 'import base64,os; print(base64.b64encode(os.urandom(32)).decode())'"
+            "base64-encoded, e.g. the output of: openssl rand -base64 32"
         )
 
 if PRODUCTION:
-    if SAFEPATH_MASTER_KEY == DEFAULT_MASTER_KEY:
-        raise ImproperlyConfigured(
-            "Refusing to start in production: set SAFEPATH_MASTER_KEY to 32 random bytes, "
-            "base64-encoded (the development default protects nothing)."
-        )
     if SECRET_KEY == DEFAULT_SECRET_KEY or len(SECRET_KEY) < 32:
         raise ImproperlyConfigured(
             "Refusing to start in production: set SECRET_KEY to a random value of at least "
@@ -73,6 +68,11 @@ if PRODUCTION:
         )
     if DEBUG:
         raise ImproperlyConfigured("Refusing to start in production with DEBUG on.")
+    if SAFEPATH_MASTER_KEY == DEFAULT_MASTER_KEY:
+        raise ImproperlyConfigured(
+            "Refusing to start in production: set SAFEPATH_MASTER_KEY to 32 random bytes, "
+            "base64-encoded (the development default protects nothing)."
+        )
 
 HOST = os.environ.get("HOST", "127.0.0.1")
 PORT = int(os.environ.get("PORT", "8000"))

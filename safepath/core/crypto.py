@@ -28,7 +28,7 @@ import time
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 
 from safepath.core.models import WrappedKey
@@ -49,6 +49,9 @@ class CryptoError(Exception):
 _lock = threading.Lock()
 _unwrapped: dict[tuple[str, int], bytes] = {}
 _current: dict[str, tuple[int, float]] = {}
+# Keys created inside a transaction that has not committed yet. They are never cached: if the
+# transaction rolls back, the row is gone, and a cached key would seal data nobody can open.
+_pending: set[tuple[str, int]] = set()
 
 
 def decode_master_key(value: str) -> bytes:
@@ -108,7 +111,11 @@ def _create_version(scope: str, version: int) -> None:
                 scope=scope, version=version, wrapped=wrapped, master_key_id=master_id
             )
     except IntegrityError:
-        pass  # another process created this version first: use theirs
+        return  # another process created this version first: use theirs
+    if connection.in_atomic_block:
+        with _lock:
+            _pending.add((scope, version))
+        transaction.on_commit(lambda: _pending.discard((scope, version)))
 
 
 def _key(scope: str, version: int) -> bytes:
@@ -119,8 +126,9 @@ def _key(scope: str, version: int) -> bytes:
     if row is None:
         raise CryptoError(f"No data key {scope} v{version}.")
     key = _unwrap(row)
-    with _lock:
-        _unwrapped[(scope, version)] = key
+    if (scope, version) not in _pending:
+        with _lock:
+            _unwrapped[(scope, version)] = key
     return key
 
 
@@ -133,8 +141,9 @@ def current_version(scope: str) -> int:
     if version is None:
         _create_version(scope, 1)
         version = WrappedKey.objects.filter(scope=scope).aggregate(v=Max("version"))["v"]
-    with _lock:
-        _current[scope] = (int(version), time.monotonic() + CURRENT_VERSION_TTL_SECONDS)
+    if (scope, version) not in _pending:
+        with _lock:
+            _current[scope] = (int(version), time.monotonic() + CURRENT_VERSION_TTL_SECONDS)
     return int(version)
 
 
@@ -192,6 +201,7 @@ def forget_cached_keys() -> None:
     with _lock:
         _unwrapped.clear()
         _current.clear()
+        _pending.clear()
 
 
 @transaction.atomic

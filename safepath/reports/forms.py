@@ -66,7 +66,7 @@ class AnswerForm(forms.Form):
             ) from None
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         question = QUESTIONS.get(data.get("step", ""))
         if question is None:
             return data

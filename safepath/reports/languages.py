@@ -16,7 +16,7 @@ from django.utils.translation.trans_real import parse_accept_lang_header
 NATIVE_NAMES = {
     "en": "English",
     "es": "Español",
-    "zh-hans": "中文（简体）",
+    "zh-hans": "中文（简体）",  # noqa: RUF001  # full-width brackets are right in Chinese
     "vi": "Tiếng Việt",
     "ko": "한국어",
     "tl": "Tagalog",
@@ -43,8 +43,11 @@ def supported(code: str | None) -> str | None:
     return base if base in NATIVE_NAMES else None
 
 
-def choose_language(request: HttpRequest, placement_languages: list[str] | None = None) -> str:
-    picked = supported(request.POST.get("lang") or request.GET.get("lang"))
+def choose_language(
+    request: HttpRequest, placement_languages: list[str] | None = None, *, preferred: str = ""
+) -> str:
+    """``preferred`` is a choice made earlier and carried by the follow-up cookie."""
+    picked = supported(request.POST.get("lang") or request.GET.get("lang") or preferred)
     if picked:
         return picked
     for accepted, _quality in parse_accept_lang_header(
@@ -60,8 +63,10 @@ def choose_language(request: HttpRequest, placement_languages: list[str] | None 
     return str(settings.LANGUAGE_CODE)
 
 
-def activate_for(request: HttpRequest, placement_languages: list[str] | None = None) -> str:
-    language = choose_language(request, placement_languages)
+def activate_for(
+    request: HttpRequest, placement_languages: list[str] | None = None, *, preferred: str = ""
+) -> str:
+    language = choose_language(request, placement_languages, preferred=preferred)
     translation.activate(language)
     request.LANGUAGE_CODE = language
     return language

@@ -111,7 +111,9 @@ class ReportEntry(models.Model):
 
     @property
     def answer(self) -> dict[str, object]:
-        value: dict[str, object] = json.loads(self.report.unseal(f"entry:{self.step}", self.sealed_body))
+        value: dict[str, object] = json.loads(
+            self.report.unseal(f"entry:{self.step}", self.sealed_body)
+        )
         return value
 
     @property

@@ -19,7 +19,9 @@ from django.utils import translation
 from safepath.reports.languages import NATIVE_NAMES, activate_for, switcher_languages
 
 REPORTER_JS = (Path(__file__).with_name("reporter.js")).read_text(encoding="utf-8").strip()
-REPORTER_JS_HASH = "sha256-" + base64.b64encode(hashlib.sha256(REPORTER_JS.encode()).digest()).decode()
+REPORTER_JS_HASH = (
+    "sha256-" + base64.b64encode(hashlib.sha256(REPORTER_JS.encode()).digest()).decode()
+)
 CSP_EXTRA = (f"script-src '{REPORTER_JS_HASH}'", "connect-src 'self'")
 
 
@@ -32,8 +34,9 @@ def render_reporter(
     placement_languages: list[str] | None = None,
     switch_method: str = "post",
     switch_step: str = "",
+    preferred: str = "",
 ) -> HttpResponse:
-    language = activate_for(request, placement_languages)
+    language = activate_for(request, placement_languages, preferred=preferred)
     full = {
         **context,
         "lang": language,

@@ -8,13 +8,13 @@ report) are derived from those keys, never from free text.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     SINGLE = "single"  # pick one (radio buttons)
     MULTI = "multi"  # pick any (checkboxes)
     TEXT = "text"  # words only

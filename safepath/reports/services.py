@@ -67,15 +67,11 @@ def receipt_lookup(receipt: str) -> str:
     return receipt_keyed_hash(receipt)[:RECEIPT_LOOKUP_CHARS]
 
 
-def _publish(report: Report, change: str = "answer") -> None:
+def _publish(report: Report) -> None:
+    # One event shape for answers, photos and messages: the dashboard refetches the row.
     publish_to_organizations(
         recipient_organization_ids(report=report),
-        {
-            "kind": "report",
-            "change": change,
-            "report": report.reference,
-            "placement": report.placement.public_name,
-        },
+        {"kind": "report", "report": report.reference, "placement": report.placement.public_name},
     )
 
 
@@ -98,9 +94,9 @@ def _derived_facts(report: Report, step: str, choices: list[str]) -> dict[str, s
     """Routing facts an answer changes. Priority only ever goes up: a watched person may be
     made to take a "yes" back, and a false alarm costs less than a missed one."""
     facts: dict[str, str] = {}
-    if step in {"danger", "under18"} and "yes" in choices:
-        if report.priority != ReportPriority.URGENT:
-            facts["priority"] = ReportPriority.URGENT
+    urgent = step in {"danger", "under18"} and "yes" in choices
+    if urgent and report.priority != ReportPriority.URGENT:
+        facts["priority"] = ReportPriority.URGENT
     if step == "recipient" and choices:
         preference = RecipientPreference(choices[0])
         if report.recipient_preference != preference:
@@ -190,7 +186,7 @@ def report_add_photo(*, report: Report, photo: CleanPhoto) -> ReportPhoto:
         height=photo.height,
     )
     Report.objects.filter(pk=report.pk).update(last_activity_at=timezone.now())
-    _publish(report, change="photo")
+    _publish(report)
     return stored
 
 
@@ -230,7 +226,7 @@ def report_message_from_responder(*, report: Report, author: User, body: str) ->
         author=author,
         sealed_body=report.seal("message", body),
     )
-    _publish(report, change="message")
+    _publish(report)
     return message
 
 
@@ -243,5 +239,5 @@ def report_message_from_reporter(*, report: Report, body: str) -> ReportMessage:
         sealed_body=report.seal("message", body),
     )
     Report.objects.filter(pk=report.pk).update(last_activity_at=timezone.now())
-    _publish(report, change="message")
+    _publish(report)
     return message

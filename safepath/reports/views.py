@@ -307,6 +307,7 @@ def _followup_page(
     receipt_form: ReceiptForm | None = None,
     text_form: FollowupTextForm | None = None,
     notice: str = "",
+    preferred: str = "",
 ) -> HttpResponse:
     context: dict[str, Any] = {
         "action": "/followup/",
@@ -320,7 +321,12 @@ def _followup_page(
         context["status_key"], context["status_label"] = reporter_status(report=report)
         context["messages_list"] = messages_for_reporter(report=report)
     return render_reporter(
-        request, "reports/followup.html", context, status=status, switch_step="followup"
+        request,
+        "reports/followup.html",
+        context,
+        status=status,
+        switch_step="followup",
+        preferred=preferred,
     )
 
 
@@ -329,10 +335,7 @@ def _followup_page(
 def followup(request: HttpRequest) -> HttpResponse:
     report, lang = _followup_report(request)
     if request.method == "GET":
-        if lang and not request.GET.get("lang"):
-            request.GET = request.GET.copy()
-            request.GET["lang"] = lang
-        return _followup_page(request, report)
+        return _followup_page(request, report, preferred=lang)
     action = request.POST.get("action", "")
     chosen = supported(request.POST.get("lang")) or lang
     if action == "lang":
@@ -356,7 +359,10 @@ def followup(request: HttpRequest) -> HttpResponse:
             report_add_information(report=report, text=form.cleaned_data["text"])
         return _followup_redirect(report, chosen)
     return _followup_page(
-        request, report, status=400, notice=_("Something went wrong with that page. Please try again.")
+        request,
+        report,
+        status=400,
+        notice=_("Something went wrong with that page. Please try again."),
     )
 
 
