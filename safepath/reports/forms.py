@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from django import forms
@@ -100,7 +101,9 @@ class ReceiptForm(forms.Form):
     )
 
     def clean_receipt(self) -> str:
-        digits = RECEIPT_DIGITS.sub("", self.cleaned_data["receipt"])
+        typed = RECEIPT_DIGITS.sub("", self.cleaned_data["receipt"])
+        # Phones in Arabic, Persian and other scripts type their own digits: read them as 0-9.
+        digits = "".join(str(unicodedata.digit(c)) if c.isdigit() else c for c in typed)
         if not (len(digits) == 16 and digits.isascii() and digits.isdigit()):
             raise forms.ValidationError(_("A receipt number has 16 digits."))
         return digits
