@@ -22,7 +22,9 @@ def test_a_burst_of_reports_at_one_placement_is_flagged_not_refused(
 
     assert [r.status_code for r in responses] == [200] * 5
     flagged = list(
-        Report.objects.filter(placement=bus_station).order_by("pk").values_list("flagged", flat=True)
+        Report.objects.filter(placement=bus_station)
+        .order_by("pk")
+        .values_list("flagged", flat=True)
     )
     assert flagged == [False, False, False, True, True]
     assert Report.objects.get(placement=clinic).flagged is False

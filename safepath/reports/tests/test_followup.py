@@ -58,9 +58,7 @@ def test_the_receipt_opens_the_report_with_a_coarse_status(bus_station: Placemen
         (ReportStatus.CLOSED, "closed"),
     ],
 )
-def test_reporter_sees_only_three_statuses(
-    bus_station: Placement, status: str, shown: str
-) -> None:
+def test_reporter_sees_only_three_statuses(bus_station: Placement, status: str, shown: str) -> None:
     receipt = send_report(Client(), bus_station, "hello")
     Report.objects.update(status=status)
     reader = Client()

@@ -95,7 +95,11 @@ def test_a_photo_on_another_question_is_refused(bus_station: Placement) -> None:
 
     response = Client().post(
         f"/Q/{bus_station.code}",
-        {"step": "details", "action": "next", "photo": SimpleUploadedFile("p.jpg", photo_with_gps())},
+        {
+            "step": "details",
+            "action": "next",
+            "photo": SimpleUploadedFile("p.jpg", photo_with_gps()),
+        },
         content_type=MULTIPART_CONTENT,
     )
 
