@@ -169,7 +169,7 @@ def test_shift_three_times_leaves_without_a_trace_in_history(
 def test_the_quick_exit_button_works_with_and_without_javascript(
     live: tuple[Deployment, Server], chromium: Any, js: bool
 ) -> None:
-    deployed, server = live
+    _, server = live
     context = phone(chromium, js=js, lang="en")
     try:
         page = context.new_page()
