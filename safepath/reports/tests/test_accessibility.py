@@ -67,8 +67,9 @@ def violations(page: Page, axe: Path, label: str) -> list[str]:
         "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
     )
     return [
-        f"{label}: {v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        f"{label}: {v['id']} ({v['impact']}): {v['help']} at {targets}"
         for v in result["violations"]
+        for targets in [[node["target"] for node in v["nodes"]][:3]]
     ]
 
 
