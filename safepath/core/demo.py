@@ -15,6 +15,7 @@ from django.db import transaction
 
 from safepath.accounts.models import Membership, Organization, OrganizationKind, Role, User
 from safepath.placements.models import Placement
+from safepath.reports.services import report_seed_demo
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,8 @@ def seed_demo() -> dict[str, list[dict[str, Any]]]:
         "users": [],
         "placements": [],
         "certificates": [],
+        # Additive: a demo report and its receipt, so the follow-up page can be tried.
+        "reports": [],
     }
     for spec in DEMO_ORGANIZATIONS:
         organization, _ = Organization.objects.update_or_create(
@@ -111,6 +114,11 @@ def seed_demo() -> dict[str, list[dict[str, Any]]]:
                     "organization": organization.slug,
                 }
             )
+    first = Placement.objects.filter(organization__slug=DEMO_ORGANIZATIONS[0].slug).first()
+    if first is not None:
+        responder = User.objects.filter(email=DEMO_ORGANIZATIONS[0].users[1].email).first()
+        _, receipt = report_seed_demo(placement=first, author=responder)
+        summary["reports"].append({"placement": first.code, "receipt": receipt})
     return summary
 
 
@@ -138,5 +146,11 @@ def demo_banner() -> str:
         lines.append(
             f"      QR: {settings.BASE_URL}/placements/{placement['code']}/qr.png (signed in)"
         )
+    for report in summary["reports"]:
+        lines += [
+            "",
+            f"Follow up on the demo report at {settings.BASE_URL}/followup/ "
+            f"with receipt {report['receipt']} (demo only)",
+        ]
     lines += ["", "Press Ctrl+C to stop.", ""]
     return "\n".join(lines)

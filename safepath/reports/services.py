@@ -241,3 +241,53 @@ def report_message_from_reporter(*, report: Report, body: str) -> ReportMessage:
     Report.objects.filter(pk=report.pk).update(last_activity_at=timezone.now())
     _publish(report)
     return message
+
+
+DEMO_REFERENCE = "DEMOREPORT01"
+DEMO_RECEIPT = "5555012345678901"  # demo only: printed by seed_demo so follow-up can be tried
+
+
+@transaction.atomic
+def report_seed_demo(*, placement: Placement, author: User | None) -> tuple[Report, str]:
+    """The demo report with its known receipt; idempotent (found again by its reference)."""
+    report = Report.objects.filter(reference=DEMO_REFERENCE).select_related("placement").first()
+    if report is None:
+        report, _ = report_start(
+            placement=placement,
+            step="about",
+            choices=["other"],
+            language="en",
+        )
+        Report.objects.filter(pk=report.pk).update(reference=DEMO_REFERENCE)
+        report.reference = DEMO_REFERENCE
+        report_add_answer(
+            report=report,
+            step="what",
+            choices=["work", "documents"],
+            value="Demo: a worker at the car wash says her passport was taken.",
+        )
+        if author is not None:
+            report_message_from_responder(
+                report=report,
+                author=author,
+                body="Demo: thank you, we received your report. Is it safe to call you?",
+            )
+    known = [
+        stored
+        for stored in report.receipts.all()
+        if _receipt_matches(stored.receipt_hash, DEMO_RECEIPT)
+    ]
+    if not known:
+        ReportReceipt.objects.create(
+            report=report,
+            lookup=receipt_lookup(DEMO_RECEIPT),
+            receipt_hash=RECEIPT_HASHER.hash(DEMO_RECEIPT),
+        )
+    return report, format_receipt(DEMO_RECEIPT)
+
+
+def _receipt_matches(receipt_hash: str, receipt: str) -> bool:
+    try:
+        return bool(RECEIPT_HASHER.verify(receipt_hash, receipt))
+    except Exception:  # argon2 raises one of several errors for a mismatch
+        return False
