@@ -5,6 +5,8 @@ and `python -m safepath.run`), drives it over loopback HTTP with a bounded numbe
 requests, and reports its numbers with a ratio against a baseline measured in the same run.
 
 - first page: bytes of the scan page, raw and gzip-compressed, against the 14 KB budget;
+- reporter side (bench/reporter.py): first page bytes in every language, and saving answers
+  with 50 concurrent reporters on SQLite and PostgreSQL, against a bare view;
 - scan and answer: throughput and p50/p95 latency of opening a code (GET /Q/<CODE>) and of
   saving an answer (POST), against GET /healthz (one database query, no templates) served by
   the same process with the same concurrency.
@@ -26,6 +28,7 @@ from urllib.parse import urlencode, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import reporter
 from safepath.core.testing import deployment
 
 REQUESTS = 400
@@ -65,6 +68,8 @@ def rounded(value: object) -> object:
         return round(value, 2)
     if isinstance(value, dict):
         return {key: rounded(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [rounded(item) for item in value]
     return value
 
 
@@ -100,7 +105,7 @@ def main() -> None:
             return response.status
 
         def answer(conn: http.client.HTTPConnection, index: int) -> int:
-            body = urlencode({"step": "what", "answer": f"benchmark answer {index}"})
+            body = urlencode({"step": "details", "action": "next", "text": f"answer {index}"})
             conn.request(
                 "POST",
                 f"/Q/{code}",
@@ -122,6 +127,7 @@ def main() -> None:
             results[name] = measured
     results["database"] = "postgresql" if "DATABASE_URL" in live.env else "sqlite"
     results["concurrency"] = CONCURRENCY
+    results["reporter"] = reporter.run()
     print(json.dumps(rounded(results), indent=2))
 
 

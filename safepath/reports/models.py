@@ -125,6 +125,13 @@ class ReportEntry(models.Model):
         return str(self.answer.get("text", "") or "")
 
     @property
+    def prompt(self) -> str:
+        """The question this answers, as a responder reads it."""
+        from safepath.reports.questions import step_prompt
+
+        return step_prompt(self.step)
+
+    @property
     def body(self) -> str:
         """The answer as a responder reads it: the chosen options, then the words."""
         from safepath.reports.questions import describe_answer
