@@ -111,6 +111,9 @@ def test_report_follow_up_and_reply(
 
         receipt = page.locator("#receipt").inner_text().strip()
         assert re.fullmatch(r"\d{4} \d{4} \d{4} \d{4}", receipt)
+        box = page.locator("#receipt").bounding_box()
+        assert box and box["height"] < 60  # one line, unbroken
+        fits_the_phone(page)
         page.click("#saved-it")
         expect(page.locator("#add-more")).to_be_visible()
         assert page.url == scan_url  # history holds nothing but the scan URL

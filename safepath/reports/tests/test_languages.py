@@ -116,3 +116,26 @@ def test_the_first_page_fits_in_one_round_trip(bus_station: Placement, language:
     body = Client(HTTP_ACCEPT_LANGUAGE=language).get(f"/Q/{bus_station.code}").content
 
     assert len(gzip.compress(body, compresslevel=6)) <= FIRST_PAGE_BUDGET
+
+
+def _syllables(word: str) -> int:
+    letters = re.sub(r"[^a-z]", "", word.lower())
+    count = len(re.findall(r"[aeiouy]+", letters))
+    if letters.endswith("e") and not letters.endswith("le") and count > 1:
+        count -= 1
+    return max(count, 1)
+
+
+def test_the_english_words_are_plain() -> None:
+    """Flesch-Kincaid grade of every reporter string together at most 6; no very long sentence."""
+    words = sentences = syllables = 0
+    for text in (re.sub(r"%\(\w+\)s", "it", m) for m in extract()):
+        parts = [s for s in re.split(r"[.!?:]+", text) if s.strip()]
+        for part in parts:
+            assert len(part.split()) <= 30, part
+        found = re.findall(r"[A-Za-z']+", text)
+        words, sentences = words + len(found), sentences + len(parts)
+        syllables += sum(_syllables(word) for word in found)
+    grade = 0.39 * words / sentences + 11.8 * syllables / words - 15.59
+
+    assert grade <= 6, grade
