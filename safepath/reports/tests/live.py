@@ -53,3 +53,15 @@ def latest_report_reference(live: Deployment, code: str) -> str:
         row = cursor.fetchone()
         assert row, f"no report at {code}"
         return str(row[0])
+
+
+def report_count(live: Deployment, code: str) -> int:
+    with _connect(live) as connection:
+        cursor = connection.cursor()
+        mark = "%s" if live.env.get("DATABASE_URL") else "?"
+        cursor.execute(
+            "SELECT COUNT(*) FROM reports_report r JOIN placements_placement p "  # noqa: S608
+            f"ON r.placement_id = p.id WHERE p.code = {mark}",
+            (code,),
+        )
+        return int(cursor.fetchone()[0])

@@ -20,7 +20,7 @@ from playwright.sync_api import Page, Route, expect
 
 from safepath.core.testing import Deployment, Server, deployment
 from safepath.reports.questions import QUESTION_LIST
-from safepath.reports.tests.live import latest_report_reference
+from safepath.reports.tests.live import latest_report_reference, report_count
 
 pytestmark = pytest.mark.browser
 
@@ -65,6 +65,11 @@ def sign_in(page: Page, server: Server, user: dict[str, Any]) -> None:
     expect(page).to_have_url(f"{server.url}/dashboard/")
 
 
+def on_question(page: Page, key: str) -> None:
+    """Wait for the screen of this question (with JavaScript it is swapped in place)."""
+    expect(page.locator(f"main input[name=step][value={key}]")).to_have_count(1)
+
+
 def fits_the_phone(page: Page) -> None:
     """Nothing scrolls sideways at 320 px, and every button is a big tap target."""
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
@@ -96,12 +101,16 @@ def test_report_follow_up_and_reply(
             entries = page.evaluate("history.length")
 
         page.click("#start")
+        on_question(page, "about")
         page.check("input[name=choice][value=other]")
         page.click("#next")
+        on_question(page, "danger")
         expect(page.locator("#saved")).to_have_class("ok")  # acknowledged once committed
         page.check("input[name=choice][value=yes]")  # someone is in danger now
         page.click("#next")
+        on_question(page, "under18")
         page.click("#skip")
+        on_question(page, "what")
         page.check("input[name=choice][value=documents]")
         page.fill("#text", marker)
         if js:  # autosaved while typing, before any button is pressed
@@ -201,7 +210,7 @@ def test_a_photo_is_sent_from_the_phone(
         page.click("#start")
         for question in QUESTION_LIST[1:]:  # skip to the photo, one swapped screen at a time
             page.click("#skip")
-            expect(page.locator(f"main input[name=step][value={question.key}]")).to_have_count(1)
+            on_question(page, question.key)
         not_a_photo = tmp_path / "notes.jpg"
         not_a_photo.write_text("not a picture")
         page.set_input_files("#photo", str(not_a_photo))
@@ -212,3 +221,27 @@ def test_a_photo_is_sent_from_the_phone(
         expect(page.locator("#receipt")).to_be_visible()
     finally:
         context.close()
+
+
+def test_a_double_tap_on_the_first_answer_starts_one_report(
+    live: tuple[Deployment, Server], chromium: Any
+) -> None:
+    deployed, server = live
+    code = deployed.summary["placements"][2]["code"]
+    before = report_count(deployed, code)
+    context = phone(chromium, js=True, lang="en")
+    try:
+        page = context.new_page()
+        page.goto(f"{server.url}/Q/{code}")
+        page.click("#start")
+        for question in QUESTION_LIST[1:6]:  # skip to "details"
+            page.click("#skip")
+            on_question(page, question.key)
+        page.fill("#text", "a grey van")  # the first answer: no report exists yet
+        page.dblclick("#next")  # a shaking hand: the page sends the answer once
+        on_question(page, "contact")
+        page.wait_for_timeout(1000)  # a second post, had one gone out, has landed by now
+    finally:
+        context.close()
+
+    assert report_count(deployed, code) == before + 1
