@@ -18,7 +18,8 @@ $(VENV)/.installed: requirements.lock
 	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
 	@touch $@
 
-setup: $(VENV)/.installed ## Create .venv and install the locked dependencies
+setup: $(VENV)/.installed ## Create .venv, install the locked dependencies, compile translations
+	@$(PY) -m safepath.reports.catalogs compile
 
 run: setup ## Migrate, load demo data, then serve SafePath with its worker on HOST:PORT
 	$(PY) manage.py migrate --noinput

@@ -9,6 +9,8 @@ requests, and reports its numbers with a ratio against a baseline measured in th
   and 10 requirements, p95 and query count, against the same view for 50 people;
 - routing and outbox (bench/routing.py): webhook deliveries per second with 1 and 2 workers
   and their ratio; commit-to-receiver latency p50/p99 with 1,000 deliveries queued;
+- reporter side (bench/reporter.py): first page bytes in every language, and saving answers
+  with 50 concurrent reporters on SQLite and PostgreSQL, against a bare view;
 - scan and answer: throughput and p50/p95 latency of opening a code (GET /Q/<CODE>) and of
   saving an answer (POST), against GET /healthz (one database query, no templates) served by
   the same process with the same concurrency.
@@ -30,6 +32,7 @@ from urllib.parse import urlencode, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import reporter
 from safepath.core.testing import deployment
 
 REQUESTS = 400
@@ -69,6 +72,8 @@ def rounded(value: object) -> object:
         return round(value, 2)
     if isinstance(value, dict):
         return {key: rounded(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [rounded(item) for item in value]
     return value
 
 
@@ -104,7 +109,7 @@ def main() -> None:
             return response.status
 
         def answer(conn: http.client.HTTPConnection, index: int) -> int:
-            body = urlencode({"step": "what", "answer": f"benchmark answer {index}"})
+            body = urlencode({"step": "details", "action": "next", "text": f"answer {index}"})
             conn.request(
                 "POST",
                 f"/Q/{code}",
@@ -132,6 +137,7 @@ def main() -> None:
     from bench.training import run_training_bench
 
     results["training_compliance"] = run_training_bench()
+    results["reporter"] = reporter.run()
     print(json.dumps(rounded(results), indent=2))
 
 

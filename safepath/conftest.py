@@ -16,6 +16,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from safepath.accounts.models import Membership, Organization, OrganizationKind, Role, User
+from safepath.core.crypto import forget_cached_keys
 from safepath.placements.models import Placement
 
 PASSWORD = "a-long-test-password"  # noqa: S105  # test fixture
@@ -59,9 +60,12 @@ def _fast_password_hashing(settings: Any) -> None:
 
 @pytest.fixture(autouse=True)
 def _clear_cache() -> Iterator[None]:
+    # Unwrapped data keys are cached per process; each test's database starts without them.
+    forget_cached_keys()
     cache.clear()
     yield
     cache.clear()
+    forget_cached_keys()
 
 
 @pytest.fixture
@@ -142,7 +146,11 @@ def charlie_client(charlie: User) -> Client:
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[Any]:
     """Debian's Chromium driven by Playwright (never a browser Playwright downloads)."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # Two shared cores run the servers, the browser and the tests: give page changes time.
+    # Where speed is the point (a report reaching the inbox in 2 s) the test says so itself.
+    expect.set_options(timeout=15_000)
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(

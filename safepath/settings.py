@@ -7,6 +7,8 @@ PostgreSQL and ``REDIS_URL`` for the Redis channel layer and cache. With
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -42,6 +44,23 @@ DEFAULT_SECRET_KEY = "insecure-development-key-do-not-use-in-production"  # noqa
 SECRET_KEY = os.environ.get("SECRET_KEY") or DEFAULT_SECRET_KEY
 DEBUG = env_bool("DEBUG", default=not PRODUCTION)
 
+# The master key wraps every organization's data key (safepath.core.crypto). The development
+# default is derived from a public string, so it protects nothing: production refuses it.
+DEFAULT_MASTER_KEY = base64.b64encode(b"safepath-development-master-key!").decode()
+SAFEPATH_MASTER_KEY = os.environ.get("SAFEPATH_MASTER_KEY") or DEFAULT_MASTER_KEY
+# Previous master keys, comma-separated, kept only until `manage.py rotate_master_key` has run.
+SAFEPATH_OLD_MASTER_KEYS = env_list("SAFEPATH_OLD_MASTER_KEYS", [])
+for _master_key in [SAFEPATH_MASTER_KEY, *SAFEPATH_OLD_MASTER_KEYS]:
+    try:
+        _master_key_ok = len(base64.b64decode(_master_key, validate=True)) == 32
+    except (binascii.Error, ValueError):
+        _master_key_ok = False
+    if not _master_key_ok:
+        raise ImproperlyConfigured(
+            "SAFEPATH_MASTER_KEY (and SAFEPATH_OLD_MASTER_KEYS) must be 32 random bytes, "
+            "base64-encoded, e.g. the output of: openssl rand -base64 32"
+        )
+
 if PRODUCTION:
     if SECRET_KEY == DEFAULT_SECRET_KEY or len(SECRET_KEY) < 32:
         raise ImproperlyConfigured(
@@ -50,6 +69,11 @@ if PRODUCTION:
         )
     if DEBUG:
         raise ImproperlyConfigured("Refusing to start in production with DEBUG on.")
+    if SAFEPATH_MASTER_KEY == DEFAULT_MASTER_KEY:
+        raise ImproperlyConfigured(
+            "Refusing to start in production: set SAFEPATH_MASTER_KEY to 32 random bytes, "
+            "base64-encoded (the development default protects nothing)."
+        )
 
 HOST = os.environ.get("HOST", "127.0.0.1")
 PORT = int(os.environ.get("PORT", "8000"))
@@ -200,7 +224,21 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English")]
+# The reporter's side speaks all of these (safepath/locale); staff pages are in English so far.
+LANGUAGES = [
+    ("en", "English"),
+    ("es", "Spanish"),
+    ("zh-hans", "Chinese (Simplified)"),
+    ("vi", "Vietnamese"),
+    ("ko", "Korean"),
+    ("tl", "Tagalog"),
+    ("ht", "Haitian Creole"),
+    ("pt", "Portuguese"),
+    ("ru", "Russian"),
+    ("uk", "Ukrainian"),
+    ("ar", "Arabic"),
+    ("fr", "French"),
+]
 LOCALE_PATHS = [BASE_DIR / "safepath" / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
@@ -250,6 +288,13 @@ REPORTER_COOKIE_NAME = "sp"
 REPORTER_COOKIE_AGE = int(os.environ.get("REPORTER_COOKIE_AGE", str(2 * 60 * 60)))
 REPORTER_COOKIE_SECURE = PRODUCTION
 REPORT_ANSWER_MAX_CHARS = 4000
+REPORT_PHOTO_MAX_BYTES = int(os.environ.get("REPORT_PHOTO_MAX_BYTES", str(8 * 1024 * 1024)))
+# Multipart uploads above this stay in memory, so a photo never touches the disk unencrypted.
+FILE_UPLOAD_MAX_MEMORY_SIZE = REPORT_PHOTO_MAX_BYTES + 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = REPORT_PHOTO_MAX_BYTES + 1024 * 1024
+# A follow-up with a receipt stays open in this browser this long (a signed cookie).
+FOLLOWUP_COOKIE_NAME = "spf"
+FOLLOWUP_COOKIE_AGE = int(os.environ.get("FOLLOWUP_COOKIE_AGE", str(30 * 60)))
 
 # Placements: where poster fonts live (Debian's fonts-noto-core and fonts-noto-cjk), how
 # often a poster should be checked on site, and the limits of a CSV import and a batch.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from safepath.accounts.models import Organization, Unit, User
@@ -75,6 +76,16 @@ class AssignForm(forms.Form):
 
 class NoteForm(forms.Form):
     body = forms.CharField(widget=forms.Textarea, max_length=5000, strip=True)
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        strip=True,
+        max_length=settings.REPORT_ANSWER_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Reply to the reporter"),
+        error_messages={"required": _("Write a message before you send it.")},
+    )
 
 
 class ShareForm(forms.Form):

@@ -31,4 +31,5 @@ urlpatterns = [
     ),
     path("cases/<str:reference>/share/", views.case_share, name="case_share"),
     path("cases/<str:reference>/summary.pdf", views.case_summary, name="case_summary"),
+    path("reports/<str:reference>/reply/", views.report_reply, name="report_reply"),
 ]

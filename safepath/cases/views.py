@@ -40,6 +40,8 @@ from safepath.cases.selectors import (
 from safepath.core.audit import audit_entries_for_organizations, audit_record
 from safepath.placements.selectors import placements_for_member, recent_scans_for_member
 from safepath.reports.models import Report
+from safepath.reports.selectors import messages_for_reporter
+from safepath.reports.services import report_message_from_responder
 
 INBOX_LIMIT = 100
 CSV_LIMIT = 50_000
@@ -175,7 +177,7 @@ def _report_page(
     user = _user(request)
     access, organization = report_access(user=user, report=report)
     timeline: list[dict[str, Any]] = [
-        {"at": entry.created_at, "kind": "answer", "step": entry.step, "text": entry.body}
+        {"at": entry.created_at, "kind": "answer", "step": entry.prompt, "text": entry.body}
         for entry in report.entries.all()
     ]
     timeline += [
@@ -206,6 +208,8 @@ def _report_page(
         "note_form": forms.NoteForm(),
         "share_form": forms.ShareForm(exclude=organization),
         "link_form": forms.LinkForm(),
+        "messages_list": messages_for_reporter(report=report),
+        "reply_form": forms.ReplyForm(),
         **forms_override,
     }
     return render(request, "cases/report_detail.html", context, status=status)
@@ -298,6 +302,22 @@ def report_note(request: HttpRequest, reference: str) -> HttpResponse:
         else:
             return _back_to_report(report)
     return _report_page(request, report, status=400, note_form=form)
+
+
+@require_POST
+@login_required
+def report_reply(request: HttpRequest, reference: str) -> HttpResponse:
+    """A message to the reporter, read on their follow-up page with the receipt."""
+    report, access, _organization = _report_for_write(request, reference)
+    if access not in WRITE_ACCESS:
+        return _read_only(request)
+    form = forms.ReplyForm(request.POST)
+    if not form.is_valid():
+        return _report_page(request, report, status=400, reply_form=form)
+    report_message_from_responder(
+        report=report, author=_user(request), body=form.cleaned_data["body"]
+    )
+    return _back_to_report(report)
 
 
 @require_POST

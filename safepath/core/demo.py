@@ -19,6 +19,7 @@ from safepath.accounts.mfa import SECOND_FACTOR_ROLES, TOTP_DEVICE_NAME, totp_se
 from safepath.accounts.models import Membership, Organization, OrganizationKind, Role, User
 from safepath.placements.demo import seed_placement_details
 from safepath.placements.models import Placement
+from safepath.reports.services import report_seed_demo
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,8 @@ def seed_demo() -> dict[str, list[dict[str, Any]]]:
         "users": [],
         "placements": [],
         "certificates": [],
+        # Additive: a demo report and its receipt, so the follow-up page can be tried.
+        "reports": [],
     }
     for spec in DEMO_ORGANIZATIONS:
         organization, _ = Organization.objects.update_or_create(
@@ -151,6 +154,11 @@ def seed_demo() -> dict[str, list[dict[str, Any]]]:
     from safepath.routing.demo import seed_routing
 
     seed_routing()
+    first = Placement.objects.filter(organization__slug=DEMO_ORGANIZATIONS[0].slug).first()
+    if first is not None:
+        responder = User.objects.filter(email=DEMO_ORGANIZATIONS[0].users[1].email).first()
+        _, receipt = report_seed_demo(placement=first, author=responder)
+        summary["reports"].append({"placement": first.code, "receipt": receipt})
     return summary
 
 
@@ -189,5 +197,11 @@ def demo_banner() -> str:
     lines += ["", f"Training: {settings.BASE_URL}/training/ (compliance: sign in as an admin)"]
     for certificate in summary["certificates"]:
         lines.append(f"  Verify a certificate: {certificate['verify_url']}")
+    for report in summary["reports"]:
+        lines += [
+            "",
+            f"Follow up on the demo report at {settings.BASE_URL}/followup/ "
+            f"with receipt {report['receipt']} (demo only)",
+        ]
     lines += ["", "Press Ctrl+C to stop.", ""]
     return "\n".join(lines)

@@ -69,7 +69,9 @@ class ReporterPrivacyMiddleware:
             response["Cache-Control"] = "no-store"
             response["Referrer-Policy"] = "no-referrer"
             response["X-Robots-Tag"] = "noindex, nofollow, noarchive"
-            response["Content-Security-Policy"] = REPORTER_CSP
+            # A reporter view may add what its page needs (its inline script's hash).
+            extra = getattr(response, "csp_extra", ())
+            response["Content-Security-Policy"] = "; ".join([REPORTER_CSP, *extra])
             response["Permissions-Policy"] = REPORTER_PERMISSIONS
             response["Cross-Origin-Opener-Policy"] = "same-origin"
             response["X-Content-Type-Options"] = "nosniff"

@@ -1,6 +1,7 @@
-"""The audit log: an append-only record of who opened or changed what, and when.
+"""What every app shares in the database: the audit log and the wrapped encryption keys.
 
-Entries are written through ``safepath.core.audit.audit_record`` and can never be edited or
+The audit log is an append-only record of who opened or changed what, and when. Entries are
+written through ``safepath.core.audit.audit_record`` and can never be edited or
 deleted through the application: the model refuses it, and on PostgreSQL a trigger refuses
 it in the database too.
 """
@@ -57,3 +58,27 @@ class AuditEntry(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("Audit entries cannot be deleted.")
+
+
+class WrappedKey(models.Model):
+    """One data key for encryption at rest (see ``safepath.core.crypto``), wrapped (encrypted)
+    by the master key from the environment: the database alone never holds a key that opens
+    anything."""
+
+    # "org:<id>" for an organization's data key; "receipt-lookup" for the key that narrows a
+    # receipt lookup. A plain string rather than a foreign key so system keys fit the same rows.
+    scope = models.CharField(max_length=40)
+    version = models.PositiveIntegerField()
+    # 12-byte nonce followed by the AES-GCM ciphertext of the 32-byte data key.
+    wrapped = models.BinaryField()
+    # Which master key wrapped it (a fingerprint, never the key), so rotation knows what to redo.
+    master_key_id = models.CharField(max_length=16)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "version"], name="one_key_per_scope_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} v{self.version}"

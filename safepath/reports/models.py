@@ -1,15 +1,21 @@
-"""A report and the answers it is made of.
+"""A report and what it is made of: answers, receipts, messages and a photo.
 
 A report exists from its first committed answer. Each answer is its own row, written the
-moment it is given, so a report cut short is still a report.
+moment it is given, so a report cut short is still a report. Everything the reporter or a
+responder writes is sealed with the placement owner's data key (``safepath.core.crypto``):
+the database holds ciphertext only, and the ``body`` properties open it.
 """
 
 from __future__ import annotations
 
+import json
+
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from safepath.core.codes import new_code
+from safepath.core.crypto import organization_scope, seal_text, unseal_text
 from safepath.placements.models import Placement
 
 
@@ -57,6 +63,12 @@ class Report(models.Model):
     # SHA-256 of the random value in the reporter's browser cookie, so the same browser can keep
     # adding to its report. Not a credential worth a slow hash: it is 256 random bits.
     browser_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    # The language the reporter used, so responders can answer in it.
+    language = models.CharField(max_length=12, blank=True)
+    # Set by the abuse checks (bursts at a placement or on one report). A flag for
+    # responders to weigh, never a refusal: a real victim may trip it.
+    flagged = models.BooleanField(default=False)
+    flag_reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     last_activity_at = models.DateTimeField(auto_now_add=True)
 
@@ -66,12 +78,29 @@ class Report(models.Model):
     def __str__(self) -> str:
         return self.reference
 
+    @property
+    def key_scope(self) -> str:
+        """Contents are sealed with the data key of the organization that owns the placement."""
+        return organization_scope(self.placement.organization_id)
+
+    def seal(self, context: str, text: str) -> bytes:
+        return seal_text(scope=self.key_scope, context=f"{self.reference}:{context}", text=text)
+
+    def unseal(self, context: str, sealed: bytes | memoryview) -> str:
+        return unseal_text(
+            scope=self.key_scope, context=f"{self.reference}:{context}", sealed=sealed
+        )
+
 
 class ReportEntry(models.Model):
+    """One answer. Question answers are updated in place (autosave); additions append."""
+
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="entries")
     step = models.CharField(max_length=40)
-    body = models.TextField()
+    # JSON {"choices": [...], "text": "..."}, sealed.
+    sealed_body = models.BinaryField()
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -79,3 +108,95 @@ class ReportEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_id}/{self.step}"
+
+    @property
+    def answer(self) -> dict[str, object]:
+        value: dict[str, object] = json.loads(
+            self.report.unseal(f"entry:{self.step}", self.sealed_body)
+        )
+        return value
+
+    @property
+    def choices(self) -> list[str]:
+        return [str(c) for c in self.answer.get("choices", []) or []]  # type: ignore[attr-defined]
+
+    @property
+    def text(self) -> str:
+        return str(self.answer.get("text", "") or "")
+
+    @property
+    def prompt(self) -> str:
+        """The question this answers, as a responder reads it."""
+        from safepath.reports.questions import step_prompt
+
+        return step_prompt(self.step)
+
+    @property
+    def body(self) -> str:
+        """The answer as a responder reads it: the chosen options, then the words."""
+        from safepath.reports.questions import describe_answer
+
+        return describe_answer(step=self.step, choices=self.choices, text=self.text)
+
+
+class ReportReceipt(models.Model):
+    """A receipt the reporter can come back with. Only a slow hash of it is kept.
+
+    ``lookup`` is a keyed hash of the receipt cut to a few hex characters: it narrows a
+    follow-up to a handful of rows so that only those need the (slow, deliberate) Argon2id
+    check, instead of hashing against every receipt in the database. Four hex characters
+    (65,536 buckets) keep the candidates few while telling someone who reads the database
+    almost nothing: the key lives wrapped by the master key, not in the database.
+    """
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="receipts")
+    lookup = models.CharField(max_length=8, db_index=True)
+    receipt_hash = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"receipt for {self.report_id}"
+
+
+class MessageDirection(models.TextChoices):
+    FROM_RESPONDER = "from_responder", _("From a responder")
+    FROM_REPORTER = "from_reporter", _("From the reporter")
+
+
+class ReportMessage(models.Model):
+    """A message between the responders and the reporter, who reads it with the receipt."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="messages")
+    direction = models.CharField(max_length=20, choices=MessageDirection.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sealed_body = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.report_id}/{self.direction}"
+
+    @property
+    def body(self) -> str:
+        return self.report.unseal("message", self.sealed_body)
+
+    @property
+    def from_responder(self) -> bool:
+        return self.direction == MessageDirection.FROM_RESPONDER
+
+
+class ReportPhoto(models.Model):
+    """One photo, re-encoded without any metadata (GPS included), then sealed."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="photos")
+    sealed_data = models.BinaryField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"photo for {self.report_id}"

@@ -1,16 +1,124 @@
-"""Reads for the reporter's side."""
+"""Reads for the reporter's side: the report a browser or a receipt leads to, and its state."""
 
 from __future__ import annotations
 
+from argon2.exceptions import InvalidHashError, VerificationError
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from safepath.core.crypto import unseal
 from safepath.placements.models import Placement
-from safepath.reports.models import Report
-from safepath.reports.services import hash_browser_token
+from safepath.reports.models import Report, ReportMessage, ReportStatus
+from safepath.reports.questions import QUESTIONS
+from safepath.reports.services import (
+    RECEIPT_HASHER,
+    RECEIPT_LOOKUP_CHARS,
+    hash_browser_token,
+    receipt_keyed_hash,
+)
+
+# Follow-up throttles, counted in the cache (never by IP address, which is not stored):
+# tries of one receipt number, and failed tries overall (someone guessing at random).
+RECEIPT_TRIES_PER_WINDOW = 10
+FAILED_TRIES_PER_WINDOW = 200
+THROTTLE_WINDOW_SECONDS = 15 * 60
+
+
+def placement_languages(placement: Placement) -> list[str]:
+    """The placement's default languages, best first (the one place the reporter's side
+    reads them)."""
+    return list(placement.languages or [])
 
 
 def report_for_browser(*, placement: Placement, token: str | None) -> Report | None:
     """The report this browser started at this placement, if its cookie still ties it."""
     if not token or len(token) > 100:
         return None
-    return Report.objects.filter(
-        placement=placement, browser_token_hash=hash_browser_token(token)
-    ).first()
+    return (
+        Report.objects.filter(placement=placement, browser_token_hash=hash_browser_token(token))
+        .select_related("placement")
+        .first()
+    )
+
+
+def answered_steps(*, report: Report | None) -> set[str]:
+    if report is None:
+        return set()
+    return set(report.entries.filter(step__in=list(QUESTIONS)).values_list("step", flat=True))
+
+
+def _bump(key: str) -> int:
+    cache.add(key, 0, THROTTLE_WINDOW_SECONDS)
+    try:
+        return int(cache.incr(key))
+    except ValueError:
+        cache.set(key, 1, THROTTLE_WINDOW_SECONDS)
+        return 1
+
+
+class Throttled(Exception):
+    """Too many follow-up tries: the person is asked to wait, nothing is checked."""
+
+
+def report_for_receipt(*, receipt: str) -> Report | None:
+    """The report a receipt opens, or None. Raises Throttled when tries are used up.
+
+    Tries are counted before anything is checked, so a throttled guess costs no Argon2 work.
+    """
+    keyed = receipt_keyed_hash(receipt)
+    lookup = keyed[:RECEIPT_LOOKUP_CHARS]
+    if _bump(f"followup:receipt:{keyed}") > RECEIPT_TRIES_PER_WINDOW:
+        raise Throttled
+    if (cache.get("followup:failed") or 0) >= FAILED_TRIES_PER_WINDOW:
+        raise Throttled
+    candidates = Report.objects.filter(receipts__lookup=lookup).select_related("placement")
+    for report in candidates:
+        for stored in report.receipts.filter(lookup=lookup):
+            try:
+                RECEIPT_HASHER.verify(stored.receipt_hash, receipt)
+            except (VerificationError, InvalidHashError):
+                continue
+            return report
+    _bump("followup:failed")
+    return None
+
+
+def report_by_pk(*, pk: int) -> Report | None:
+    return Report.objects.filter(pk=pk).select_related("placement").first()
+
+
+COARSE_STATUS: dict[str, tuple[str, str | Promise]] = {
+    ReportStatus.NEW: ("received", _("Received")),
+    ReportStatus.ACKNOWLEDGED: ("handled", _("Being handled")),
+    ReportStatus.IN_PROGRESS: ("handled", _("Being handled")),
+    ReportStatus.REFERRED: ("handled", _("Being handled")),
+    ReportStatus.CLOSED: ("closed", _("Closed")),
+}
+
+
+def reporter_status(*, report: Report) -> tuple[str, str | Promise]:
+    """What the reporter may know of the status: received, being handled, or closed."""
+    return COARSE_STATUS.get(report.status, COARSE_STATUS[ReportStatus.NEW])
+
+
+def messages_for_reporter(*, report: Report) -> list[ReportMessage]:
+    messages = list(report.messages.all())
+    for message in messages:
+        message.report = report  # already loaded with its placement: no query per message
+    return messages
+
+
+def report_photo_bytes(*, report: Report) -> bytes | None:
+    """The report's photo as JPEG bytes, for the responders' side to show."""
+    photo = report.photos.first()
+    if photo is None:
+        return None
+    return unseal(
+        scope=report.key_scope, context=f"{report.reference}:photo", sealed=photo.sealed_data
+    )
+
+
+def followup_cookie_age() -> int:
+    return int(settings.FOLLOWUP_COOKIE_AGE)

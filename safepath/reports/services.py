@@ -1,27 +1,118 @@
-"""Writes on reports. Every answer goes through ``report_add_answer``."""
+"""Writes on reports. Every answer goes through ``report_add_answer``.
+
+Each write commits before the reporter is told it was saved, tells the recipients'
+dashboards (a live event that names the report, never its contents), and seals whatever the
+reporter or a responder wrote with the placement owner's data key.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
+import json
 import secrets
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
+from argon2 import PasswordHasher, Type
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from safepath.core.crypto import lookup_key, seal
 from safepath.core.live import publish_to_organizations
 from safepath.placements.models import Placement
 from safepath.placements.services import placement_count
-from safepath.reports.models import Report, ReportEntry
+from safepath.reports.models import (
+    MessageDirection,
+    RecipientPreference,
+    Report,
+    ReportEntry,
+    ReportMessage,
+    ReportPhoto,
+    ReportPriority,
+    ReportReceipt,
+)
+from safepath.reports.photos import CleanPhoto
+from safepath.reports.questions import FOLLOWUP_STEP, QUESTIONS
+from safepath.reports.signals import report_facts_changed
 from safepath.routing.selectors import recipient_organization_ids
 from safepath.routing.services import report_route
+
+if TYPE_CHECKING:
+    from safepath.accounts.models import User
+
+# Argon2id at OWASP's recommended floor (19 MiB, 2 passes): slow enough to make guessing a
+# stolen hash hopeless for 16 random digits, fast enough for a cheap server under load.
+RECEIPT_HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, type=Type.ID)
+RECEIPT_LOOKUP_CHARS = 4
+MAX_RECEIPTS_PER_REPORT = 20
+
+# Abuse: bursts are flagged for responders, never refused. A real victim may trip them.
+PLACEMENT_BURST_REPORTS = 20  # new reports at one placement in the window
+REPORT_BURST_WRITES = 300  # saves on one report in the window (autosave writes often)
+BURST_WINDOW_SECONDS = 10 * 60
 
 
 def hash_browser_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def receipt_keyed_hash(receipt: str) -> str:
+    """HMAC of a receipt under a key that is not in the database (wrapped by the master key)."""
+    return hmac.new(lookup_key(), receipt.encode(), hashlib.sha256).hexdigest()
+
+
+def receipt_lookup(receipt: str) -> str:
+    return receipt_keyed_hash(receipt)[:RECEIPT_LOOKUP_CHARS]
+
+
+def _publish(report: Report) -> None:
+    # One event shape for answers, photos and messages: the dashboard refetches the row.
+    publish_to_organizations(
+        recipient_organization_ids(report=report),
+        {"kind": "report", "report": report.reference, "placement": report.placement.public_name},
+    )
+
+
+def _count_burst(key: str) -> int:
+    cache.add(key, 0, BURST_WINDOW_SECONDS)
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, BURST_WINDOW_SECONDS)
+        return 1
+
+
+def _flag(report: Report, reason: str) -> None:
+    if not report.flagged:
+        report.flagged, report.flag_reason = True, reason
+        Report.objects.filter(pk=report.pk).update(flagged=True, flag_reason=reason)
+
+
+def _derived_facts(report: Report, step: str, choices: list[str]) -> dict[str, str]:
+    """Routing facts an answer changes. Priority only ever goes up: a watched person may be
+    made to take a "yes" back, and a false alarm costs less than a missed one."""
+    facts: dict[str, str] = {}
+    urgent = step in {"danger", "under18"} and "yes" in choices
+    if urgent and report.priority != ReportPriority.URGENT:
+        facts["priority"] = ReportPriority.URGENT
+    if step == "recipient" and choices:
+        preference = RecipientPreference(choices[0])
+        if report.recipient_preference != preference:
+            facts["recipient_preference"] = preference
+    return facts
+
+
 @transaction.atomic
-def report_start(*, placement: Placement, step: str, value: str) -> tuple[Report, str]:
+def report_start(
+    *,
+    placement: Placement,
+    step: str,
+    value: str = "",
+    choices: Iterable[str] = (),
+    language: str = "",
+) -> tuple[Report, str]:
     """Create a report with its first answer, route it, and return it with the browser token.
 
     Creating, routing and queueing deliveries happen in one transaction: once the reporter is
@@ -29,22 +120,174 @@ def report_start(*, placement: Placement, step: str, value: str) -> tuple[Report
     """
     token = secrets.token_urlsafe(32)
     report = Report.objects.create(
-        placement=placement, browser_token_hash=hash_browser_token(token)
+        placement=placement, browser_token_hash=hash_browser_token(token), language=language
     )
     placement_count(placement=placement, counter="reports_started")
     placement_count(placement=placement, counter="reports_answered")
     report_route(report=report)
-    report_add_answer(report=report, step=step, value=value)
+    if _count_burst(f"burst:placement:{placement.pk}") > PLACEMENT_BURST_REPORTS:
+        _flag(report, "Many reports started at this placement in a few minutes.")
+    report_add_answer(report=report, step=step, value=value, choices=choices)
     return report, token
 
 
 @transaction.atomic
-def report_add_answer(*, report: Report, step: str, value: str) -> ReportEntry:
-    """Save one answer and tell the recipients' dashboards once it is committed."""
-    entry = ReportEntry.objects.create(report=report, step=step, body=value)
-    Report.objects.filter(pk=report.pk).update(last_activity_at=timezone.now())
-    publish_to_organizations(
-        recipient_organization_ids(report=report),
-        {"kind": "report", "report": report.reference, "placement": report.placement.public_name},
+def report_add_answer(
+    *, report: Report, step: str, value: str = "", choices: Iterable[str] = ()
+) -> ReportEntry:
+    """Save one answer and tell the recipients' dashboards once it is committed.
+
+    An answer to a question replaces that question's earlier answer (autosave sends the words
+    as they grow); information added from the follow-up page is appended.
+    """
+    picked = list(choices)
+    sealed = report.seal(
+        f"entry:{step}", json.dumps({"choices": picked, "text": value}, ensure_ascii=False)
     )
+    entry = None
+    if step in QUESTIONS:
+        entry = ReportEntry.objects.filter(report=report, step=step).first()
+    if entry is None:
+        entry = ReportEntry.objects.create(report=report, step=step, sealed_body=sealed)
+    else:
+        entry.sealed_body = sealed
+        entry.save(update_fields=["sealed_body", "updated_at"])
+    facts = _derived_facts(report, step, picked)
+    for field, fact in facts.items():
+        setattr(report, field, fact)
+    Report.objects.filter(pk=report.pk).update(last_activity_at=timezone.now(), **facts)
+    if _count_burst(f"burst:report:{report.pk}") > REPORT_BURST_WRITES:
+        _flag(report, "Very many saves on this report in a few minutes.")
+    if facts:
+        changed = set(facts)
+        transaction.on_commit(
+            lambda: report_facts_changed.send(sender=Report, report=report, changed=changed)
+        )
+    _publish(report)
     return entry
+
+
+@transaction.atomic
+def report_add_information(*, report: Report, text: str) -> ReportEntry:
+    """More words from the reporter, later, through the follow-up page."""
+    return report_add_answer(report=report, step=FOLLOWUP_STEP, value=text)
+
+
+@transaction.atomic
+def report_add_photo(*, report: Report, photo: CleanPhoto) -> ReportPhoto:
+    """Store one cleaned photo, sealed; a new photo replaces the earlier one (one per report)."""
+    ReportPhoto.objects.filter(report=report).delete()
+    stored = ReportPhoto.objects.create(
+        report=report,
+        sealed_data=seal(
+            scope=report.key_scope, context=f"{report.reference}:photo", plaintext=photo.data
+        ),
+        width=photo.width,
+        height=photo.height,
+    )
+    Report.objects.filter(pk=report.pk).update(last_activity_at=timezone.now())
+    _publish(report)
+    return stored
+
+
+def new_receipt() -> str:
+    """16 random digits (about 53 bits), shown in groups of four like a card number."""
+    return "".join(secrets.choice("0123456789") for _ in range(16))
+
+
+def format_receipt(receipt: str) -> str:
+    return " ".join(receipt[i : i + 4] for i in range(0, 16, 4))
+
+
+@transaction.atomic
+def report_issue_receipt(*, report: Report) -> str | None:
+    """A new receipt for ``report`` (returned once, stored only as a hash); None past the cap.
+
+    A report may have several receipts: if a person missed the number and asks again, the one
+    they may have written down keeps working.
+    """
+    if ReportReceipt.objects.filter(report=report).count() >= MAX_RECEIPTS_PER_REPORT:
+        return None
+    receipt = new_receipt()
+    ReportReceipt.objects.create(
+        report=report,
+        lookup=receipt_lookup(receipt),
+        receipt_hash=RECEIPT_HASHER.hash(receipt),
+    )
+    return receipt
+
+
+@transaction.atomic
+def report_message_from_responder(*, report: Report, author: User, body: str) -> ReportMessage:
+    """A responder writes to the reporter, who reads it on the follow-up page."""
+    message = ReportMessage.objects.create(
+        report=report,
+        direction=MessageDirection.FROM_RESPONDER,
+        author=author,
+        sealed_body=report.seal("message", body),
+    )
+    _publish(report)
+    return message
+
+
+@transaction.atomic
+def report_message_from_reporter(*, report: Report, body: str) -> ReportMessage:
+    """The reporter writes to the responders through the follow-up page."""
+    message = ReportMessage.objects.create(
+        report=report,
+        direction=MessageDirection.FROM_REPORTER,
+        sealed_body=report.seal("message", body),
+    )
+    Report.objects.filter(pk=report.pk).update(last_activity_at=timezone.now())
+    _publish(report)
+    return message
+
+
+DEMO_REFERENCE = "DEMOREPORT01"
+DEMO_RECEIPT = "5555012345678901"  # demo only: printed by seed_demo so follow-up can be tried
+
+
+@transaction.atomic
+def report_seed_demo(*, placement: Placement, author: User | None) -> tuple[Report, str]:
+    """The demo report with its known receipt; idempotent (found again by its reference)."""
+    report = Report.objects.filter(reference=DEMO_REFERENCE).select_related("placement").first()
+    if report is None:
+        report, _ = report_start(
+            placement=placement,
+            step="about",
+            choices=["other"],
+            language="en",
+        )
+        Report.objects.filter(pk=report.pk).update(reference=DEMO_REFERENCE)
+        report.reference = DEMO_REFERENCE
+        report_add_answer(
+            report=report,
+            step="what",
+            choices=["work", "documents"],
+            value="Demo: a worker at the car wash says her passport was taken.",
+        )
+        if author is not None:
+            report_message_from_responder(
+                report=report,
+                author=author,
+                body="Demo: thank you, we received your report. Is it safe to call you?",
+            )
+    known = [
+        stored
+        for stored in report.receipts.all()
+        if _receipt_matches(stored.receipt_hash, DEMO_RECEIPT)
+    ]
+    if not known:
+        ReportReceipt.objects.create(
+            report=report,
+            lookup=receipt_lookup(DEMO_RECEIPT),
+            receipt_hash=RECEIPT_HASHER.hash(DEMO_RECEIPT),
+        )
+    return report, format_receipt(DEMO_RECEIPT)
+
+
+def _receipt_matches(receipt_hash: str, receipt: str) -> bool:
+    try:
+        return bool(RECEIPT_HASHER.verify(receipt_hash, receipt))
+    except Exception:  # argon2 raises one of several errors for a mismatch
+        return False

@@ -9,5 +9,6 @@ app_name = "reports"
 urlpatterns = [
     path("Q/<str:code>", views.scan, name="scan"),
     path("q/<str:code>", views.scan),
+    path("followup/", views.followup, name="followup"),
     path("help/", views.help_view, name="help"),
 ]

@@ -1,7 +1,9 @@
-"""The reporter's side: what a scan opens.
+"""The reporter's side: what a scan opens, the live report, and the follow-up with a receipt.
 
 These views log nothing about who asks, set no cookie but the one that ties an in-progress
-report to its browser, and work with plain form posts (no JavaScript needed).
+report (or an open follow-up) to its browser, and work with plain form posts: JavaScript only
+swaps the page in place and autosaves. Every screen of a report is served at the scan URL
+itself (the form posts back to it), so the browser's history holds nothing but that URL.
 
 They are exempt from CSRF checks on purpose: Django's CSRF cookie would be a second cookie on
 a reporter's phone. The report cookie is SameSite=Strict, so a forged cross-site post cannot
@@ -10,30 +12,64 @@ add to someone's report; at worst it starts a new one, which anyone can do anywa
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.core import signing
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from safepath.placements.models import Placement
 from safepath.placements.selectors import get_placement_for_scan
-from safepath.placements.services import placement_record_retired_scan, placement_record_scan
-from safepath.reports.forms import AnswerForm
+from safepath.placements.services import (
+    placement_count,
+    placement_record_retired_scan,
+    placement_record_scan,
+)
+from safepath.reports.forms import AnswerForm, FollowupTextForm, ReceiptForm
+from safepath.reports.languages import activate_for, supported
 from safepath.reports.models import Report
-from safepath.reports.questions import MORE, WHAT, Question
-from safepath.reports.selectors import report_for_browser
-from safepath.reports.services import report_add_answer, report_start
+from safepath.reports.pages import render_reporter
+from safepath.reports.questions import QUESTION_LIST, QUESTIONS, Question, next_question
+from safepath.reports.selectors import (
+    Throttled,
+    answered_steps,
+    messages_for_reporter,
+    placement_languages,
+    report_by_pk,
+    report_for_browser,
+    report_for_receipt,
+    reporter_status,
+)
+from safepath.reports.services import (
+    format_receipt,
+    report_add_answer,
+    report_add_information,
+    report_add_photo,
+    report_issue_receipt,
+    report_message_from_reporter,
+    report_start,
+)
+
+FOLLOWUP_SALT = "safepath.reports.followup"
 
 
 def help_page(request: HttpRequest, *, unknown_code: bool = False) -> HttpResponse:
     """Hotlines and the emergency number: also what an unknown or retired code leads to."""
-    return render(
+    return render_reporter(
         request,
         "reports/help.html",
-        {"unknown_code": unknown_code},
+        {"unknown_code": unknown_code, "action": request.path},
         status=404 if unknown_code else 200,
+        switch_method="get",
     )
+
+
+@require_http_methods(["GET"])
+def help_view(request: HttpRequest) -> HttpResponse:
+    return help_page(request)
 
 
 def _set_report_cookie(response: HttpResponse, placement: Placement, token: str) -> None:
@@ -48,16 +84,173 @@ def _set_report_cookie(response: HttpResponse, placement: Placement, token: str)
     )
 
 
-def _context(
-    placement: Placement, report: Report | None, question: Question, form: AnswerForm
-) -> dict[str, object]:
-    return {
-        "placement": placement,
-        "report": report,
-        "question": question,
-        "form": form,
-        "answer_limit": settings.REPORT_ANSWER_MAX_CHARS,
-    }
+class Flow:
+    """One request on a scan URL: which placement, which report, which screen."""
+
+    def __init__(self, request: HttpRequest, placement: Placement) -> None:
+        self.request = request
+        self.placement = placement
+        self.languages = placement_languages(placement)
+        self.report = report_for_browser(
+            placement=placement, token=request.COOKIES.get(settings.REPORTER_COOKIE_NAME)
+        )
+        self.new_token: str | None = None
+
+    def render(
+        self, template: str, context: dict[str, Any], *, status: int = 200, step: str = ""
+    ) -> HttpResponse:
+        response = render_reporter(
+            self.request,
+            template,
+            {
+                "placement": self.placement,
+                "organization": self.placement.organization,
+                "report": self.report,
+                "action": f"/Q/{self.placement.code}",
+                **context,
+            },
+            status=status,
+            placement_languages=self.languages,
+            switch_step=step,
+        )
+        if self.new_token:
+            _set_report_cookie(response, self.placement, self.new_token)
+        return response
+
+    def landing(self) -> HttpResponse:
+        return self.render("reports/landing.html", {}, step="landing")
+
+    def question(
+        self,
+        question: Question,
+        form: AnswerForm | None = None,
+        *,
+        saved: bool = False,
+        status: int = 200,
+    ) -> HttpResponse:
+        previous: dict[str, Any] = {}
+        if form is None and self.report is not None:
+            entry = self.report.entries.filter(step=question.key).first()
+            if entry is not None:
+                entry.report = self.report
+                previous = {"choices": entry.choices, "text": entry.text}
+        elif form is not None:
+            previous = {
+                "choices": form.data.getlist("choice") if hasattr(form.data, "getlist") else [],
+                "text": form.data.get("text", ""),
+            }
+        position = QUESTION_LIST.index(question) + 1
+        return self.render(
+            "reports/question.html",
+            {
+                "question": question,
+                "form": form,
+                "previous": previous,
+                "saved": saved,
+                "position": position,
+                "total": len(QUESTION_LIST),
+                "answer_limit": settings.REPORT_ANSWER_MAX_CHARS,
+            },
+            status=status,
+            step=question.key,
+        )
+
+    def receipt(self, *, then: str = "") -> HttpResponse:
+        if self.report is None:
+            return self.finished()
+        receipt = report_issue_receipt(report=self.report)
+        return self.render(
+            "reports/receipt.html",
+            # No language switcher here: the number cannot be shown again in another language.
+            {
+                "receipt": format_receipt(receipt) if receipt else None,
+                "then": then,
+                "hide_switcher": True,
+            },
+        )
+
+    def finished(self) -> HttpResponse:
+        return self.render("reports/finished.html", {}, step="finished")
+
+    def save(self, form: AnswerForm) -> None:
+        data = form.cleaned_data
+        step, text, choices = data["step"], data.get("text") or "", data.get("choice") or []
+        language = self.request.LANGUAGE_CODE if hasattr(self.request, "LANGUAGE_CODE") else ""
+        if self.report is None:
+            self.report, self.new_token = report_start(
+                placement=self.placement,
+                step=step,
+                value=text,
+                choices=choices,
+                language=supported(self.request.POST.get("lang")) or language,
+            )
+        elif text or choices:
+            report_add_answer(report=self.report, step=step, value=text, choices=choices)
+        if data.get("photo"):
+            report_add_photo(report=self.report, photo=data["photo"])
+
+    def first_open_question(self) -> Question:
+        answered = answered_steps(report=self.report)
+        return next((q for q in QUESTION_LIST if q.key not in answered), QUESTION_LIST[0])
+
+    def post(self) -> HttpResponse:
+        post = self.request.POST
+        action, step = post.get("action", "next"), post.get("step", "")
+        if action == "lang":
+            return self.redisplay(step)
+        if action == "start":
+            return self.question(self.first_open_question())
+        if action == "receipt":
+            return self.receipt(then=step if step in QUESTIONS else "")
+        if action == "saved":
+            then = QUESTIONS.get(post.get("then", ""))
+            return self.question(then) if then else self.finished()
+        question = QUESTIONS.get(step)
+        if question is None or action not in {"next", "skip", "done", "autosave"}:
+            return self.render(
+                "reports/landing.html",
+                {"error": _("Something went wrong with that page. Please try again.")},
+                status=400,
+                step="landing",
+            )
+        saved = False
+        if action != "skip":
+            form = AnswerForm(post, self.request.FILES)
+            if not form.is_valid():
+                if action == "autosave":
+                    return self.autosave_reply(form)
+                return self.question(question, form, status=400)
+            if not form.is_empty:
+                self.save(form)
+                saved = True
+        if action == "autosave":
+            return self.autosave_reply(None, saved=saved)
+        if action == "done":
+            return self.receipt()
+        following = next_question(question.key)
+        if following is None:
+            return self.receipt()
+        return self.question(following, saved=saved)
+
+    def autosave_reply(self, form: AnswerForm | None, *, saved: bool = False) -> HttpResponse:
+        activate_for(self.request, self.languages)  # the reply speaks the page's language
+        if form is not None:
+            errors = [str(e) for field in form.errors.values() for e in field]
+            return JsonResponse({"saved": False, "message": " ".join(errors)}, status=400)
+        response = JsonResponse(
+            {"saved": saved, "message": _("Saved. The helpers can see it now.") if saved else ""}
+        )
+        if self.new_token:
+            _set_report_cookie(response, self.placement, self.new_token)
+        return response
+
+    def redisplay(self, step: str) -> HttpResponse:
+        question = QUESTIONS.get(step)
+        if question is not None:
+            return self.question(question)
+        if step == "finished":
+            return self.finished()
+        return self.landing()
 
 
 @csrf_exempt
@@ -72,43 +265,132 @@ def scan(request: HttpRequest, code: str) -> HttpResponse:
     if placement.code != code:
         # A code typed in lower case or with spaces: settle on the one canonical address.
         return HttpResponseRedirect(f"/Q/{placement.code}", status=303)
-
-    report = report_for_browser(
-        placement=placement, token=request.COOKIES.get(settings.REPORTER_COOKIE_NAME)
-    )
-    question = MORE if report else WHAT
-
+    flow = Flow(request, placement)
     if request.method == "GET":
-        if report is None:
+        if flow.report is None:
             placement_record_scan(placement=placement)
-        return render(
-            request,
-            "reports/scan.html",
-            _context(placement, report, question, AnswerForm()),
-        )
+        return flow.landing()
+    return flow.post()
 
-    form = AnswerForm(request.POST)
-    if not form.is_valid():
-        return render(
-            request,
-            "reports/scan.html",
-            _context(placement, report, question, form),
-            status=400,
-        )
-    # The answer is committed before the redirect tells the person it was saved.
+
+# Follow-up ---------------------------------------------------------------------------------
+
+
+def _followup_report(request: HttpRequest) -> tuple[Report | None, str]:
+    """The report an open follow-up in this browser is about, and the language it chose."""
+    raw = request.COOKIES.get(settings.FOLLOWUP_COOKIE_NAME)
+    if not raw:
+        return None, ""
+    try:
+        value = signing.loads(raw, salt=FOLLOWUP_SALT, max_age=settings.FOLLOWUP_COOKIE_AGE)
+        return report_by_pk(pk=int(value["r"])), str(value.get("l", ""))
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None, ""
+
+
+def _followup_redirect(report: Report | None, lang: str) -> HttpResponse:
+    response = HttpResponseRedirect("/followup/", status=303)
     if report is None:
-        report, token = report_start(
-            placement=placement, step=form.cleaned_data["step"], value=form.cleaned_data["answer"]
+        response.delete_cookie(settings.FOLLOWUP_COOKIE_NAME, path="/followup/", samesite="Strict")
+    else:
+        response.set_cookie(
+            settings.FOLLOWUP_COOKIE_NAME,
+            signing.dumps({"r": report.pk, "l": lang}, salt=FOLLOWUP_SALT),
+            max_age=settings.FOLLOWUP_COOKIE_AGE,
+            path="/followup/",
+            secure=settings.REPORTER_COOKIE_SECURE,
+            httponly=True,
+            samesite="Strict",
         )
-        response = HttpResponseRedirect(f"/Q/{placement.code}", status=303)
-        _set_report_cookie(response, placement, token)
-        return response
-    report_add_answer(
-        report=report, step=form.cleaned_data["step"], value=form.cleaned_data["answer"]
+    return response
+
+
+def _followup_page(
+    request: HttpRequest,
+    report: Report | None,
+    *,
+    status: int = 200,
+    receipt_form: ReceiptForm | None = None,
+    text_form: FollowupTextForm | None = None,
+    notice: str = "",
+    preferred: str = "",
+) -> HttpResponse:
+    context: dict[str, Any] = {
+        "action": "/followup/",
+        "report": report,
+        "receipt_form": receipt_form or ReceiptForm(),
+        "text_form": text_form,
+        "notice": notice,
+        "answer_limit": settings.REPORT_ANSWER_MAX_CHARS,
+    }
+    if report is not None:
+        context["status_key"], context["status_label"] = reporter_status(report=report)
+        context["messages_list"] = messages_for_reporter(report=report)
+    return render_reporter(
+        request,
+        "reports/followup.html",
+        context,
+        status=status,
+        switch_step="followup",
+        preferred=preferred,
     )
-    return HttpResponseRedirect(f"/Q/{placement.code}", status=303)
 
 
-@require_http_methods(["GET"])
-def help_view(request: HttpRequest) -> HttpResponse:
-    return help_page(request)
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def followup(request: HttpRequest) -> HttpResponse:
+    report, lang = _followup_report(request)
+    if request.method == "GET":
+        return _followup_page(request, report, preferred=lang)
+    action = request.POST.get("action", "")
+    chosen = supported(request.POST.get("lang")) or lang
+    if action == "lang":
+        return _followup_redirect(report, chosen) if report else _followup_page(request, None)
+    if action == "leave":
+        return _followup_redirect(None, "")
+    if action == "open":
+        return _followup_open(request, chosen)
+    if report is None:
+        # The follow-up closed (time ran out, or "leave"): ask for the receipt again.
+        return _followup_page(
+            request, None, status=400, notice=_("Please type your receipt number again.")
+        )
+    if action in {"message", "add"}:
+        form = FollowupTextForm(request.POST)
+        if not form.is_valid():
+            return _followup_page(request, report, status=400, text_form=form)
+        if action == "message":
+            report_message_from_reporter(report=report, body=form.cleaned_data["text"])
+        else:
+            report_add_information(report=report, text=form.cleaned_data["text"])
+        return _followup_redirect(report, chosen)
+    return _followup_page(
+        request,
+        report,
+        status=400,
+        notice=_("Something went wrong with that page. Please try again."),
+    )
+
+
+def _followup_open(request: HttpRequest, lang: str) -> HttpResponse:
+    form = ReceiptForm(request.POST)
+    if not form.is_valid():
+        return _followup_page(request, None, status=400, receipt_form=form)
+    try:
+        report = report_for_receipt(receipt=form.cleaned_data["receipt"])
+    except Throttled:
+        return _followup_page(
+            request,
+            None,
+            status=429,
+            notice=_("Too many tries. Please wait 15 minutes, then try again."),
+        )
+    if report is None:
+        # Neutral on purpose: it says nothing about whether such a number ever existed.
+        return _followup_page(
+            request,
+            None,
+            notice=_("We found nothing for this number. Check it and try again."),
+        )
+    placement_count(placement=report.placement, counter="followups")
+    return _followup_redirect(report, lang)

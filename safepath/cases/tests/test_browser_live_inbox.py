@@ -43,13 +43,15 @@ def open_inbox(page: Page, server: Server, user: dict[str, Any]) -> None:
     page.evaluate("window.__notReloaded = true")
 
 
-def scan_and_answer(reporter: Page, qr_png: bytes, text: str) -> str:
+def scan_and_answer(reporter: Page, qr_png: bytes) -> str:
+    """Scan the code and answer the first question: from then on the report exists."""
     decoded = [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(qr_png)))]
     assert len(decoded) == 1
     reporter.goto(decoded[0])
-    reporter.fill("#answer", text)
-    reporter.click("button[type=submit]")
-    expect(reporter.locator(".ok")).to_contain_text("Saved.")
+    reporter.click("#start")
+    reporter.check("input[name=choice][value=other]")
+    reporter.click("#next")
+    expect(reporter.locator("#saved")).to_contain_text("Saved.")
     return decoded[0]
 
 
@@ -76,7 +78,7 @@ def test_scanned_report_reaches_the_open_inbox(live: Deployment, chromium: Any) 
         open_inbox(inbox, server, responder)
         qr_png = inbox.request.get(f"{server.url}/placements/{placement['code']}/qr.png").body()
 
-        url = scan_and_answer(reporter.new_page(), qr_png, "Someone holds our passports.")
+        url = scan_and_answer(reporter.new_page(), qr_png)
 
         assert url == f"{server.url}/Q/{placement['code']}".upper()
         expect_arrival(inbox, placement["public_name"])
@@ -103,7 +105,7 @@ def test_report_saved_by_one_process_reaches_a_dashboard_on_another(
             f"{staff_server.url}/placements/{placement['code']}/qr.png"
         ).body()
 
-        url = scan_and_answer(reporter.new_page(), qr_png, "Two servers, one report.")
+        url = scan_and_answer(reporter.new_page(), qr_png)
 
         assert url == f"{reporter_server.url}/Q/{placement['code']}".upper()
         expect_arrival(inbox, placement["public_name"])

@@ -37,7 +37,15 @@ from safepath.training.tests.tenancy import (
 pytestmark = pytest.mark.django_db
 
 # Public pages, which anyone may open, are not staff URLs.
-PUBLIC = {"reports:scan", "reports:help", "home", "healthz", "accounts:login", "accounts:logout"}
+PUBLIC = {
+    "reports:scan",
+    "reports:help",
+    "reports:followup",
+    "home",
+    "healthz",
+    "accounts:login",
+    "accounts:logout",
+}
 # Sign-in steps and personal settings: they act on the signed-in person's own account only.
 SIGN_IN = {"accounts:two_factor", "accounts:two_factor_setup", "api_tokens", "api_token_revoke"}
 # Pages that list the member's own organizations' data (no object in the URL).
@@ -83,6 +91,11 @@ STAFF_OBJECT_URLS: dict[str, tuple[str, Callable[[World], str], dict[str, str]]]
         POST,
         lambda w: f"/dashboard/reports/{w.report.reference}/status/",
         {"status": "acknowledged"},
+    ),
+    "cases:report_reply": (
+        POST,
+        lambda w: f"/dashboard/reports/{w.report.reference}/reply/",
+        {"body": "We can help. Are you safe?"},
     ),
     "cases:report_assign": (POST, lambda w: f"/dashboard/reports/{w.report.reference}/assign/", {}),
     "cases:report_note": (

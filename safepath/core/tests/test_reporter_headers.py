@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -11,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def reporter_urls(placement: Placement) -> list[str]:
-    return ["/", "/help/", f"/Q/{placement.code}", "/Q/ZZZZZZZZZZ"]
+    return ["/", "/help/", "/followup/", f"/Q/{placement.code}", "/Q/ZZZZZZZZZZ"]
 
 
 def test_every_reporter_page_is_uncached_unindexed_and_closed(bus_station: Placement) -> None:
@@ -22,7 +24,9 @@ def test_every_reporter_page_is_uncached_unindexed_and_closed(bus_station: Place
         assert "noindex" in response["X-Robots-Tag"], url
         csp = response["Content-Security-Policy"]
         assert csp.startswith("default-src 'none'"), url
-        assert "script-src" not in csp, url  # no script may run on the skeleton's pages
+        # The only script allowed is the page's own inline one, named by its hash.
+        scripts = re.findall(r"script-src ([^;]+)", csp)
+        assert len(scripts) == 1 and re.fullmatch(r"'sha256-[A-Za-z0-9+/=]+'", scripts[0]), url
         assert "camera=()" in response["Permissions-Policy"], url
         assert response["X-Frame-Options"] == "DENY", url
 
@@ -31,7 +35,7 @@ def test_reporter_pages_load_nothing_from_elsewhere(bus_station: Placement) -> N
     for url in reporter_urls(bus_station):
         body = Client().get(url).content.decode()
         assert "<link" not in body, url
-        assert "<script" not in body, url
+        assert "<script src" not in body and body.count("<script>") == 1, url
         assert "<img" not in body, url
         assert "@import" not in body and "url(" not in body, url
 

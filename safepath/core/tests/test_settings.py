@@ -16,7 +16,9 @@ ROOT = Path(__file__).resolve().parents[3]
 
 def load_settings(**env: str) -> subprocess.CompletedProcess[str]:
     clean = {
-        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "SAFEPATH_ENV"}
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "DEBUG", "SAFEPATH_ENV", "SAFEPATH_MASTER_KEY"}
     }
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup(); print('started')"],
@@ -35,15 +37,37 @@ def test_production_refuses_the_default_secret_key() -> None:
     assert "set SECRET_KEY" in result.stderr
 
 
+MASTER_KEY = "a2V5LWZvci10ZXN0cy1vbmx5LWtleS1mb3ItdGVzdHM="  # 32 bytes, base64
+
+
+def test_production_refuses_the_default_master_key() -> None:
+    result = load_settings(SAFEPATH_ENV="production", SECRET_KEY="k" * 50, DEBUG="0")
+
+    assert result.returncode != 0
+    assert "set SAFEPATH_MASTER_KEY" in result.stderr
+
+
+@pytest.mark.parametrize("bad", ["not-base64!", "c2hvcnQ="])
+def test_a_malformed_master_key_is_refused_everywhere(bad: str) -> None:
+    result = load_settings(SAFEPATH_MASTER_KEY=bad)
+
+    assert result.returncode != 0
+    assert "must be 32 random bytes" in result.stderr
+
+
 def test_production_refuses_debug() -> None:
-    result = load_settings(SAFEPATH_ENV="production", SECRET_KEY="k" * 50, DEBUG="1")
+    result = load_settings(
+        SAFEPATH_ENV="production", SECRET_KEY="k" * 50, DEBUG="1", SAFEPATH_MASTER_KEY=MASTER_KEY
+    )
 
     assert result.returncode != 0
     assert "DEBUG on" in result.stderr
 
 
 def test_production_starts_with_safe_values() -> None:
-    result = load_settings(SAFEPATH_ENV="production", SECRET_KEY="k" * 50, DEBUG="0")
+    result = load_settings(
+        SAFEPATH_ENV="production", SECRET_KEY="k" * 50, DEBUG="0", SAFEPATH_MASTER_KEY=MASTER_KEY
+    )
 
     assert result.returncode == 0, result.stderr
     assert "started" in result.stdout

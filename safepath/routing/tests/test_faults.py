@@ -52,9 +52,7 @@ class Inbox:
     def ids(self) -> Counter[str]:
         # Report deliveries only: the same worker also sends other mail (training reminders
         # for the demo learners), which carries no delivery id.
-        return Counter(
-            m["X-SafePath-Delivery"] for m in self.messages if m["X-SafePath-Delivery"]
-        )
+        return Counter(m["X-SafePath-Delivery"] for m in self.messages if m["X-SafePath-Delivery"])
 
 
 @pytest.fixture
