@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.utils import timezone
 from fpdf import FPDF
 
@@ -25,7 +26,8 @@ def _font() -> Path | None:
     return None
 
 
-def case_summary_pdf(*, case: Case) -> bytes:
+def case_summary_pdf(*, case: Case, reports: QuerySet[Report]) -> bytes:
+    """The case as a PDF; ``reports`` are the linked reports the reader may see."""
     pdf = FPDF(format="Letter")
     pdf.set_auto_page_break(auto=True, margin=18)
     pdf.add_page()
@@ -53,7 +55,7 @@ def case_summary_pdf(*, case: Case) -> bytes:
         f"printed {timezone.now():%Y-%m-%d %H:%M} UTC"
     )
     heading("Linked reports")
-    for report in Report.objects.filter(case_links__case=case).select_related("placement"):
+    for report in reports.select_related("placement"):
         line(
             f"{report.reference} · {report.placement.public_name} · "
             f"{report.created_at:%Y-%m-%d %H:%M} · {report.status} · priority {report.priority}"

@@ -47,12 +47,9 @@ def reports_visible_to(user: User | AnonymousUser) -> QuerySet[Report]:
     in_shared_cases = CaseReport.objects.filter(
         case__in=shares.filter(case__isnull=False).values("case_id")
     ).values("report_id")
-    in_own_cases = CaseReport.objects.filter(case__organization__in=organizations).values(
-        "report_id"
-    )
-    return Report.objects.filter(
-        Q(pk__in=received) | Q(pk__in=shared) | Q(pk__in=in_shared_cases) | Q(pk__in=in_own_cases)
-    )
+    # Linking a report into one's own case grants nothing by itself: a report stays visible
+    # only while it is received or shared, so revoking a share really ends access.
+    return Report.objects.filter(Q(pk__in=received) | Q(pk__in=shared) | Q(pk__in=in_shared_cases))
 
 
 def reports_for_inbox(
@@ -133,9 +130,6 @@ def report_access(*, user: User | AnonymousUser, report: Report) -> tuple[Access
     )
     if recipient is not None:
         return Access.OWNER, recipient.organization
-    own_case = Case.objects.filter(links__report=report, organization__in=organizations).first()
-    if own_case is not None:
-        return Access.OWNER, own_case.organization
     shares = _active_shares(organizations).select_related("shared_with")
     share = (
         shares.filter(Q(report=report) | Q(case__links__report=report))

@@ -34,6 +34,7 @@ from safepath.cases.selectors import (
     inbox_counts,
     report_access,
     reports_for_inbox,
+    reports_visible_to,
     shares_of_case,
     shares_of_report,
 )
@@ -348,7 +349,10 @@ def report_share(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 @login_required
 def report_link(request: HttpRequest, reference: str) -> HttpResponse:
-    report = get_report_for_member(user=request.user, reference=reference)
+    report, access, _organization = _report_for_write(request, reference)
+    if access != Access.OWNER:
+        # Only an organization that received the report may file it in its own cases.
+        return _read_only(request)
     form = forms.LinkForm(request.POST)
     if form.is_valid():
         case = Case.objects.filter(
@@ -455,7 +459,10 @@ def _case_page(
         "access": access,
         "can_write": access in WRITE_ACCESS,
         "acting_organization": organization,
-        "reports": Report.objects.filter(case_links__case=case).select_related("placement"),
+        # Only the linked reports this member may see: a link is not a share.
+        "reports": reports_visible_to(user)
+        .filter(case_links__case=case)
+        .select_related("placement"),
         "entries": case.entries.all(),
         "observations": case.observations.select_related("recorded_by"),
         "checklist": checklist,
@@ -643,6 +650,9 @@ def case_summary(request: HttpRequest, reference: str) -> HttpResponse:
         object_type="case",
         object_ref=case.reference,
     )
-    response = HttpResponse(case_summary_pdf(case=case), content_type="application/pdf")
+    reports = reports_visible_to(request.user).filter(case_links__case=case)
+    response = HttpResponse(
+        case_summary_pdf(case=case, reports=reports), content_type="application/pdf"
+    )
     response["Content-Disposition"] = f'attachment; filename="case-{case.reference}.pdf"'
     return response

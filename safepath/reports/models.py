@@ -9,14 +9,21 @@ the database holds ciphertext only, and the ``body`` properties open it.
 from __future__ import annotations
 
 import json
+import logging
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from safepath.core.codes import new_code
-from safepath.core.crypto import organization_scope, seal_text, unseal_text
+from safepath.core.crypto import CryptoError, organization_scope, seal_text, unseal_text
 from safepath.placements.models import Placement
+
+logger = logging.getLogger(__name__)
+
+UNREADABLE = _(
+    "[This answer could not be opened. Tell your administrator: the encryption key may be wrong.]"
+)
 
 
 def new_report_reference() -> str:
@@ -111,9 +118,15 @@ class ReportEntry(models.Model):
 
     @property
     def answer(self) -> dict[str, object]:
-        value: dict[str, object] = json.loads(
-            self.report.unseal(f"entry:{self.step}", self.sealed_body)
-        )
+        try:
+            value: dict[str, object] = json.loads(
+                self.report.unseal(f"entry:{self.step}", self.sealed_body)
+            )
+        except CryptoError:
+            # One unreadable answer (a wrong or missing key) must not hide the rest of the
+            # report from the responder: say so in its place, and log it for the operator.
+            logger.exception("Report %s: answer %s does not open", self.report_id, self.pk)
+            return {"choices": [], "text": str(UNREADABLE)}
         return value
 
     @property

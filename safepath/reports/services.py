@@ -260,6 +260,9 @@ def report_seed_demo(*, placement: Placement, author: User | None) -> tuple[Repo
         )
         Report.objects.filter(pk=report.pk).update(reference=DEMO_REFERENCE)
         report.reference = DEMO_REFERENCE
+        # Answers are sealed with the reference as context: seal the first one again under
+        # the demo reference (an answer to the same question replaces the earlier one).
+        report_add_answer(report=report, step="about", choices=["other"])
         report_add_answer(
             report=report,
             step="what",

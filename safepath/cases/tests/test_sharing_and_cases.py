@@ -184,3 +184,28 @@ def test_case_summary_pdf_carries_the_case(
     assert f"Case {case.reference}: Blue van" in text
     assert "7ABC123" in text
     assert report.reference in text
+
+
+def test_a_read_only_partner_cannot_file_the_report_in_its_cases_or_keep_it(
+    bob_client: Client, charlie: User, report: Report, st_brigid
+) -> None:
+    share_report(bob_client, report, st_brigid.pk, access="read")
+    their_case = services.case_create(organization=st_brigid, actor=charlie, title="theirs")
+    partner = logged_in(charlie)
+
+    refused = partner.post(
+        f"/dashboard/reports/{report.reference}/link/", {"case": their_case.reference}
+    )
+    assert refused.status_code == 403
+    assert not their_case.links.exists()
+
+    # Even a link made while they could see it grants nothing once the share is revoked.
+    services.case_link_report(case=their_case, report=report, actor=charlie, organization=st_brigid)
+    bob_client.post(f"/dashboard/shares/{Share.objects.get().pk}/revoke/")
+    assert partner.get(f"/dashboard/reports/{report.reference}/").status_code == 404
+    assert (
+        partner.post(
+            f"/dashboard/reports/{report.reference}/status/", {"status": "acknowledged"}
+        ).status_code
+        == 404
+    )
