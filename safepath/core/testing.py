@@ -137,7 +137,11 @@ def deployment(workdir: Path, *, redis_url: str | None = None) -> Iterator[Deplo
 
 
 def sign_in(page: Any, base_url: str, user: dict[str, Any]) -> None:
-    """Sign a Playwright page in as a demo user from seed_demo's summary, second factor included."""
+    """Sign a Playwright page in as a demo user from seed_demo's summary, second factor included.
+
+    A code is accepted once per 30-second step (django-otp refuses a replayed code), so a
+    second sign-in of the same person within one step waits for the next code.
+    """
     from safepath.accounts.mfa import totp_code_for_secret
 
     page.goto(f"{base_url}/accounts/login/")
@@ -146,6 +150,16 @@ def sign_in(page: Any, base_url: str, user: dict[str, Any]) -> None:
     page.click("main button[type=submit]")
     if "totp_secret" in user:
         page.wait_for_url(re.compile(re.escape(f"{base_url}/accounts/two-factor/")))
-        page.fill("#id_token", totp_code_for_secret(user["totp_secret"]))
-        page.click("main button[type=submit]")
+        used: set[str] = set()
+        for _attempt in range(3):
+            code = totp_code_for_secret(user["totp_secret"])
+            while code in used:
+                time.sleep(1)
+                code = totp_code_for_secret(user["totp_secret"])
+            used.add(code)
+            page.fill("#id_token", code)
+            page.click("main button[type=submit]")
+            page.wait_for_load_state()
+            if "/accounts/two-factor/" not in page.url:
+                break
     page.wait_for_url(re.compile(re.escape(f"{base_url}/dashboard/")))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from argon2.exceptions import InvalidHashError, VerificationError
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -36,8 +39,15 @@ def report_for_browser(*, placement: Placement, token: str | None) -> Report | N
     """The report this browser started at this placement, if its cookie still ties it."""
     if not token or len(token) > 100:
         return None
+    # The cookie's own expiry is up to the browser; the server also stops honouring it once
+    # the report has been quiet for as long, so a phone picked up later opens nothing.
+    quiet_since = timezone.now() - timedelta(seconds=settings.REPORTER_COOKIE_AGE)
     return (
-        Report.objects.filter(placement=placement, browser_token_hash=hash_browser_token(token))
+        Report.objects.filter(
+            placement=placement,
+            browser_token_hash=hash_browser_token(token),
+            last_activity_at__gte=quiet_since,
+        )
         .select_related("placement")
         .first()
     )

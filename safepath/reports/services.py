@@ -46,7 +46,9 @@ if TYPE_CHECKING:
 # stolen hash hopeless for 16 random digits, fast enough for a cheap server under load.
 RECEIPT_HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, type=Type.ID)
 RECEIPT_LOOKUP_CHARS = 4
-MAX_RECEIPTS_PER_REPORT = 20
+# One receipt per report: whoever holds the phone afterwards (maybe the person the reporter
+# fears) must not be able to get a second number that reads the replies.
+MAX_RECEIPTS_PER_REPORT = 1
 
 # Abuse: bursts are flagged for responders, never refused. A real victim may trip them.
 PLACEMENT_BURST_REPORTS = 20  # new reports at one placement in the window
@@ -201,11 +203,8 @@ def format_receipt(receipt: str) -> str:
 
 @transaction.atomic
 def report_issue_receipt(*, report: Report) -> str | None:
-    """A new receipt for ``report`` (returned once, stored only as a hash); None past the cap.
-
-    A report may have several receipts: if a person missed the number and asks again, the one
-    they may have written down keeps working.
-    """
+    """The receipt for ``report`` (returned once, stored only as a hash); None if it was
+    already shown. Asking again never yields another number."""
     if ReportReceipt.objects.filter(report=report).count() >= MAX_RECEIPTS_PER_REPORT:
         return None
     receipt = new_receipt()

@@ -128,13 +128,10 @@ class Flow:
         saved: bool = False,
         status: int = 200,
     ) -> HttpResponse:
+        # What was answered before is never sent back to the browser: someone else may be
+        # holding the phone now. Only a form being corrected is shown again as typed.
         previous: dict[str, Any] = {}
-        if form is None and self.report is not None:
-            entry = self.report.entries.filter(step=question.key).first()
-            if entry is not None:
-                entry.report = self.report
-                previous = {"choices": entry.choices, "text": entry.text}
-        elif form is not None:
+        if form is not None:
             previous = {
                 "choices": form.data.getlist("choice") if hasattr(form.data, "getlist") else [],
                 "text": form.data.get("text", ""),

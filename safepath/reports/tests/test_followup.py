@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.conf import settings
 from django.test import Client
+from django.utils import timezone
 
 from safepath.accounts.models import User
 from safepath.placements.models import Placement, ScanCount
 from safepath.reports.models import Report, ReportMessage, ReportReceipt, ReportStatus
 from safepath.reports.selectors import FAILED_TRIES_PER_WINDOW, RECEIPT_TRIES_PER_WINDOW
 from safepath.reports.services import report_message_from_responder
-from safepath.reports.tests.flow import send_report
+from safepath.reports.tests.flow import RECEIPT, send_report
 
 pytestmark = pytest.mark.django_db
 
@@ -202,16 +205,42 @@ def test_failed_tries_overall_are_throttled_without_ip_addresses(
     assert FAILED_TRIES_PER_WINDOW > 3
 
 
-def test_several_receipts_for_one_report_all_work(bus_station: Placement) -> None:
+def test_a_report_gets_one_receipt_and_asking_again_gives_no_other(
+    bus_station: Placement,
+) -> None:
     client = Client()
     first = send_report(client, bus_station, "first")
-    from safepath.reports.tests.flow import answer, receipt_from
+    from safepath.reports.tests.flow import answer
 
-    second = receipt_from(answer(client, bus_station, "more", action="done"))
+    again = answer(client, bus_station, "more", action="done")
 
-    assert first != second
+    assert RECEIPT.search(again.content.decode()) is None
+    assert "You already have" in again.content.decode()
+    assert ReportReceipt.objects.count() == 1
     assert open_followup(Client(), first).status_code == 303
-    assert open_followup(Client(), second).status_code == 303
+
+
+def test_a_quiet_report_no_longer_opens_from_the_browser(bus_station: Placement, settings) -> None:
+    client = Client()
+    send_report(client, bus_station, "written earlier")
+    Report.objects.update(
+        last_activity_at=timezone.now() - timedelta(seconds=settings.REPORTER_COOKIE_AGE + 1)
+    )
+
+    page = client.get(f"/Q/{bus_station.code}").content.decode()
+
+    assert "written earlier" not in page
+    assert "You already have" not in page
+
+
+def test_earlier_answers_are_not_sent_back_to_the_browser(bus_station: Placement) -> None:
+    from safepath.reports.tests.flow import answer
+
+    client = Client()
+    answer(client, bus_station, "what", text="a secret only the reporter typed")
+    back = client.post(f"/Q/{bus_station.code}", {"action": "lang", "step": "what", "lang": "es"})
+
+    assert "a secret only the reporter typed" not in back.content.decode()
 
 
 def test_follow_up_keeps_the_chosen_language(bus_station: Placement) -> None:

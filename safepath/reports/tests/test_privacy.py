@@ -59,12 +59,13 @@ def test_database_holds_no_plaintext_and_nothing_identifying(
     client.get(f"/Q/{bus_station.code}")
     answer(client, bus_station, "what", choice=["documents"], text=f"{MARKER} answer")
     answer(client, bus_station, "details", text=f"{MARKER} details", action="autosave")
-    client.post(
+    after_photo = client.post(
         f"/Q/{bus_station.code}",
         {"step": "photo", "action": "next", "photo": _photo()},
         content_type=MULTIPART_CONTENT,
     )
-    receipt = receipt_from(answer(client, bus_station, "more", action="done"))
+    # The last question leads to the receipt, which a report gets only once.
+    receipt = receipt_from(after_photo)
     report = Report.objects.get()
     report_message_from_responder(report=report, author=bob, body=f"{MARKER} from responder")
     reader = identifying_client()
