@@ -39,7 +39,7 @@ def _areas(organization: Organization, name: str, box: tuple[float, float, float
     if OrganizationArea.objects.filter(organization=organization, geometry=geometry).exists():
         return
     document = {"type": "Feature", "properties": {"name": name}, "geometry": geometry}
-    areas_import(organization=organization, text=json.dumps(document))
+    areas_import(organization=organization, text=json.dumps(document), verified=True)
 
 
 def seed_routing() -> None:

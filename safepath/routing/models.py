@@ -139,6 +139,10 @@ class OrganizationArea(models.Model):
     min_lat = models.FloatField()
     max_lon = models.FloatField()
     max_lat = models.FloatField()
+    # Areas decide who receives other organizations' reports, so an organization cannot make
+    # its own count: routing uses an area only once the deployment's operator verified it
+    # (areas imported with manage.py import_areas are verified on import).
+    verified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -54,6 +54,7 @@ def jurisdiction_for(
     area winning. "Most specific" is the smallest area: a city inside a county inside a state
     wins over both without anyone having to label levels."""
     candidates = OrganizationArea.objects.filter(
+        verified_at__isnull=False,
         organization__kind__in=kinds,
         min_lon__lte=longitude,
         max_lon__gte=longitude,

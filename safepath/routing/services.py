@@ -884,10 +884,10 @@ def placement_set_location(
 
 @transaction.atomic
 def areas_import(
-    *, organization: Organization, text: str | bytes, replace: bool = True
+    *, organization: Organization, text: str | bytes, verified: bool, replace: bool = True
 ) -> list[OrganizationArea]:
     """Import an organization's areas from GeoJSON. All or nothing: any invalid polygon
-    raises ValidationError and nothing is saved."""
+    raises ValidationError and nothing is saved. Unverified areas wait for the operator."""
     from safepath.routing.areas import parse_areas
 
     parsed = parse_areas(text)
@@ -906,9 +906,17 @@ def areas_import(
                 min_lat=min_lat,
                 max_lon=max_lon,
                 max_lat=max_lat,
+                verified_at=timezone.now() if verified else None,
             )
         )
     return created
+
+
+def areas_verify(*, organization: Organization) -> int:
+    """The operator confirms an organization's pending areas; routing uses them from now on."""
+    return OrganizationArea.objects.filter(
+        organization=organization, verified_at__isnull=True
+    ).update(verified_at=timezone.now())
 
 
 @transaction.atomic

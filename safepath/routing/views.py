@@ -222,7 +222,7 @@ def area_import(request: HttpRequest) -> HttpResponse:
     if upload.size > 5 * 1024 * 1024:
         return _overview(request, error=_("The file is larger than 5 MB."), status=400)
     try:
-        areas = services.areas_import(organization=organization, text=upload.read())
+        areas = services.areas_import(organization=organization, text=upload.read(), verified=False)
     except ValidationError as error:
         return _overview(request, error=_errors(error), status=400)
     messages.success(request, _("%(n)s areas imported.") % {"n": len(areas)})

@@ -196,7 +196,7 @@ def test_overview_lists_policies_and_shows_the_webhook_secret_to_admins(
 def test_invalid_geojson_is_refused_and_nothing_saved(
     riverside: Organization, alice: User, payload: bytes, message: str
 ) -> None:
-    areas_import(organization=riverside, text=json.dumps(square(-90, 40, 0.1)))
+    areas_import(organization=riverside, text=json.dumps(square(-90, 40, 0.1)), verified=True)
 
     response = logged_in(alice).post(
         "/dashboard/routing/areas/",
@@ -214,11 +214,11 @@ def test_jurisdiction_lookup_prefers_the_smallest_overlapping_area(
     state = Organization.objects.create(
         slug="state-police", name="State Police", kind="law_enforcement"
     )
-    areas_import(organization=state, text=json.dumps(square(-90, 40, 5)))
-    areas_import(organization=county_sheriff, text=json.dumps(square(-90, 40, 1)))
-    areas_import(organization=riverside, text=json.dumps(square(-90.5, 40.5, 0.2)))
+    areas_import(organization=state, text=json.dumps(square(-90, 40, 5)), verified=True)
+    areas_import(organization=county_sheriff, text=json.dumps(square(-90, 40, 1)), verified=True)
+    areas_import(organization=riverside, text=json.dumps(square(-90.5, 40.5, 0.2)), verified=True)
     # A hospital's area never answers a police lookup.
-    areas_import(organization=st_brigid, text=json.dumps(square(-90.5, 40.5, 0.01)))
+    areas_import(organization=st_brigid, text=json.dumps(square(-90.5, 40.5, 0.01)), verified=True)
     police = {"law_enforcement"}
 
     def who(lat: float, lon: float) -> str | None:
@@ -243,3 +243,30 @@ def test_import_areas_command_reports_errors_and_imports(riverside: Organization
     with pytest.raises(CommandError):
         call_command("import_areas", "riverside-pd", str(bad))
     assert OrganizationArea.objects.filter(organization=riverside).count() == 1
+
+
+def test_an_area_uploaded_by_an_organization_waits_for_the_operator(
+    riverside: Organization, county_sheriff: Organization, alice: User
+) -> None:
+    from django.core.management import call_command
+
+    areas_import(organization=county_sheriff, text=json.dumps(square(-90, 40, 1)), verified=True)
+    # Riverside draws a tiny area around a point inside the county's: it must not take over
+    # the county's reports on its own say-so.
+    response = logged_in(alice).post(
+        "/dashboard/routing/areas/",
+        {
+            "organization": riverside.pk,
+            "file": SimpleUploadedFile("mine.geojson", json.dumps(square(-90, 40, 0.01)).encode()),
+        },
+    )
+    assert response.status_code in {200, 302}
+    police = {"law_enforcement"}
+
+    found = jurisdiction_for(latitude=40.0, longitude=-90.0, kinds=police)
+    assert found is not None and found[0] == county_sheriff
+
+    call_command("verify_areas", riverside.slug)
+
+    found = jurisdiction_for(latitude=40.0, longitude=-90.0, kinds=police)
+    assert found is not None and found[0] == riverside

@@ -73,9 +73,15 @@ def riverside_area(
     riverside: Organization, county_sheriff: Organization, task_force: Organization
 ) -> None:
     # Overlapping areas: the city inside the county, the task force across the region.
-    areas_import(organization=county_sheriff, text=_fc(("County", square(-90, 40, 1.0))))
-    areas_import(organization=riverside, text=_fc(("City of Riverside", square(-90, 40, 0.1))))
-    areas_import(organization=task_force, text=_fc(("Metro region", square(-90, 40, 2.0))))
+    areas_import(
+        organization=county_sheriff, text=_fc(("County", square(-90, 40, 1.0))), verified=True
+    )
+    areas_import(
+        organization=riverside, text=_fc(("City of Riverside", square(-90, 40, 0.1))), verified=True
+    )
+    areas_import(
+        organization=task_force, text=_fc(("Metro region", square(-90, 40, 2.0))), verified=True
+    )
 
 
 def _fc(*areas: tuple[str, dict]) -> str:

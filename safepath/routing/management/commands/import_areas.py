@@ -24,7 +24,9 @@ class Command(BaseCommand):
         if organization is None:
             raise CommandError(f"There is no organization {options['organization']!r}.")
         try:
-            areas = areas_import(organization=organization, text=options["path"].read_bytes())
+            areas = areas_import(
+                organization=organization, text=options["path"].read_bytes(), verified=True
+            )
         except (OSError, ValidationError) as error:
             raise CommandError(str(error)) from None
         self.stdout.write(f"Imported {len(areas)} areas for {organization.name}.")
