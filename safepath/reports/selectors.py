@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -27,6 +28,8 @@ from safepath.reports.services import (
 RECEIPT_TRIES_PER_WINDOW = 10
 FAILED_TRIES_PER_WINDOW = 200
 THROTTLE_WINDOW_SECONDS = 15 * 60
+
+logger = logging.getLogger(__name__)
 
 
 def placement_languages(placement: Placement) -> list[str]:
@@ -73,25 +76,35 @@ class Throttled(Exception):
 
 
 def report_for_receipt(*, receipt: str) -> Report | None:
-    """The report a receipt opens, or None. Raises Throttled when tries are used up.
+    """The report a receipt opens, or None. Raises Throttled when this receipt's tries are
+    used up.
 
-    Tries are counted before anything is checked, so a throttled guess costs no Argon2 work.
+    Only tries at the same receipt are refused: a flood of wrong numbers must never lock a
+    real reporter out of their replies. Wrong numbers that cost Argon2 work are counted
+    across everyone and reported to the operator's log when they pile up (the place to
+    throttle such a flood is the proxy in front, which may see addresses; we do not).
     """
     keyed = receipt_keyed_hash(receipt)
     lookup = keyed[:RECEIPT_LOOKUP_CHARS]
     if _bump(f"followup:receipt:{keyed}") > RECEIPT_TRIES_PER_WINDOW:
         raise Throttled
-    if (cache.get("followup:failed") or 0) >= FAILED_TRIES_PER_WINDOW:
-        raise Throttled
     candidates = Report.objects.filter(receipts__lookup=lookup).select_related("placement")
+    checked = False
     for report in candidates:
         for stored in report.receipts.filter(lookup=lookup):
+            checked = True
             try:
                 RECEIPT_HASHER.verify(stored.receipt_hash, receipt)
             except (VerificationError, InvalidHashError):
                 continue
             return report
-    _bump("followup:failed")
+    if checked and _bump("followup:failed") == FAILED_TRIES_PER_WINDOW:
+        logger.warning(
+            "Follow-up: %s wrong receipts that matched a lookup bucket within %s s; "
+            "someone may be guessing receipts.",
+            FAILED_TRIES_PER_WINDOW,
+            THROTTLE_WINDOW_SECONDS,
+        )
     return None
 
 
