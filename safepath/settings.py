@@ -289,9 +289,14 @@ REPORTER_COOKIE_AGE = int(os.environ.get("REPORTER_COOKIE_AGE", str(2 * 60 * 60)
 REPORTER_COOKIE_SECURE = PRODUCTION
 REPORT_ANSWER_MAX_CHARS = 4000
 REPORT_PHOTO_MAX_BYTES = int(os.environ.get("REPORT_PHOTO_MAX_BYTES", str(8 * 1024 * 1024)))
-# Multipart uploads above this stay in memory, so a photo never touches the disk unencrypted.
-FILE_UPLOAD_MAX_MEMORY_SIZE = REPORT_PHOTO_MAX_BYTES + 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = REPORT_PHOTO_MAX_BYTES + 1024 * 1024
+# The largest request body the server accepts at all (safepath.asgi answers 413 above it),
+# room for the largest upload (a 10 MB case document, a photo) and its form. Bodies up to it
+# stay in memory, so a photo never touches the disk unencrypted.
+REQUEST_MAX_BYTES = int(
+    os.environ.get("REQUEST_MAX_BYTES", str(max(REPORT_PHOTO_MAX_BYTES, 10 * 1024 * 1024) + 2**20))
+)
+FILE_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES
 # A follow-up with a receipt stays open in this browser this long (a signed cookie).
 FOLLOWUP_COOKIE_NAME = "spf"
 FOLLOWUP_COOKIE_AGE = int(os.environ.get("FOLLOWUP_COOKIE_AGE", str(30 * 60)))
