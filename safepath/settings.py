@@ -339,6 +339,9 @@ if SMS_BACKEND == "twilio" and not (
 # Unset: derived from SECRET_KEY, so rotating SECRET_KEY also rotates every webhook secret.
 WEBHOOK_KEY = os.environ.get("SAFEPATH_WEBHOOK_KEY") or f"webhook:{SECRET_KEY}"
 WEBHOOK_TIMEOUT = int(os.environ.get("WEBHOOK_TIMEOUT", "10"))
+# Webhooks to private or local addresses: allowed in development (a receiver on localhost),
+# refused in production so an admin cannot make SafePath probe the internal network.
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", default=not PRODUCTION)
 WORKER_POLL_SECONDS = float(os.environ.get("WORKER_POLL_SECONDS", "1.0"))
 
 # Logs never carry who asked: no access log (see safepath.run), and Django's own request

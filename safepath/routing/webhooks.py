@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -51,6 +53,25 @@ def sign(*, secret: str, timestamp: int, body: bytes) -> str:
     return "v1=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
 
 
+def _refuse_private_host(host: str) -> None:
+    """Refuse a host that resolves to this machine or a private network (no SSRF).
+
+    Development allows it (WEBHOOK_ALLOW_PRIVATE), so a receiver on localhost can be tried.
+    """
+    if settings.WEBHOOK_ALLOW_PRIVATE:
+        return
+    try:
+        addresses = {str(info[4][0]) for info in socket.getaddrinfo(host, None)}
+    except OSError:
+        raise ValidationError(_("That web address cannot be found.")) from None
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+        if not ip.is_global or ip.is_multicast:
+            raise ValidationError(
+                _("A webhook must go to a public address, not a private or local one.")
+            )
+
+
 def validate_webhook_url(url: str) -> str:
     """The URL if an agency system may be called there; else a ValidationError saying why."""
     url = url.strip()
@@ -59,7 +80,18 @@ def validate_webhook_url(url: str) -> str:
         raise ValidationError(
             _("A webhook address must start with https:// (plain http is for development only).")
         )
+    _refuse_private_host(urlsplit(url).hostname or "")
     return url
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A receiver answers where it was asked: a redirect elsewhere is a failure, not a hop."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
 
 
 def webhook_post(*, webhook: Webhook, payload: dict[str, Any], delivery_id: str) -> None:
@@ -78,7 +110,14 @@ def webhook_post(*, webhook: Webhook, payload: dict[str, Any], delivery_id: str)
         },
     )
     try:
-        with urllib.request.urlopen(request, timeout=settings.WEBHOOK_TIMEOUT) as response:  # noqa: S310
+        # Checked again at send time: the name may point elsewhere by now.
+        _refuse_private_host(urlsplit(webhook.url).hostname or "")
+    except ValidationError as error:
+        raise WebhookError(" ".join(error.messages)) from None
+    try:
+        with _opener.open(request, timeout=settings.WEBHOOK_TIMEOUT) as response:
+            if response.status >= 300:
+                raise WebhookError(f"The receiver answered HTTP {response.status}.")
             response.read(1024)
     except urllib.error.HTTPError as error:
         raise WebhookError(f"The receiver answered HTTP {error.code}.") from None

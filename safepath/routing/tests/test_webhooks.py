@@ -219,3 +219,56 @@ def test_urgent_report_texts_through_twilio_and_retries_when_refused(
     assert last["form"]["To"] == "+15550004444" and last["form"]["From"] == "+15550009999"
     assert MARKER not in last["form"]["Body"] and "URGENT" in last["form"]["Body"]
     assert last["idempotency"] == str(delivery.uid)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8000/hook",
+        "https://169.254.169.254/latest/meta-data/",
+        "https://10.1.2.3/hook",
+        "https://192.168.0.10/hook",
+        "https://[::1]/hook",
+    ],
+)
+def test_webhook_to_a_private_or_local_address_is_refused_in_production(
+    settings, bus_station: Placement, url: str
+) -> None:
+    settings.WEBHOOK_ALLOW_PRIVATE = False
+
+    with pytest.raises(ValidationError, match="public address"):
+        webhook_create(organization=bus_station.organization, url=url)
+    assert not Webhook.objects.exists()
+
+
+def test_webhook_to_a_public_address_is_accepted(settings, bus_station: Placement) -> None:
+    settings.WEBHOOK_ALLOW_PRIVATE = False
+
+    assert webhook_create(organization=bus_station.organization, url="https://93.184.216.34/h")
+
+
+def test_a_redirecting_receiver_is_a_failure_not_a_hop(bus_station: Placement) -> None:
+    from safepath.routing.webhooks import WebhookError, webhook_post
+
+    class Redirect(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.send_response(302)
+            self.send_header("Location", "http://127.0.0.1:1/elsewhere")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Redirect)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        webhook = webhook_create(
+            organization=bus_station.organization,
+            url=f"http://127.0.0.1:{server.server_port}/hook",
+        )
+        with pytest.raises(WebhookError, match="302"):
+            webhook_post(webhook=webhook, payload={"x": 1}, delivery_id="d1")
+    finally:
+        server.shutdown()
+        server.server_close()
