@@ -7,9 +7,14 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from safepath.accounts.access import organization_ids_for
 from safepath.accounts.mfa import needs_second_factor, session_passed_second_factor
+from safepath.cases.selectors import content_organizations
 from safepath.core.live import organization_group
+
+
+def _content_organization_ids(user: Any) -> list[int]:
+    # Live events name reports and places: only roles that may read reports receive them.
+    return list(content_organizations(user).values_list("pk", flat=True))
 
 
 def _second_factor_ok(user: Any, session: Any) -> bool:
@@ -28,7 +33,7 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
         if not await database_sync_to_async(_second_factor_ok)(user, self.scope.get("session")):
             await self.close(code=4403)
             return
-        org_ids = await database_sync_to_async(organization_ids_for)(user)
+        org_ids = await database_sync_to_async(_content_organization_ids)(user)
         for org_id in org_ids:
             group = organization_group(org_id)
             await self.channel_layer.group_add(group, self.channel_name)

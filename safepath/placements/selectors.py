@@ -27,11 +27,15 @@ from safepath.placements.models import (
 # organization may look, print and confirm a poster is still there.
 MANAGER_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR})
 
+# Placements (internal notes, exact places, codes) are for the roles that pass the second
+# factor; analysts and auditors do not see them.
+PLACEMENT_ROLES = (Role.ADMIN, Role.SUPERVISOR, Role.RESPONDER)
+
 
 def placements_for_member(*, user: User | AnonymousUser) -> QuerySet[Placement]:
-    return Placement.objects.filter(organization__in=organizations_for(user)).select_related(
-        "organization", "unit"
-    )
+    return Placement.objects.filter(
+        organization__in=organizations_for(user, roles=PLACEMENT_ROLES)
+    ).select_related("organization", "unit")
 
 
 def get_placement_for_member(*, user: User | AnonymousUser, code: str) -> Placement:
@@ -62,7 +66,8 @@ def recent_scans_for_member(*, user: User | AnonymousUser, hours: int = 24) -> Q
     since = timezone.now() - timedelta(hours=hours)
     return (
         ScanCount.objects.filter(
-            placement__organization__in=organizations_for(user), hour__gte=since
+            placement__organization__in=organizations_for(user, roles=PLACEMENT_ROLES),
+            hour__gte=since,
         )
         .select_related("placement")
         .order_by("-hour", "placement__public_name")
@@ -96,9 +101,9 @@ def require_placement_manager(*, user: User | AnonymousUser, placement: Placemen
 
 
 def units_for_member(*, user: User | AnonymousUser) -> QuerySet[Unit]:
-    return Unit.objects.filter(organization__in=organizations_for(user)).select_related(
-        "organization"
-    )
+    return Unit.objects.filter(
+        organization__in=organizations_for(user, roles=PLACEMENT_ROLES)
+    ).select_related("organization")
 
 
 # Lists -------------------------------------------------------------------------------------
@@ -166,7 +171,7 @@ def recent_hours(*, placement: Placement, limit: int = 48) -> QuerySet[ScanCount
 def batches_for_member(*, user: User | AnonymousUser) -> QuerySet[PosterBatch]:
     # The PDF itself can be large: never load it for a list.
     return (
-        PosterBatch.objects.filter(organization__in=organizations_for(user))
+        PosterBatch.objects.filter(organization__in=organizations_for(user, roles=PLACEMENT_ROLES))
         .defer("pdf")
         .select_related("organization", "requested_by")
     )

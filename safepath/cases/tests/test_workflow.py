@@ -161,3 +161,13 @@ def test_hostile_text_is_shown_inert_and_intact(bob_client: Client, bus_station:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
     assert "\u202egnp.exe" in body  # kept as written, isolated by CSS (unicode-bidi: isolate)
     assert "w" * 300 in body
+
+
+def test_analyst_and_auditor_see_no_placement_details(riverside, bus_station: Placement) -> None:
+    for role in (Role.ANALYST, Role.AUDITOR):
+        person = User.objects.create_user(f"{role}@riverside.test", PASSWORD)
+        Membership.objects.create(user=person, organization=riverside, role=role)
+        client = logged_in(person)
+
+        assert client.get(f"/placements/{bus_station.code}/").status_code == 404
+        assert client.post(f"/placements/{bus_station.code}/checked/").status_code == 404
