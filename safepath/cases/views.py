@@ -39,6 +39,7 @@ from safepath.cases.selectors import (
     shares_of_report,
 )
 from safepath.core.audit import audit_entries_for_organizations, audit_record
+from safepath.core.spreadsheets import spreadsheet_safe
 from safepath.placements.selectors import placements_for_member, recent_scans_for_member
 from safepath.reports.models import Report
 from safepath.reports.selectors import messages_for_reporter
@@ -139,29 +140,26 @@ def reports_csv(request: HttpRequest) -> HttpResponse:
                 report.reference,
                 report.created_at.isoformat(),
                 report.last_activity_at.isoformat(),
-                _csv_safe(report.placement.public_name),
+                spreadsheet_safe(report.placement.public_name),
                 report.status,
                 report.priority,
                 report.answer_count,
-                handling.assignee.email if handling and handling.assignee else "",
-                _csv_safe(handling.assigned_unit.name)
+                spreadsheet_safe(handling.assignee.email) if handling and handling.assignee else "",
+                spreadsheet_safe(handling.assigned_unit.name)
                 if handling and handling.assigned_unit
                 else "",
                 handling.outcome if handling else "",
             ]
         )
-    audit_record(
-        actor=_user(request),
-        organization=None,
-        action="reports.export_csv",
-        detail=request.GET.urlencode()[:500],
-    )
+    # Each organization whose reports may be in the export sees it in its own audit log.
+    for organization in content_organizations(_user(request)):
+        audit_record(
+            actor=_user(request),
+            organization=organization,
+            action="reports.export_csv",
+            detail=request.GET.urlencode()[:500],
+        )
     return response
-
-
-def _csv_safe(value: str) -> str:
-    # A cell starting with = + - @ is a formula in spreadsheets: defuse it.
-    return f"'{value}" if value[:1] in {"=", "+", "-", "@"} else value
 
 
 @require_GET

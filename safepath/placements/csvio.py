@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from safepath.accounts.models import Organization, Unit, User
+from safepath.core.spreadsheets import spreadsheet_safe
 from safepath.placements.forms import LANGUAGE_FIELDS, PlacementForm
 from safepath.placements.models import MAX_LANGUAGES, Placement, SiteType
 from safepath.placements.services import placement_create
@@ -79,16 +80,16 @@ def export_csv(placements: Iterable[Placement]) -> str:
             {
                 "code": p.code,
                 "status": p.status,
-                "public_name": p.public_name,
+                "public_name": spreadsheet_safe(p.public_name),
                 "site_type": p.site_type,
                 "unit": p.unit.slug if p.unit else "",
-                "address": p.address,
+                "address": spreadsheet_safe(p.address),
                 "latitude": "" if p.latitude is None else str(p.latitude),
                 "longitude": "" if p.longitude is None else str(p.longitude),
                 "languages": " ".join(p.languages),
                 "installed_on": p.installed_on.isoformat() if p.installed_on else "",
                 "last_checked_on": p.last_checked_on.isoformat() if p.last_checked_on else "",
-                "internal_notes": p.internal_notes,
+                "internal_notes": spreadsheet_safe(p.internal_notes),
             }
         )
     return out.getvalue()

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from safepath.accounts.access import memberships_for
 from safepath.accounts.models import Organization, Role
+from safepath.core.spreadsheets import spreadsheet_safe
 from safepath.training import selectors, services
 from safepath.training.forms import AssignForm, RevokeForm
 from safepath.training.markdown import render as markdown
@@ -376,7 +377,7 @@ def compliance(request: HttpRequest, pk: int, fmt: str = "html") -> HttpResponse
             header += [f"{requirement.code}:status", f"{requirement.code}:due_on"]
         writer.writerow(header)
         for row in matrix.rows:
-            line = [row.name, row.email]
+            line = [spreadsheet_safe(row.name), spreadsheet_safe(row.email)]
             for cell in row.cells:
                 line += ["n/a", ""] if cell is None else [cell.status.value, str(cell.due_on or "")]
             writer.writerow(line)
