@@ -60,8 +60,10 @@ class HasScope(permissions.BasePermission):
         if not isinstance(request.auth, ApiToken):
             return True
         scopes: dict[str, str] = getattr(view, "required_scopes", {})
-        needed = scopes.get(request.method or "GET") or scopes.get("*")
-        return needed is None or request.auth.has_scope(needed)
+        method = "GET" if request.method in {"HEAD", "OPTIONS"} else (request.method or "GET")
+        needed = scopes.get(method) or scopes.get("*")
+        # A method the view names no scope for is closed to tokens, not open.
+        return needed is not None and request.auth.has_scope(needed)
 
 
 class TokenScheme(OpenApiAuthenticationExtension):

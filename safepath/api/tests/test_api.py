@@ -189,3 +189,12 @@ def test_tokens_page_needs_the_second_factor(bob: User) -> None:
 
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/two-factor/")
+
+
+def test_head_needs_the_same_scope_as_get(bob: User, report: Report) -> None:
+    cases_only = bearer(bob, [Scope.CASES_READ])
+
+    response = Client().head(f"/api/v1/reports/{report.reference}/", **cases_only)
+
+    assert response.status_code == 403
+    assert not AuditEntry.objects.filter(action="report.view").exists()
