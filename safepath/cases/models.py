@@ -7,6 +7,8 @@ here, and every change is an event on the report's or case's timeline.
 
 from __future__ import annotations
 
+import json
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -14,7 +16,16 @@ from django.utils.translation import gettext_lazy as _
 
 from safepath.accounts.models import Organization, Unit
 from safepath.core.codes import new_code
+from safepath.core.crypto import organization_scope, seal_text, unseal, unseal_text
 from safepath.reports.models import Report
+
+
+def _seal(organization_id: int, context: str, text: str) -> bytes:
+    return seal_text(scope=organization_scope(organization_id), context=context, text=text)
+
+
+def _unseal(organization_id: int, context: str, sealed: bytes | memoryview) -> str:
+    return unseal_text(scope=organization_scope(organization_id), context=context, sealed=sealed)
 
 
 class Outcome(models.TextChoices):
@@ -53,7 +64,8 @@ class InternalNote(models.Model):
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="internal_notes")
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    body = models.TextField()
+    # Notes quote reports: sealed with the organization's key like the report itself.
+    sealed_body = models.BinaryField(default=b"")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -61,6 +73,14 @@ class InternalNote(models.Model):
 
     def __str__(self) -> str:
         return f"note {self.pk} on {self.report_id}"
+
+    @staticmethod
+    def seal_body(*, organization_id: int, report_id: int, body: str) -> bytes:
+        return _seal(organization_id, f"internal-note:{report_id}", body)
+
+    @property
+    def body(self) -> str:
+        return _unseal(self.organization_id, f"internal-note:{self.report_id}", self.sealed_body)
 
 
 class WorkflowEvent(models.Model):
@@ -139,11 +159,12 @@ class CaseEntry(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="entries")
     kind = models.CharField(max_length=16, choices=EntryKind.choices)
-    value = models.CharField(max_length=300)
-    # The value reduced to what identifies it (digits of a phone, letters and digits of a
-    # plate, a lower-cased name), so the same thing written twice is recognized.
-    match_key = models.CharField(max_length=300, db_index=True)
-    note = models.CharField(max_length=500, blank=True)
+    # The value and its note, sealed with the case's organization's key (JSON).
+    sealed = models.BinaryField(default=b"")
+    # A keyed hash of the value reduced to what identifies it (digits of a phone, letters and
+    # digits of a plate, a lower-cased name): the same thing written twice matches across
+    # cases, without the database holding the value itself.
+    match_key = models.CharField(max_length=64, db_index=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -154,7 +175,33 @@ class CaseEntry(models.Model):
         verbose_name_plural = "case entries"
 
     def __str__(self) -> str:
-        return f"{self.kind}: {self.value}"
+        return f"{self.kind} entry {self.pk}"
+
+    @staticmethod
+    def seal_fields(*, case: Case, value: str, note: str) -> bytes:
+        return _seal(
+            case.organization_id,
+            f"case-entry:{case.pk}",
+            json.dumps({"value": value, "note": note}, ensure_ascii=False),
+        )
+
+    @property
+    def _fields(self) -> dict[str, str]:
+        cached: dict[str, str] | None = getattr(self, "_opened", None)
+        if cached is None:
+            cached = json.loads(
+                _unseal(self.case.organization_id, f"case-entry:{self.case_id}", self.sealed)
+            )
+            self._opened = cached
+        return cached
+
+    @property
+    def value(self) -> str:
+        return self._fields["value"]
+
+    @property
+    def note(self) -> str:
+        return self._fields.get("note", "")
 
 
 class CaseObservation(models.Model):
@@ -162,7 +209,7 @@ class CaseObservation(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="observations")
     indicator = models.CharField(max_length=10)
-    note = models.CharField(max_length=500, blank=True)
+    sealed_note = models.BinaryField(default=b"")
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -174,11 +221,17 @@ class CaseObservation(models.Model):
     def __str__(self) -> str:
         return f"{self.indicator} on {self.case_id}"
 
+    @property
+    def note(self) -> str:
+        return _unseal(
+            self.case.organization_id, f"case-observation:{self.case_id}", self.sealed_note
+        )
+
 
 class CaseNote(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    body = models.TextField()
+    sealed_body = models.BinaryField(default=b"")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -186,6 +239,10 @@ class CaseNote(models.Model):
 
     def __str__(self) -> str:
         return f"note {self.pk} on {self.case_id}"
+
+    @property
+    def body(self) -> str:
+        return _unseal(self.case.organization_id, f"case-note:{self.case_id}", self.sealed_body)
 
 
 class CaseDocument(models.Model):
@@ -195,7 +252,7 @@ class CaseDocument(models.Model):
     name = models.CharField(max_length=200)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
-    data = models.BinaryField()
+    sealed_data = models.BinaryField(default=b"")
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -206,6 +263,14 @@ class CaseDocument(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def data(self) -> bytes:
+        return unseal(
+            scope=organization_scope(self.case.organization_id),
+            context=f"case-document:{self.case_id}",
+            sealed=self.sealed_data,
+        )
 
 
 class ShareAccess(models.TextChoices):

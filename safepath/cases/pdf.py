@@ -82,6 +82,6 @@ def case_summary_pdf(*, case: Case, reports: QuerySet[Report]) -> bytes:
     for note in case.notes.select_related("author"):
         line(f"{note.created_at:%Y-%m-%d %H:%M} {note.author.email}: {note.body}")
     heading("Documents")
-    for document in case.documents.defer("data"):
+    for document in case.documents.defer("sealed_data"):
         line(f"{document.name} ({document.content_type}, {document.size} bytes)")
     return bytes(pdf.output())

@@ -3,6 +3,8 @@ tells the open dashboards, in the same transaction."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import unicodedata
 
@@ -29,6 +31,7 @@ from safepath.cases.models import (
     WorkflowEvent,
 )
 from safepath.core.audit import audit_record
+from safepath.core.crypto import lookup_key, organization_scope, seal, seal_text
 from safepath.core.live import publish_to_organizations
 from safepath.reports.models import Report, ReportStatus
 from safepath.routing.selectors import recipient_organization_ids
@@ -191,7 +194,11 @@ def report_note_add(
         report=report,
         organization=organization,
         author=actor,
-        body=_clean_text(body, limit=NOTE_MAX_CHARS, what=str(_("note"))),
+        sealed_body=InternalNote.seal_body(
+            organization_id=organization.pk,
+            report_id=report.pk,
+            body=_clean_text(body, limit=NOTE_MAX_CHARS, what=str(_("note"))),
+        ),
     )
     _event(report=report, organization=organization, actor=actor, kind="note")
     return note
@@ -335,7 +342,7 @@ def case_link_report(
     return link
 
 
-def entry_match_key(kind: str, value: str) -> str:
+def entry_identity(kind: str, value: str) -> str:
     """Reduce a value to what identifies it, so the same phone or plate written twice matches."""
     text = unicodedata.normalize("NFKC", value).casefold().strip()
     if kind == EntryKind.PHONE:
@@ -344,6 +351,12 @@ def entry_match_key(kind: str, value: str) -> str:
     if kind == EntryKind.VEHICLE:
         return re.sub(r"[^0-9a-z]", "", text)
     return re.sub(r"\s+", " ", text)
+
+
+def entry_match_key(kind: str, value: str) -> str:
+    """A keyed hash of the entry's identity: equal for the same thing, opaque in the database."""
+    identity = f"{kind}:{entry_identity(kind, value)}".encode()
+    return hmac.new(lookup_key(), identity, hashlib.sha256).hexdigest()
 
 
 @transaction.atomic
@@ -356,9 +369,8 @@ def case_entry_add(
     entry = CaseEntry.objects.create(
         case=case,
         kind=kind,
-        value=clean,
+        sealed=CaseEntry.seal_fields(case=case, value=clean, note=note.strip()[:500]),
         match_key=entry_match_key(kind, clean),
-        note=note.strip()[:500],
         created_by=actor,
     )
     _case_audit(
@@ -374,7 +386,14 @@ def case_observation_record(
     if indicator not in INDICATORS_BY_CODE:
         raise ValidationError(_("Choose an observation from the list."))
     observation = CaseObservation.objects.create(
-        case=case, indicator=indicator, note=note.strip()[:500], recorded_by=actor
+        case=case,
+        indicator=indicator,
+        sealed_note=seal_text(
+            scope=organization_scope(case.organization_id),
+            context=f"case-observation:{case.pk}",
+            text=note.strip()[:500],
+        ),
+        recorded_by=actor,
     )
     _case_audit(
         case=case,
@@ -389,7 +408,13 @@ def case_observation_record(
 @transaction.atomic
 def case_note_add(*, case: Case, body: str, actor: User, organization: Organization) -> CaseNote:
     note = CaseNote.objects.create(
-        case=case, author=actor, body=_clean_text(body, limit=NOTE_MAX_CHARS, what=str(_("note")))
+        case=case,
+        author=actor,
+        sealed_body=seal_text(
+            scope=organization_scope(case.organization_id),
+            context=f"case-note:{case.pk}",
+            text=_clean_text(body, limit=NOTE_MAX_CHARS, what=str(_("note"))),
+        ),
     )
     _case_audit(case=case, actor=actor, organization=organization, action="case.note")
     return note
@@ -417,7 +442,11 @@ def case_document_add(
         name=safe_name,
         content_type=content_type,
         size=len(data),
-        data=data,
+        sealed_data=seal(
+            scope=organization_scope(case.organization_id),
+            context=f"case-document:{case.pk}",
+            plaintext=data,
+        ),
         uploaded_by=actor,
     )
     _case_audit(

@@ -466,7 +466,7 @@ def _case_page(
         "checklist": checklist,
         "not_proof": NOT_PROOF,
         "notes": case.notes.select_related("author"),
-        "documents": case.documents.defer("data").select_related("uploaded_by"),
+        "documents": case.documents.defer("sealed_data").select_related("uploaded_by"),
         "shares": shares_of_case(case=case),
         "hints": case_pattern_hints(user=user, case=case),
         "entry_form": forms.EntryForm(),

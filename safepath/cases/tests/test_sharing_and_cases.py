@@ -116,7 +116,9 @@ def test_case_collects_reports_entries_observations_notes_and_documents(
     bob_client.post(f"{base}/documents/", {"file": upload})
 
     assert list(case.reports.all()) == [report]
-    assert CaseEntry.objects.get().match_key == "7abc123"
+    entry = CaseEntry.objects.get()
+    assert entry.value == "7ABC-123"
+    assert entry.match_key == services.entry_match_key("vehicle", "7abc 123")  # same plate
     assert CaseObservation.objects.get().indicator == "CO-01"
     page = bob_client.get(f"{base}/").content.decode()
     assert "No single sign" in page  # the checklist says observations are not proof
@@ -209,3 +211,52 @@ def test_a_read_only_partner_cannot_file_the_report_in_its_cases_or_keep_it(
         ).status_code
         == 404
     )
+
+
+def test_what_responders_write_is_sealed_in_the_database(
+    bob: User, bob_client: Client, report: Report, riverside
+) -> None:
+    from django.db import connection
+
+    marker = "Marker-responder-7731"
+    case = services.case_create(organization=riverside, actor=bob, title="sealed")
+    services.case_entry_add(
+        case=case,
+        kind="phone",
+        value=f"555 0100 {marker}",
+        note=marker,
+        actor=bob,
+        organization=riverside,
+    )
+    services.case_observation_record(
+        case=case, indicator="CO-01", note=marker, actor=bob, organization=riverside
+    )
+    services.case_note_add(case=case, body=marker, actor=bob, organization=riverside)
+    services.case_document_add(
+        case=case,
+        name="statement.txt",
+        content_type="text/plain",
+        data=marker.encode(),
+        actor=bob,
+        organization=riverside,
+    )
+    services.report_note_add(report=report, actor=bob, organization=riverside, body=marker)
+
+    with connection.cursor() as cursor:
+        for table in (
+            "cases_caseentry",
+            "cases_caseobservation",
+            "cases_casenote",
+            "cases_casedocument",
+            "cases_internalnote",
+        ):
+            cursor.execute(f"SELECT * FROM {table}")  # noqa: S608  # fixed table names
+            for row in cursor.fetchall():
+                raw = " ".join(
+                    bytes(v).decode("latin-1") if isinstance(v, bytes | memoryview) else str(v)
+                    for v in row
+                )
+                assert marker not in raw, table
+                assert "5550100" not in raw, table
+    page = bob_client.get(f"/dashboard/cases/{case.reference}/").content.decode()
+    assert page.count(marker) >= 3  # and it all reads back for the responders

@@ -98,9 +98,7 @@ def test_internal_notes_are_saved_and_limited(bob_client: Client, report: Report
     assert post(bob_client, report, "notes", {"body": "   "}).status_code == 400
     assert post(bob_client, report, "notes", {"body": "x" * 5001}).status_code == 400
 
-    assert list(InternalNote.objects.values_list("body", flat=True)) == [
-        "Called the hotel manager."
-    ]
+    assert [note.body for note in InternalNote.objects.all()] == ["Called the hotel manager."]
     page = bob_client.get(f"/dashboard/reports/{report.reference}/").content.decode()
     assert "Called the hotel manager." in page
 
