@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from safepath.accounts.models import Membership, Organization, Unit, User
@@ -521,9 +521,25 @@ def reminders_claim(*, limit: int = 20) -> list[Reminder]:
     ]
     return list(
         Reminder.objects.filter(pk__in=claimed).select_related(
-            "user", "assignment__course", "certificate"
+            "user", "assignment__course", "certificate__completion__course_version"
         )
     )
+
+
+def reminder_language(reminder: Reminder) -> str:
+    """The language the learner chose for the course: the assignment's, or for an expired
+    certificate the language of the course version they passed."""
+    if reminder.assignment is not None:
+        return reminder.assignment.language
+    if reminder.certificate is not None:
+        return reminder.certificate.completion.course_version.language
+    return str(settings.LANGUAGE_CODE)
+
+
+def reminder_message(reminder: Reminder) -> tuple[str, str]:
+    """Subject and body of a reminder email, in the learner's language."""
+    with translation.override(reminder_language(reminder)):
+        return _reminder_message(reminder)
 
 
 def _reminder_message(reminder: Reminder) -> tuple[str, str]:
@@ -559,7 +575,7 @@ def _reminder_message(reminder: Reminder) -> tuple[str, str]:
 def reminders_send_due(*, limit: int = 20) -> int:
     claimed = reminders_claim(limit=limit)
     for reminder in claimed:
-        subject, body = _reminder_message(reminder)
+        subject, body = reminder_message(reminder)
         try:
             send_mail(subject, body, None, [reminder.user.email])
         except Exception as error:

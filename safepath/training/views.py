@@ -4,6 +4,8 @@ verification page. Thin: reads come from selectors, writes from services."""
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -20,11 +22,13 @@ from safepath.accounts.models import Organization, Role
 from safepath.training import selectors, services
 from safepath.training.forms import AssignForm, RevokeForm
 from safepath.training.markdown import render as markdown
-from safepath.training.models import Assignment, Course, ScenarioRun
+from safepath.training.models import Assignment, Course, Language, ScenarioRun
 from safepath.training.pdf import compliance_pdf
 from safepath.training.xapi import completion_statements
 
 COMPLIANCE_PAGE_SIZE = 100
+# The language a learner last chose (or last studied in), for pages without an assignment.
+LANGUAGE_SESSION_KEY = "training_language"
 
 
 def _error(request: HttpRequest, error: ValidationError) -> None:
@@ -32,9 +36,28 @@ def _error(request: HttpRequest, error: ValidationError) -> None:
         messages.error(request, message)
 
 
+def learner_page(
+    view: Callable[..., HttpResponse],
+) -> Callable[..., HttpResponse]:
+    """Fetch the learner's own assignment (404 otherwise) and run the whole view, POST
+    included, in the language the learner chose for it, so that buttons, labels and
+    messages speak the same language as the course content."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, pk: int, **kwargs: Any) -> HttpResponse:
+        assignment = selectors.get_assignment_for_learner(user=request.user, pk=pk)
+        if request.session.get(LANGUAGE_SESSION_KEY) != assignment.language:
+            request.session[LANGUAGE_SESSION_KEY] = assignment.language
+        with translation.override(assignment.language):
+            return view(request, assignment, **kwargs)
+
+    return wrapper
+
+
 def _learner_context(assignment: Assignment) -> dict[str, Any]:
     version = selectors.version_for(assignment=assignment)
     return {
+        "LANGUAGE_CODE": assignment.language,  # for <html lang>; staff_base reads it
         "assignment": assignment,
         "version": version,
         "languages": selectors.available_languages(course=assignment.course),
@@ -44,9 +67,34 @@ def _learner_context(assignment: Assignment) -> dict[str, Any]:
 # Learners ----------------------------------------------------------------------------------
 
 
+def _learner_language(request: HttpRequest) -> str:
+    """The language the learner chose last, else the one their newest assignment is in,
+    else the browser's if a course speaks it, else English."""
+    chosen = request.session.get(LANGUAGE_SESSION_KEY)
+    if chosen in dict(Language.choices):
+        return str(chosen)
+    newest = selectors.assignments_for_learner(user=request.user).order_by("-pk").first()
+    if newest is not None:
+        return newest.language
+    browser = getattr(request, "LANGUAGE_CODE", "")
+    return browser if browser in dict(Language.choices) else Language.EN
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def learner_home(request: HttpRequest) -> HttpResponse:
+    with translation.override(_learner_language(request)):
+        return _learner_home(request)
+
+
+def _learner_home(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and "language" in request.POST:
+        language = request.POST["language"]
+        if language in dict(Language.choices):
+            request.session[LANGUAGE_SESSION_KEY] = language
+        else:
+            messages.error(request, _("Please choose a language from the list."))
+        return redirect("training:home")
     if request.method == "POST":
         organization = Organization.objects.filter(
             pk__in=[m.organization_id for m in memberships_for(request.user)],
@@ -82,14 +130,17 @@ def learner_home(request: HttpRequest) -> HttpResponse:
                 selectors.organization_ids_with(user=request.user, roles=selectors.VIEWERS)
             ),
             "today": timezone.localdate(),
+            "languages": Language.choices,
+            "LANGUAGE_CODE": translation.get_language(),
         },
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def assignment_view(request: HttpRequest, pk: int) -> HttpResponse:
-    assignment = selectors.get_assignment_for_learner(user=request.user, pk=pk)
+@learner_page
+def assignment_view(request: HttpRequest, assignment: Assignment) -> HttpResponse:
+    pk = assignment.pk
     if request.method == "POST":
         try:
             services.assignment_set_language(
@@ -97,6 +148,8 @@ def assignment_view(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             _error(request, error)
+        else:
+            request.session[LANGUAGE_SESSION_KEY] = assignment.language
         return redirect("training:assignment", pk=pk)
     context = _learner_context(assignment)
     done = set(assignment.lessons.values_list("lesson_id", flat=True))
@@ -114,14 +167,14 @@ def assignment_view(request: HttpRequest, pk: int) -> HttpResponse:
         resume=resume,
         certificate=getattr(getattr(assignment, "completion", None), "certificate", None),
     )
-    with translation.override(assignment.language):
-        return render(request, "training/assignment.html", context)
+    return render(request, "training/assignment.html", context)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def lesson_view(request: HttpRequest, pk: int, lesson_id: str) -> HttpResponse:
-    assignment = selectors.get_assignment_for_learner(user=request.user, pk=pk)
+@learner_page
+def lesson_view(request: HttpRequest, assignment: Assignment, lesson_id: str) -> HttpResponse:
+    pk = assignment.pk
     context = _learner_context(assignment)
     lessons = context["version"].data["lessons"]
     index = next((i for i, lesson in enumerate(lessons) if lesson["id"] == lesson_id), None)
@@ -138,14 +191,14 @@ def lesson_view(request: HttpRequest, pk: int, lesson_id: str) -> HttpResponse:
         position=index + 1,
         count=len(lessons),
     )
-    with translation.override(assignment.language):
-        return render(request, "training/lesson.html", context)
+    return render(request, "training/lesson.html", context)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def scenario_view(request: HttpRequest, pk: int, scenario_id: str) -> HttpResponse:
-    assignment = selectors.get_assignment_for_learner(user=request.user, pk=pk)
+@learner_page
+def scenario_view(request: HttpRequest, assignment: Assignment, scenario_id: str) -> HttpResponse:
+    pk = assignment.pk
     scenario = selectors.scenario_of(assignment=assignment, scenario_id=scenario_id)
     if request.method == "POST":
         try:
@@ -179,14 +232,14 @@ def scenario_view(request: HttpRequest, pk: int, scenario_id: str) -> HttpRespon
         choices=list(enumerate(node["choices"])) if node else [],
         last=last,
     )
-    with translation.override(assignment.language):
-        return render(request, "training/scenario.html", context)
+    return render(request, "training/scenario.html", context)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def assessment_view(request: HttpRequest, pk: int) -> HttpResponse:
-    assignment = selectors.get_assignment_for_learner(user=request.user, pk=pk)
+@learner_page
+def assessment_view(request: HttpRequest, assignment: Assignment) -> HttpResponse:
+    pk = assignment.pk
     context = _learner_context(assignment)
     bank = {q["id"]: q for q in context["version"].data["assessment"]["questions"]}
     if request.method == "POST":
@@ -242,8 +295,7 @@ def assessment_view(request: HttpRequest, pk: int) -> HttpResponse:
         attempts_left=assessment["max_attempts"] - len(attempts),
         certificate=getattr(getattr(assignment, "completion", None), "certificate", None),
     )
-    with translation.override(assignment.language):
-        return render(request, "training/assessment.html", context)
+    return render(request, "training/assessment.html", context)
 
 
 @login_required
