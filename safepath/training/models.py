@@ -128,6 +128,9 @@ class Requirement(models.Model):
     source_url = models.URLField(max_length=500, blank=True)
     verified_on = models.DateField(null=True, blank=True)
     notes = models.TextField(blank=True)
+    # Retired requirements are kept (assignments point at them) but create no new cycles and
+    # leave the compliance view.
+    retired_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["title"]

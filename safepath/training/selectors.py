@@ -208,6 +208,29 @@ def members_of(*, organization: Organization) -> QuerySet[Membership]:
 # Requirements and compliance ------------------------------------------------------------------
 
 
+def library_requirements() -> QuerySet[Requirement]:
+    """The library of real mandates an organization can adopt."""
+    return Requirement.objects.filter(organization__isnull=True).select_related("course")
+
+
+def requirements_for_manager(*, user: User | AnonymousUser) -> QuerySet[Requirement]:
+    return (
+        Requirement.objects.filter(
+            organization_id__in=organization_ids_with(user=user, roles=MANAGERS)
+        )
+        .select_related("course", "unit", "organization")
+        .order_by("retired_at", "title", "pk")
+    )
+
+
+def get_requirement_for_manager(*, user: User | AnonymousUser, pk: int) -> Requirement:
+    """An organization's own requirement for its administrators; anything else is a 404."""
+    try:
+        return requirements_for_manager(user=user).get(pk=pk)
+    except Requirement.DoesNotExist:
+        raise Http404 from None
+
+
 def requirement_course_ids(*, requirements: Iterable[Requirement]) -> dict[int, set[int]]:
     """Which courses satisfy each requirement: its course, or every course whose content
     covers all of its topics."""
@@ -322,7 +345,7 @@ def compliance_matrix(
     Counts cover the whole unit; rows can be paged with ``offset``/``limit``.
     """
     requirements = list(
-        Requirement.objects.filter(organization_id=unit.organization_id)
+        Requirement.objects.filter(organization_id=unit.organization_id, retired_at__isnull=True)
         .filter(Q(unit__isnull=True) | Q(unit=unit))
         .order_by("title", "pk")
     )

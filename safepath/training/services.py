@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from safepath.accounts.models import Membership, Organization, Unit, User
+from safepath.accounts.models import Membership, Organization, Role, Unit, User
 from safepath.core.audit import audit_record
 from safepath.training import selectors
 from safepath.training.content import CourseFile
@@ -50,6 +50,7 @@ logger = logging.getLogger(__name__)
 
 CLAIM_SECONDS = 60
 DEFAULT_REMINDER_DAYS = 14
+MAX_WINDOW_DAYS = 365  # a due-soon window or grace period longer than a year is a typo
 
 
 # Content -----------------------------------------------------------------------------------
@@ -102,6 +103,13 @@ def requirements_load_library() -> int:
     return count
 
 
+def requirement_code(*, template: Requirement, unit: Unit | None, role: str) -> str:
+    """The code an adopted mandate gets: the library's, plus the unit and role it applies
+    to, so one mandate can be adopted for several units or roles side by side."""
+    parts = [template.code, unit.slug if unit is not None else "", role]
+    return "-".join(part for part in parts if part)[:80]
+
+
 @transaction.atomic
 def requirement_adopt(
     *,
@@ -110,20 +118,85 @@ def requirement_adopt(
     unit: Unit | None = None,
     role: str = "",
     code: str | None = None,
+    actor: User | None = None,
 ) -> Requirement:
-    """Copy a library mandate into an organization, applied to a unit and/or role."""
+    """Copy a library mandate into an organization, applied to a unit and/or role.
+
+    Adopting again under the same code refreshes the copy (and brings a retired one back).
+    """
+    if template.organization_id is not None:
+        raise ValidationError(_("Only requirements from the library can be adopted."))
     if unit is not None and unit.organization_id != organization.pk:
         raise ValidationError(_("That unit belongs to another organization."))
+    if role and role not in dict(Role.choices):
+        raise ValidationError(_("Please choose a role from the list."))
     fields = {
         field.name: getattr(template, field.name)
         for field in Requirement._meta.concrete_fields
-        if field.name not in {"id", "organization", "code", "unit", "role"}
+        if field.name not in {"id", "organization", "code", "unit", "role", "retired_at"}
     }
-    requirement, _created = Requirement.objects.update_or_create(
+    requirement, created = Requirement.objects.update_or_create(
         organization=organization,
         code=code or template.code,
-        defaults={**fields, "unit": unit, "role": role},
+        defaults={**fields, "unit": unit, "role": role, "retired_at": None},
     )
+    if actor is not None:
+        audit_record(
+            actor=actor,
+            organization=organization,
+            action="training.requirement_adopted",
+            object_type="requirement",
+            object_ref=str(requirement.pk),
+            detail=f"{requirement.code} from library {template.code}"
+            f"{'' if created else ' (again)'}",
+        )
+    return requirement
+
+
+@transaction.atomic
+def requirement_update(
+    *, requirement: Requirement, due_soon_days: int, grace_days: int, actor: User
+) -> Requirement:
+    """Change a requirement's due-soon window and grace period (in days)."""
+    if requirement.organization is None:
+        raise ValidationError(_("Library requirements cannot be changed here."))
+    for value in (due_soon_days, grace_days):
+        if not 0 <= value <= MAX_WINDOW_DAYS:
+            raise ValidationError(
+                _("Please give a number of days between 0 and %(max)d.") % {"max": MAX_WINDOW_DAYS}
+            )
+    before = (requirement.due_soon_days, requirement.grace_days)
+    requirement.due_soon_days, requirement.grace_days = due_soon_days, grace_days
+    requirement.save(update_fields=["due_soon_days", "grace_days"])
+    audit_record(
+        actor=actor,
+        organization=requirement.organization,
+        action="training.requirement_updated",
+        object_type="requirement",
+        object_ref=str(requirement.pk),
+        detail=f"{requirement.code}: due soon {before[0]}->{due_soon_days} days, "
+        f"grace {before[1]}->{grace_days} days",
+    )
+    return requirement
+
+
+@transaction.atomic
+def requirement_retire(*, requirement: Requirement, actor: User) -> Requirement:
+    """Stop a requirement: no new cycles, gone from the compliance view. Its rows stay, and
+    assignments it already created stay open for whoever is taking them."""
+    if requirement.organization is None:
+        raise ValidationError(_("Library requirements cannot be changed here."))
+    if requirement.retired_at is None:
+        requirement.retired_at = timezone.now()
+        requirement.save(update_fields=["retired_at"])
+        audit_record(
+            actor=actor,
+            organization=requirement.organization,
+            action="training.requirement_retired",
+            object_type="requirement",
+            object_ref=str(requirement.pk),
+            detail=requirement.code,
+        )
     return requirement
 
 
@@ -170,7 +243,7 @@ def assignments_create(
             cancelled_at__isnull=True,
         ).values_list("user_id", flat=True)
     )
-    return Assignment.objects.bulk_create(
+    created = Assignment.objects.bulk_create(
         Assignment(
             organization=organization,
             user_id=membership.user_id,
@@ -183,6 +256,22 @@ def assignments_create(
         for membership in members.distinct()
         if membership.user_id not in busy
     )
+    target = (
+        f"unit {unit.slug}"
+        if unit is not None
+        else f"role {role}"
+        if role
+        else f"{len(created)} person(s)"
+    )
+    audit_record(
+        actor=assigned_by,
+        organization=organization,
+        action="training.course_assigned",
+        object_type="course",
+        object_ref=course.slug,
+        detail=f"{course.slug} to {target}: {len(created)} assignment(s), due {due_on or '-'}",
+    )
+    return created
 
 
 @transaction.atomic
@@ -437,9 +526,9 @@ def requirements_sweep(*, today: date | None = None) -> int:
     """
     today = today or timezone.localdate()
     created = 0
-    for requirement in Requirement.objects.filter(organization__isnull=False).select_related(
-        "organization"
-    ):
+    for requirement in Requirement.objects.filter(
+        organization__isnull=False, retired_at__isnull=True
+    ).select_related("organization"):
         course = selectors.requirement_course(requirement=requirement)
         if course is None or requirement.organization is None:
             continue

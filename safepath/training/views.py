@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from safepath.accounts.access import memberships_for
 from safepath.accounts.models import Organization, Role
 from safepath.training import selectors, services
-from safepath.training.forms import AssignForm, RevokeForm
+from safepath.training.forms import AdoptForm, AssignForm, RequirementForm, RevokeForm
 from safepath.training.markdown import render as markdown
 from safepath.training.models import Assignment, Course, Language, ScenarioRun
 from safepath.training.pdf import compliance_pdf
@@ -361,9 +361,96 @@ def manage(request: HttpRequest) -> HttpResponse:
             "assignments": selectors.assignments_for_manager(user=request.user)[:200],
             "certificates": selectors.certificates_for_manager(user=request.user)[:200],
             "units": selectors.units_for_viewer(user=request.user),
-            "requirements": organization.requirements.all(),
+            "requirements": organization.requirements.filter(retired_at__isnull=True),
             "today": timezone.localdate(),
         },
+        status=status,
+    )
+
+
+def _administered_organization(request: HttpRequest) -> Organization:
+    """The organization whose training this administrator manages; 404 for anyone else."""
+    ids = selectors.organization_ids_with(user=request.user, roles=selectors.MANAGERS)
+    organization = Organization.objects.filter(pk__in=ids).order_by("name").first()
+    if organization is None:
+        raise Http404
+    return organization
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def requirements(request: HttpRequest) -> HttpResponse:
+    """The organization's requirements and the library to adopt from."""
+    organization = _administered_organization(request)
+    form = AdoptForm(request.POST or None, organization=organization)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                requirement = services.requirement_adopt(
+                    organization=organization,
+                    template=data["template"],
+                    unit=data["unit"],
+                    role=data["role"],
+                    code=data["code"],
+                    actor=request.user,  # type: ignore[arg-type]  # login_required
+                )
+            except ValidationError as error:
+                _error(request, error)
+            else:
+                messages.success(request, _("Adopted “%(title)s”.") % {"title": requirement.title})
+                return redirect("training:requirement", pk=requirement.pk)
+        status = 400
+    return render(
+        request,
+        "training/requirements.html",
+        {
+            "organization": organization,
+            "form": form,
+            "requirements": selectors.requirements_for_manager(user=request.user).filter(
+                organization=organization
+            ),
+            "library": selectors.library_requirements(),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def requirement_view(request: HttpRequest, pk: int) -> HttpResponse:
+    requirement = selectors.get_requirement_for_manager(user=request.user, pk=pk)
+    form = RequirementForm(
+        request.POST if request.POST.get("action") == "edit" else None,
+        initial={"due_soon_days": requirement.due_soon_days, "grace_days": requirement.grace_days},
+    )
+    status = 200
+    if request.method == "POST":
+        actor: Any = request.user  # login_required
+        try:
+            if request.POST.get("action") == "retire":
+                services.requirement_retire(requirement=requirement, actor=actor)
+                messages.success(request, _("The requirement was retired."))
+                return redirect("training:requirements")
+            if request.POST.get("action") != "edit":
+                raise ValidationError(_("Please use one of the buttons on this page."))
+            if form.is_valid():
+                services.requirement_update(
+                    requirement=requirement,
+                    due_soon_days=form.cleaned_data["due_soon_days"],
+                    grace_days=form.cleaned_data["grace_days"],
+                    actor=actor,
+                )
+                messages.success(request, _("The requirement was saved."))
+                return redirect("training:requirement", pk=pk)
+        except ValidationError as error:
+            _error(request, error)
+        status = 400
+    return render(
+        request,
+        "training/requirement.html",
+        {"requirement": requirement, "form": form},
         status=status,
     )
 
