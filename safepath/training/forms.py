@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from safepath.accounts.models import Membership, Organization, Role, Unit
-from safepath.training.models import Course, Requirement
+from safepath.training.models import LOCAL_LESSON_MAX_CHARS, Course, Requirement
 from safepath.training.services import requirement_code
 
 
@@ -99,4 +99,21 @@ class RequirementForm(forms.Form):
     )
     grace_days = forms.IntegerField(
         min_value=0, max_value=365, label=_("Grace period (days after the due date)")
+    )
+
+
+class LocalLessonForm(forms.Form):
+    """An organization's own text for a lesson it fills in, in each course language."""
+
+    body_en = forms.CharField(
+        required=False,
+        max_length=LOCAL_LESSON_MAX_CHARS,
+        label=_("English (Markdown)"),
+        widget=forms.Textarea(attrs={"rows": 18}),
+    )
+    body_es = forms.CharField(
+        required=False,
+        max_length=LOCAL_LESSON_MAX_CHARS,
+        label=_("Spanish (Markdown)"),
+        widget=forms.Textarea(attrs={"rows": 18}),
     )

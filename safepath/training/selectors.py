@@ -18,11 +18,13 @@ from safepath.accounts.access import memberships_for
 from safepath.accounts.models import Membership, Organization, Role, Unit, User
 from safepath.placements.models import Placement
 from safepath.training.models import (
+    ORGANIZATION_LESSONS,
     Assignment,
     Certificate,
     Completion,
     Course,
     CourseVersion,
+    LocalLesson,
     Requirement,
     ScenarioRun,
 )
@@ -64,6 +66,32 @@ def course_title(*, course: Course, language: str) -> str:
         course=course, language="en"
     )
     return version.title if version else course.slug
+
+
+def local_lesson_body(
+    *, organization_id: int, course: Course, lesson_id: str, language: str
+) -> str | None:
+    """The organization's own text for a lesson it fills in: in the learner's language, else
+    in English (better than the placeholder), else None (show the shipped placeholder)."""
+    if (course.slug, lesson_id) not in ORGANIZATION_LESSONS:
+        return None
+    texts = dict(
+        LocalLesson.objects.filter(
+            organization_id=organization_id, course=course, lesson_id=lesson_id
+        ).values_list("language", "body")
+    )
+    return texts.get(language) or texts.get("en")
+
+
+def local_lessons_for(
+    *, organization: Organization, course: Course, lesson_id: str
+) -> dict[str, str]:
+    """language -> the organization's text for that lesson, for its editing form."""
+    return dict(
+        LocalLesson.objects.filter(
+            organization=organization, course=course, lesson_id=lesson_id
+        ).values_list("language", "body")
+    )
 
 
 def scenario_of(*, assignment: Assignment, scenario_id: str) -> dict[str, Any]:

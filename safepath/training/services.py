@@ -30,6 +30,8 @@ from safepath.training import selectors
 from safepath.training.content import CourseFile
 from safepath.training.mandates import MANDATES, VERIFIED_ON
 from safepath.training.models import (
+    LOCAL_LESSON_MAX_CHARS,
+    ORGANIZATION_LESSONS,
     Assignment,
     AssignmentSource,
     Attempt,
@@ -37,7 +39,9 @@ from safepath.training.models import (
     Completion,
     Course,
     CourseVersion,
+    Language,
     LessonProgress,
+    LocalLesson,
     Reminder,
     ReminderKind,
     Requirement,
@@ -198,6 +202,57 @@ def requirement_retire(*, requirement: Requirement, actor: User) -> Requirement:
             detail=requirement.code,
         )
     return requirement
+
+
+@transaction.atomic
+def local_lesson_save(
+    *,
+    organization: Organization,
+    course: Course,
+    lesson_id: str,
+    texts: dict[str, str],
+    actor: User,
+) -> None:
+    """Save an organization's own text for a lesson it fills in, per language. An empty
+    text removes that language's version, so learners see the placeholder again."""
+    if (course.slug, lesson_id) not in ORGANIZATION_LESSONS:
+        raise ValidationError(_("Your organization cannot change that lesson."))
+    for language, body in texts.items():
+        if language not in dict(Language.choices):
+            raise ValidationError(_("Please choose a language from the list."))
+        if len(body) > LOCAL_LESSON_MAX_CHARS:
+            raise ValidationError(
+                _("Please keep the lesson under %(n)d characters.") % {"n": LOCAL_LESSON_MAX_CHARS}
+            )
+    changed = []
+    for language, raw in texts.items():
+        body = raw.strip()
+        lookup = {
+            "organization": organization,
+            "course": course,
+            "lesson_id": lesson_id,
+            "language": language,
+        }
+        if not body:
+            if LocalLesson.objects.filter(**lookup).delete()[0]:
+                changed.append(f"{language} cleared")
+            continue
+        lesson, created = LocalLesson.objects.get_or_create(
+            **lookup, defaults={"body": body, "updated_by": actor}
+        )
+        if created or lesson.body != body:
+            lesson.body, lesson.updated_by = body, actor
+            lesson.save()
+            changed.append(f"{language} {len(body)} chars")
+    if changed:
+        audit_record(
+            actor=actor,
+            organization=organization,
+            action="training.local_lesson_saved",
+            object_type="lesson",
+            object_ref=f"{course.slug}/{lesson_id}"[:64],
+            detail=", ".join(changed),
+        )
 
 
 # Assignments and progress ----------------------------------------------------------------

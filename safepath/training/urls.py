@@ -18,6 +18,11 @@ urlpatterns = [
     path("manage/sites/", views.sites, name="sites"),
     path("manage/requirements/", views.requirements, name="requirements"),
     path("manage/requirements/<int:pk>/", views.requirement_view, name="requirement"),
+    path(
+        "manage/lessons/<slug:course>/<slug:lesson_id>/",
+        views.local_lesson,
+        name="local_lesson",
+    ),
     path("manage/assignments/<int:pk>/", views.manage_assignment, name="manage_assignment"),
     path("manage/certificates/<str:pk>/", views.manage_certificate, name="manage_certificate"),
     path("manage/units/<int:pk>/", views.compliance, name="compliance"),

@@ -20,9 +20,21 @@ from django.views.decorators.http import require_GET, require_http_methods
 from safepath.accounts.access import memberships_for
 from safepath.accounts.models import Organization, Role
 from safepath.training import selectors, services
-from safepath.training.forms import AdoptForm, AssignForm, RequirementForm, RevokeForm
+from safepath.training.forms import (
+    AdoptForm,
+    AssignForm,
+    LocalLessonForm,
+    RequirementForm,
+    RevokeForm,
+)
 from safepath.training.markdown import render as markdown
-from safepath.training.models import Assignment, Course, Language, ScenarioRun
+from safepath.training.models import (
+    ORGANIZATION_LESSONS,
+    Assignment,
+    Course,
+    Language,
+    ScenarioRun,
+)
 from safepath.training.pdf import compliance_pdf
 from safepath.training.xapi import completion_statements
 
@@ -185,9 +197,15 @@ def lesson_view(request: HttpRequest, assignment: Assignment, lesson_id: str) ->
         if index + 1 < len(lessons):
             return redirect("training:lesson", pk=pk, lesson_id=lessons[index + 1]["id"])
         return redirect("training:assignment", pk=pk)
+    local = selectors.local_lesson_body(
+        organization_id=assignment.organization_id,
+        course=assignment.course,
+        lesson_id=lesson_id,
+        language=assignment.language,
+    )
     context.update(
         lesson=lessons[index],
-        body=markdown(lessons[index]["body"]),
+        body=markdown(local if local is not None else lessons[index]["body"]),
         position=index + 1,
         count=len(lessons),
     )
@@ -362,6 +380,7 @@ def manage(request: HttpRequest) -> HttpResponse:
             "certificates": selectors.certificates_for_manager(user=request.user)[:200],
             "units": selectors.units_for_viewer(user=request.user),
             "requirements": organization.requirements.filter(retired_at__isnull=True),
+            "organization_lessons": sorted(ORGANIZATION_LESSONS),
             "today": timezone.localdate(),
         },
         status=status,
@@ -451,6 +470,63 @@ def requirement_view(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "training/requirement.html",
         {"requirement": requirement, "form": form},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def local_lesson(request: HttpRequest, course: str, lesson_id: str) -> HttpResponse:
+    """An administrator writes the organization's own text for a lesson it fills in."""
+    organization = _administered_organization(request)
+    if (course, lesson_id) not in ORGANIZATION_LESSONS:
+        raise Http404
+    course_obj = Course.objects.filter(slug=course).first()
+    if course_obj is None:
+        raise Http404
+    version = selectors.latest_version(course=course_obj, language="en")
+    lessons = version.data["lessons"] if version is not None else []
+    lesson = next((item for item in lessons if item["id"] == lesson_id), None)
+    if lesson is None:
+        raise Http404
+    saved = selectors.local_lessons_for(
+        organization=organization, course=course_obj, lesson_id=lesson_id
+    )
+    form = LocalLessonForm(
+        request.POST or None,
+        initial={"body_en": saved.get("en", ""), "body_es": saved.get("es", "")},
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.local_lesson_save(
+                    organization=organization,
+                    course=course_obj,
+                    lesson_id=lesson_id,
+                    texts={"en": form.cleaned_data["body_en"], "es": form.cleaned_data["body_es"]},
+                    actor=request.user,  # type: ignore[arg-type]  # login_required
+                )
+            except ValidationError as error:
+                _error(request, error)
+            else:
+                messages.success(request, _("The lesson was saved."))
+                return redirect("training:local_lesson", course=course, lesson_id=lesson_id)
+        status = 400
+    return render(
+        request,
+        "training/local_lesson.html",
+        {
+            "organization": organization,
+            "lesson": lesson,
+            "form": form,
+            "placeholder": markdown(lesson["body"]),
+            "previews": [
+                (label, markdown(saved[code]))
+                for code, label in Language.choices
+                if saved.get(code)
+            ],
+        },
         status=status,
     )
 

@@ -117,5 +117,6 @@ TRAINING_LIST_URLS = {
     "training:manage": "/training/manage/",
     "training:sites": "/training/manage/sites/",
     "training:requirements": "/training/manage/requirements/",
+    "training:local_lesson": "/training/manage/lessons/law-enforcement/local-resources/",
 }
 TRAINING_PUBLIC = {"verify"}
