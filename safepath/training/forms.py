@@ -117,3 +117,11 @@ class LocalLessonForm(forms.Form):
         label=_("Spanish (Markdown)"),
         widget=forms.Textarea(attrs={"rows": 18}),
     )
+
+
+class HireDateForm(forms.Form):
+    hired_on = forms.DateField(
+        required=False,
+        label=_("Hire date (empty: the date they joined SafePath is used)"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )

@@ -227,6 +227,16 @@ def get_assignment_for_manager(*, user: User | AnonymousUser, pk: int) -> Assign
         raise Http404 from None
 
 
+def get_membership_for_manager(*, user: User | AnonymousUser, pk: int) -> Membership:
+    """A member of an organization this user administers; anyone else is a 404."""
+    try:
+        return Membership.objects.select_related("user", "organization").get(
+            pk=pk, organization_id__in=organization_ids_with(user=user, roles=MANAGERS)
+        )
+    except Membership.DoesNotExist:
+        raise Http404 from None
+
+
 def members_of(*, organization: Organization) -> QuerySet[Membership]:
     return Membership.objects.filter(
         organization=organization, user__is_active=True
@@ -340,7 +350,7 @@ def requirement_standings(*, requirement: Requirement, today: date) -> list[Pers
             user_id=membership.user_id,
             standing=standing(
                 requirement.rule,
-                started_on=membership.created_at.date(),
+                started_on=membership.hired_on or membership.created_at.date(),
                 completions=[d for c in course_ids for d in done.get((membership.user_id, c), [])],
                 today=today,
             ),
@@ -353,6 +363,8 @@ def requirement_standings(*, requirement: Requirement, today: date) -> list[Pers
 class ComplianceRow:
     name: str
     email: str
+    membership_id: int
+    hired_on: date | None
     cells: list[Standing | None]  # one per requirement; None: does not apply to this person
 
 
@@ -398,7 +410,7 @@ def compliance_matrix(
                 continue
             person = standing(
                 requirement.rule,
-                started_on=membership.created_at.date(),
+                started_on=membership.hired_on or membership.created_at.date(),
                 completions=[
                     d for c in wanted[requirement.pk] for d in done.get((membership.user_id, c), [])
                 ],
@@ -410,7 +422,11 @@ def compliance_matrix(
             user = membership.user
             rows.append(
                 ComplianceRow(
-                    name=user.get_full_name() or user.email, email=user.email, cells=cells
+                    name=user.get_full_name() or user.email,
+                    email=user.email,
+                    membership_id=membership.pk,
+                    hired_on=membership.hired_on,
+                    cells=cells,
                 )
             )
     return ComplianceMatrix(

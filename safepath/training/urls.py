@@ -25,6 +25,7 @@ urlpatterns = [
     ),
     path("manage/assignments/<int:pk>/", views.manage_assignment, name="manage_assignment"),
     path("manage/certificates/<str:pk>/", views.manage_certificate, name="manage_certificate"),
+    path("manage/people/<int:pk>/", views.person, name="person"),
     path("manage/units/<int:pk>/", views.compliance, name="compliance"),
     path(
         "manage/units/<int:pk>/compliance.csv",

@@ -19,10 +19,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from safepath.accounts.access import memberships_for
 from safepath.accounts.models import Organization, Role
+from safepath.accounts.services import membership_set_hired_on
 from safepath.training import selectors, services
 from safepath.training.forms import (
     AdoptForm,
     AssignForm,
+    HireDateForm,
     LocalLessonForm,
     RequirementForm,
     RevokeForm,
@@ -533,6 +535,43 @@ def local_lesson(request: HttpRequest, course: str, lesson_id: str) -> HttpRespo
 
 @login_required
 @require_http_methods(["GET", "POST"])
+def person(request: HttpRequest, pk: int) -> HttpResponse:
+    """One member as the training administrator sees them: the hire date that "within N
+    days of hire" requirements count from."""
+    membership = selectors.get_membership_for_manager(user=request.user, pk=pk)
+    form = HireDateForm(request.POST or None, initial={"hired_on": membership.hired_on})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                membership_set_hired_on(
+                    membership=membership,
+                    hired_on=form.cleaned_data["hired_on"],
+                    actor=request.user,  # type: ignore[arg-type]  # login_required
+                )
+            except ValidationError as error:
+                _error(request, error)
+            else:
+                messages.success(request, _("The hire date was saved."))
+                return redirect("training:person", pk=pk)
+        status = 400
+    return render(
+        request,
+        "training/person.html",
+        {
+            "membership": membership,
+            "form": form,
+            "units": list(membership.units.all()),
+            "assignments": selectors.assignments_for_manager(user=request.user).filter(
+                user=membership.user, organization=membership.organization
+            ),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
 def manage_assignment(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = selectors.get_assignment_for_manager(user=request.user, pk=pk)
     if request.method == "POST":
@@ -621,6 +660,8 @@ def compliance(request: HttpRequest, pk: int, fmt: str = "html") -> HttpResponse
             "page": page_number,
             "pages": pages,
             "today": today,
+            "can_edit": unit.organization_id
+            in selectors.organization_ids_with(user=request.user, roles=selectors.MANAGERS),
         },
     )
 

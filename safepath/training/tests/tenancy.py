@@ -35,6 +35,7 @@ class TrainingWorld:
     certificate: Certificate
     unit: Unit
     requirement: Requirement
+    membership_id: int
 
 
 def training_world(*, organization: Organization, learner: User) -> TrainingWorld:
@@ -65,6 +66,7 @@ def training_world(*, organization: Organization, learner: User) -> TrainingWorl
         certificate=certificate_issue(completion=completion),
         unit=unit,
         requirement=requirement,
+        membership_id=learner.memberships.get(organization=organization).pk,
     )
 
 
@@ -98,6 +100,7 @@ TRAINING_OBJECT_URLS: dict[str, tuple[str, Callable[[TrainingWorld], str]]] = {
         MANAGER,
         lambda w: f"/training/manage/requirements/{w.requirement.pk}/",
     ),
+    "training:person": (MANAGER, lambda w: f"/training/manage/people/{w.membership_id}/"),
     "training:compliance": (MANAGER, lambda w: f"/training/manage/units/{w.unit.pk}/"),
     "training:compliance_csv": (
         MANAGER,
