@@ -17,9 +17,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from safepath.accounts import services as accounts_services
 from safepath.accounts.access import memberships_for
 from safepath.accounts.models import Organization, Role
-from safepath.accounts.services import membership_set_hired_on
 from safepath.training import selectors, services
 from safepath.training.forms import (
     AdoptForm,
@@ -544,7 +544,7 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                membership_set_hired_on(
+                accounts_services.membership_set_hired_on(
                     membership=membership,
                     hired_on=form.cleaned_data["hired_on"],
                     actor=request.user,  # type: ignore[arg-type]  # login_required
