@@ -102,6 +102,8 @@ class Membership(models.Model):
     # The teams this member belongs to inside the organization (none: the whole organization).
     units = models.ManyToManyField(Unit, blank=True, related_name="memberships")
     created_at = models.DateTimeField(auto_now_add=True)
+    # For "within N days of hire" training rules; when unknown, created_at stands in.
+    hired_on = models.DateField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -67,8 +67,10 @@ def _learner(organization: Organization, unit: Unit, spec: DemoLearner) -> Membe
     )
     membership.units.add(unit)
     started = timezone.now() - timedelta(days=spec.started_days_ago)
-    # "Started" stands in for a hire date, from which first due dates are counted.
-    Membership.objects.filter(pk=membership.pk).update(created_at=started)
+    # First due dates count from the hire date; the newest member has none recorded yet,
+    # so the date they joined SafePath stands in (and shows how the fallback looks).
+    hired_on = None if spec is PATROL[-1] else started.date()
+    Membership.objects.filter(pk=membership.pk).update(created_at=started, hired_on=hired_on)
     return membership
 
 

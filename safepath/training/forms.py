@@ -8,7 +8,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from safepath.accounts.models import Membership, Organization, Role, Unit
-from safepath.training.models import Course
+from safepath.training.models import LOCAL_LESSON_MAX_CHARS, Course, Requirement
+from safepath.training.services import requirement_code
 
 
 class AssignForm(forms.Form):
@@ -52,3 +53,75 @@ class AssignForm(forms.Form):
 
 class RevokeForm(forms.Form):
     reason = forms.CharField(max_length=300, label=_("Reason"))
+
+
+class AdoptForm(forms.Form):
+    """Adopt a mandate from the library for a unit and/or a role (or everyone)."""
+
+    template = forms.ModelChoiceField(
+        queryset=Requirement.objects.none(), label=_("Requirement from the library")
+    )
+    unit = forms.ModelChoiceField(
+        queryset=Unit.objects.none(), required=False, label=_("Unit (optional)")
+    )
+    role = forms.ChoiceField(
+        choices=[("", "—"), *Role.choices], required=False, label=_("Role (optional)")
+    )
+
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.organization = organization
+        template_field: Any = self.fields["template"]
+        template_field.queryset = Requirement.objects.filter(organization__isnull=True)
+        unit_field: Any = self.fields["unit"]
+        unit_field.queryset = Unit.objects.filter(organization=organization)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        template = data.get("template")
+        if template is not None and not self.errors:
+            code = requirement_code(template=template, unit=data.get("unit"), role=data["role"])
+            data["code"] = code
+            if Requirement.objects.filter(
+                organization=self.organization, code=code, retired_at__isnull=True
+            ).exists():
+                raise forms.ValidationError(
+                    _("This requirement is already adopted for that unit and role.")
+                )
+        return data
+
+
+class RequirementForm(forms.Form):
+    """What an organization may change in an adopted requirement: its windows."""
+
+    due_soon_days = forms.IntegerField(
+        min_value=0, max_value=365, label=_("Due-soon window (days before the due date)")
+    )
+    grace_days = forms.IntegerField(
+        min_value=0, max_value=365, label=_("Grace period (days after the due date)")
+    )
+
+
+class LocalLessonForm(forms.Form):
+    """An organization's own text for a lesson it fills in, in each course language."""
+
+    body_en = forms.CharField(
+        required=False,
+        max_length=LOCAL_LESSON_MAX_CHARS,
+        label=_("English (Markdown)"),
+        widget=forms.Textarea(attrs={"rows": 18}),
+    )
+    body_es = forms.CharField(
+        required=False,
+        max_length=LOCAL_LESSON_MAX_CHARS,
+        label=_("Spanish (Markdown)"),
+        widget=forms.Textarea(attrs={"rows": 18}),
+    )
+
+
+class HireDateForm(forms.Form):
+    hired_on = forms.DateField(
+        required=False,
+        label=_("Hire date (empty: the date they joined SafePath is used)"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )

@@ -128,6 +128,9 @@ class Requirement(models.Model):
     source_url = models.URLField(max_length=500, blank=True)
     verified_on = models.DateField(null=True, blank=True)
     notes = models.TextField(blank=True)
+    # Retired requirements are kept (assignments point at them) but create no new cycles and
+    # leave the compliance view.
+    retired_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["title"]
@@ -373,3 +376,37 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} reminder to {self.user_id}"
+
+
+# Lessons an organization writes itself: (course slug, lesson id). The shipped text is a
+# placeholder that tells the organization what to fill in.
+ORGANIZATION_LESSONS = frozenset({("law-enforcement", "local-resources")})
+LOCAL_LESSON_MAX_CHARS = 20_000
+
+
+class LocalLesson(models.Model):
+    """An organization's own text for one lesson in one language, shown to its learners
+    instead of the shipped placeholder. Markdown, rendered with raw HTML off."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="local_lessons"
+    )
+    course = models.ForeignKey(Course, on_delete=models.CASCADE)
+    lesson_id = models.CharField(max_length=80)
+    language = models.CharField(max_length=8, choices=Language.choices)
+    body = models.TextField(max_length=LOCAL_LESSON_MAX_CHARS)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "course", "lesson_id", "language"],
+                name="one_local_lesson_per_language",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}: {self.course_id}/{self.lesson_id} ({self.language})"

@@ -18,11 +18,13 @@ from safepath.accounts.access import memberships_for
 from safepath.accounts.models import Membership, Organization, Role, Unit, User
 from safepath.placements.models import Placement
 from safepath.training.models import (
+    ORGANIZATION_LESSONS,
     Assignment,
     Certificate,
     Completion,
     Course,
     CourseVersion,
+    LocalLesson,
     Requirement,
     ScenarioRun,
 )
@@ -64,6 +66,32 @@ def course_title(*, course: Course, language: str) -> str:
         course=course, language="en"
     )
     return version.title if version else course.slug
+
+
+def local_lesson_body(
+    *, organization_id: int, course: Course, lesson_id: str, language: str
+) -> str | None:
+    """The organization's own text for a lesson it fills in: in the learner's language, else
+    in English (better than the placeholder), else None (show the shipped placeholder)."""
+    if (course.slug, lesson_id) not in ORGANIZATION_LESSONS:
+        return None
+    texts = dict(
+        LocalLesson.objects.filter(
+            organization_id=organization_id, course=course, lesson_id=lesson_id
+        ).values_list("language", "body")
+    )
+    return texts.get(language) or texts.get("en")
+
+
+def local_lessons_for(
+    *, organization: Organization, course: Course, lesson_id: str
+) -> dict[str, str]:
+    """language -> the organization's text for that lesson, for its editing form."""
+    return dict(
+        LocalLesson.objects.filter(
+            organization=organization, course=course, lesson_id=lesson_id
+        ).values_list("language", "body")
+    )
 
 
 def scenario_of(*, assignment: Assignment, scenario_id: str) -> dict[str, Any]:
@@ -199,6 +227,16 @@ def get_assignment_for_manager(*, user: User | AnonymousUser, pk: int) -> Assign
         raise Http404 from None
 
 
+def get_membership_for_manager(*, user: User | AnonymousUser, pk: int) -> Membership:
+    """A member of an organization this user administers; anyone else is a 404."""
+    try:
+        return Membership.objects.select_related("user", "organization").get(
+            pk=pk, organization_id__in=organization_ids_with(user=user, roles=MANAGERS)
+        )
+    except Membership.DoesNotExist:
+        raise Http404 from None
+
+
 def members_of(*, organization: Organization) -> QuerySet[Membership]:
     return Membership.objects.filter(
         organization=organization, user__is_active=True
@@ -206,6 +244,29 @@ def members_of(*, organization: Organization) -> QuerySet[Membership]:
 
 
 # Requirements and compliance ------------------------------------------------------------------
+
+
+def library_requirements() -> QuerySet[Requirement]:
+    """The library of real mandates an organization can adopt."""
+    return Requirement.objects.filter(organization__isnull=True).select_related("course")
+
+
+def requirements_for_manager(*, user: User | AnonymousUser) -> QuerySet[Requirement]:
+    return (
+        Requirement.objects.filter(
+            organization_id__in=organization_ids_with(user=user, roles=MANAGERS)
+        )
+        .select_related("course", "unit", "organization")
+        .order_by("retired_at", "title", "pk")
+    )
+
+
+def get_requirement_for_manager(*, user: User | AnonymousUser, pk: int) -> Requirement:
+    """An organization's own requirement for its administrators; anything else is a 404."""
+    try:
+        return requirements_for_manager(user=user).get(pk=pk)
+    except Requirement.DoesNotExist:
+        raise Http404 from None
 
 
 def requirement_course_ids(*, requirements: Iterable[Requirement]) -> dict[int, set[int]]:
@@ -289,7 +350,7 @@ def requirement_standings(*, requirement: Requirement, today: date) -> list[Pers
             user_id=membership.user_id,
             standing=standing(
                 requirement.rule,
-                started_on=membership.created_at.date(),
+                started_on=membership.hired_on or membership.created_at.date(),
                 completions=[d for c in course_ids for d in done.get((membership.user_id, c), [])],
                 today=today,
             ),
@@ -302,6 +363,8 @@ def requirement_standings(*, requirement: Requirement, today: date) -> list[Pers
 class ComplianceRow:
     name: str
     email: str
+    membership_id: int
+    hired_on: date | None
     cells: list[Standing | None]  # one per requirement; None: does not apply to this person
 
 
@@ -322,7 +385,7 @@ def compliance_matrix(
     Counts cover the whole unit; rows can be paged with ``offset``/``limit``.
     """
     requirements = list(
-        Requirement.objects.filter(organization_id=unit.organization_id)
+        Requirement.objects.filter(organization_id=unit.organization_id, retired_at__isnull=True)
         .filter(Q(unit__isnull=True) | Q(unit=unit))
         .order_by("title", "pk")
     )
@@ -347,7 +410,7 @@ def compliance_matrix(
                 continue
             person = standing(
                 requirement.rule,
-                started_on=membership.created_at.date(),
+                started_on=membership.hired_on or membership.created_at.date(),
                 completions=[
                     d for c in wanted[requirement.pk] for d in done.get((membership.user_id, c), [])
                 ],
@@ -359,7 +422,11 @@ def compliance_matrix(
             user = membership.user
             rows.append(
                 ComplianceRow(
-                    name=user.get_full_name() or user.email, email=user.email, cells=cells
+                    name=user.get_full_name() or user.email,
+                    email=user.email,
+                    membership_id=membership.pk,
+                    hired_on=membership.hired_on,
+                    cells=cells,
                 )
             )
     return ComplianceMatrix(

@@ -21,15 +21,17 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from safepath.accounts.models import Membership, Organization, Unit, User
+from safepath.accounts.models import Membership, Organization, Role, Unit, User
 from safepath.core.audit import audit_record
 from safepath.training import selectors
 from safepath.training.content import CourseFile
 from safepath.training.mandates import MANDATES, VERIFIED_ON
 from safepath.training.models import (
+    LOCAL_LESSON_MAX_CHARS,
+    ORGANIZATION_LESSONS,
     Assignment,
     AssignmentSource,
     Attempt,
@@ -37,7 +39,9 @@ from safepath.training.models import (
     Completion,
     Course,
     CourseVersion,
+    Language,
     LessonProgress,
+    LocalLesson,
     Reminder,
     ReminderKind,
     Requirement,
@@ -50,6 +54,7 @@ logger = logging.getLogger(__name__)
 
 CLAIM_SECONDS = 60
 DEFAULT_REMINDER_DAYS = 14
+MAX_WINDOW_DAYS = 365  # a due-soon window or grace period longer than a year is a typo
 
 
 # Content -----------------------------------------------------------------------------------
@@ -102,6 +107,13 @@ def requirements_load_library() -> int:
     return count
 
 
+def requirement_code(*, template: Requirement, unit: Unit | None, role: str) -> str:
+    """The code an adopted mandate gets: the library's, plus the unit and role it applies
+    to, so one mandate can be adopted for several units or roles side by side."""
+    parts = [template.code, unit.slug if unit is not None else "", role]
+    return "-".join(part for part in parts if part)[:80]
+
+
 @transaction.atomic
 def requirement_adopt(
     *,
@@ -110,21 +122,137 @@ def requirement_adopt(
     unit: Unit | None = None,
     role: str = "",
     code: str | None = None,
+    actor: User | None = None,
 ) -> Requirement:
-    """Copy a library mandate into an organization, applied to a unit and/or role."""
+    """Copy a library mandate into an organization, applied to a unit and/or role.
+
+    Adopting again under the same code refreshes the copy (and brings a retired one back).
+    """
+    if template.organization_id is not None:
+        raise ValidationError(_("Only requirements from the library can be adopted."))
     if unit is not None and unit.organization_id != organization.pk:
         raise ValidationError(_("That unit belongs to another organization."))
+    if role and role not in dict(Role.choices):
+        raise ValidationError(_("Please choose a role from the list."))
     fields = {
         field.name: getattr(template, field.name)
         for field in Requirement._meta.concrete_fields
-        if field.name not in {"id", "organization", "code", "unit", "role"}
+        if field.name not in {"id", "organization", "code", "unit", "role", "retired_at"}
     }
-    requirement, _created = Requirement.objects.update_or_create(
+    requirement, created = Requirement.objects.update_or_create(
         organization=organization,
         code=code or template.code,
-        defaults={**fields, "unit": unit, "role": role},
+        defaults={**fields, "unit": unit, "role": role, "retired_at": None},
+    )
+    if actor is not None:
+        audit_record(
+            actor=actor,
+            organization=organization,
+            action="training.requirement_adopted",
+            object_type="requirement",
+            object_ref=str(requirement.pk),
+            detail=f"{requirement.code} from library {template.code}"
+            f"{'' if created else ' (again)'}",
+        )
+    return requirement
+
+
+@transaction.atomic
+def requirement_update(
+    *, requirement: Requirement, due_soon_days: int, grace_days: int, actor: User
+) -> Requirement:
+    """Change a requirement's due-soon window and grace period (in days)."""
+    if requirement.organization is None:
+        raise ValidationError(_("Library requirements cannot be changed here."))
+    for value in (due_soon_days, grace_days):
+        if not 0 <= value <= MAX_WINDOW_DAYS:
+            raise ValidationError(
+                _("Please give a number of days between 0 and %(max)d.") % {"max": MAX_WINDOW_DAYS}
+            )
+    before = (requirement.due_soon_days, requirement.grace_days)
+    requirement.due_soon_days, requirement.grace_days = due_soon_days, grace_days
+    requirement.save(update_fields=["due_soon_days", "grace_days"])
+    audit_record(
+        actor=actor,
+        organization=requirement.organization,
+        action="training.requirement_updated",
+        object_type="requirement",
+        object_ref=str(requirement.pk),
+        detail=f"{requirement.code}: due soon {before[0]}->{due_soon_days} days, "
+        f"grace {before[1]}->{grace_days} days",
     )
     return requirement
+
+
+@transaction.atomic
+def requirement_retire(*, requirement: Requirement, actor: User) -> Requirement:
+    """Stop a requirement: no new cycles, gone from the compliance view. Its rows stay, and
+    assignments it already created stay open for whoever is taking them."""
+    if requirement.organization is None:
+        raise ValidationError(_("Library requirements cannot be changed here."))
+    if requirement.retired_at is None:
+        requirement.retired_at = timezone.now()
+        requirement.save(update_fields=["retired_at"])
+        audit_record(
+            actor=actor,
+            organization=requirement.organization,
+            action="training.requirement_retired",
+            object_type="requirement",
+            object_ref=str(requirement.pk),
+            detail=requirement.code,
+        )
+    return requirement
+
+
+@transaction.atomic
+def local_lesson_save(
+    *,
+    organization: Organization,
+    course: Course,
+    lesson_id: str,
+    texts: dict[str, str],
+    actor: User,
+) -> None:
+    """Save an organization's own text for a lesson it fills in, per language. An empty
+    text removes that language's version, so learners see the placeholder again."""
+    if (course.slug, lesson_id) not in ORGANIZATION_LESSONS:
+        raise ValidationError(_("Your organization cannot change that lesson."))
+    for language, body in texts.items():
+        if language not in dict(Language.choices):
+            raise ValidationError(_("Please choose a language from the list."))
+        if len(body) > LOCAL_LESSON_MAX_CHARS:
+            raise ValidationError(
+                _("Please keep the lesson under %(n)d characters.") % {"n": LOCAL_LESSON_MAX_CHARS}
+            )
+    changed = []
+    for language, raw in texts.items():
+        body = raw.strip()
+        lookup = {
+            "organization": organization,
+            "course": course,
+            "lesson_id": lesson_id,
+            "language": language,
+        }
+        if not body:
+            if LocalLesson.objects.filter(**lookup).delete()[0]:
+                changed.append(f"{language} cleared")
+            continue
+        lesson, created = LocalLesson.objects.get_or_create(
+            **lookup, defaults={"body": body, "updated_by": actor}
+        )
+        if created or lesson.body != body:
+            lesson.body, lesson.updated_by = body, actor
+            lesson.save()
+            changed.append(f"{language} {len(body)} chars")
+    if changed:
+        audit_record(
+            actor=actor,
+            organization=organization,
+            action="training.local_lesson_saved",
+            object_type="lesson",
+            object_ref=f"{course.slug}/{lesson_id}"[:64],
+            detail=", ".join(changed),
+        )
 
 
 # Assignments and progress ----------------------------------------------------------------
@@ -170,7 +298,7 @@ def assignments_create(
             cancelled_at__isnull=True,
         ).values_list("user_id", flat=True)
     )
-    return Assignment.objects.bulk_create(
+    created = Assignment.objects.bulk_create(
         Assignment(
             organization=organization,
             user_id=membership.user_id,
@@ -183,6 +311,22 @@ def assignments_create(
         for membership in members.distinct()
         if membership.user_id not in busy
     )
+    target = (
+        f"unit {unit.slug}"
+        if unit is not None
+        else f"role {role}"
+        if role
+        else f"{len(created)} person(s)"
+    )
+    audit_record(
+        actor=assigned_by,
+        organization=organization,
+        action="training.course_assigned",
+        object_type="course",
+        object_ref=course.slug,
+        detail=f"{course.slug} to {target}: {len(created)} assignment(s), due {due_on or '-'}",
+    )
+    return created
 
 
 @transaction.atomic
@@ -437,9 +581,9 @@ def requirements_sweep(*, today: date | None = None) -> int:
     """
     today = today or timezone.localdate()
     created = 0
-    for requirement in Requirement.objects.filter(organization__isnull=False).select_related(
-        "organization"
-    ):
+    for requirement in Requirement.objects.filter(
+        organization__isnull=False, retired_at__isnull=True
+    ).select_related("organization"):
         course = selectors.requirement_course(requirement=requirement)
         if course is None or requirement.organization is None:
             continue
@@ -521,9 +665,25 @@ def reminders_claim(*, limit: int = 20) -> list[Reminder]:
     ]
     return list(
         Reminder.objects.filter(pk__in=claimed).select_related(
-            "user", "assignment__course", "certificate"
+            "user", "assignment__course", "certificate__completion__course_version"
         )
     )
+
+
+def reminder_language(reminder: Reminder) -> str:
+    """The language the learner chose for the course: the assignment's, or for an expired
+    certificate the language of the course version they passed."""
+    if reminder.assignment is not None:
+        return reminder.assignment.language
+    if reminder.certificate is not None:
+        return reminder.certificate.completion.course_version.language
+    return str(settings.LANGUAGE_CODE)
+
+
+def reminder_message(reminder: Reminder) -> tuple[str, str]:
+    """Subject and body of a reminder email, in the learner's language."""
+    with translation.override(reminder_language(reminder)):
+        return _reminder_message(reminder)
 
 
 def _reminder_message(reminder: Reminder) -> tuple[str, str]:
@@ -559,7 +719,7 @@ def _reminder_message(reminder: Reminder) -> tuple[str, str]:
 def reminders_send_due(*, limit: int = 20) -> int:
     claimed = reminders_claim(limit=limit)
     for reminder in claimed:
-        subject, body = _reminder_message(reminder)
+        subject, body = reminder_message(reminder)
         try:
             send_mail(subject, body, None, [reminder.user.email])
         except Exception as error:

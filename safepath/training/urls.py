@@ -16,8 +16,16 @@ urlpatterns = [
     path("certificates/<str:pk>.pdf", views.certificate_pdf_view, name="certificate_pdf"),
     path("manage/", views.manage, name="manage"),
     path("manage/sites/", views.sites, name="sites"),
+    path("manage/requirements/", views.requirements, name="requirements"),
+    path("manage/requirements/<int:pk>/", views.requirement_view, name="requirement"),
+    path(
+        "manage/lessons/<slug:course>/<slug:lesson_id>/",
+        views.local_lesson,
+        name="local_lesson",
+    ),
     path("manage/assignments/<int:pk>/", views.manage_assignment, name="manage_assignment"),
     path("manage/certificates/<str:pk>/", views.manage_certificate, name="manage_certificate"),
+    path("manage/people/<int:pk>/", views.person, name="person"),
     path("manage/units/<int:pk>/", views.compliance, name="compliance"),
     path(
         "manage/units/<int:pk>/compliance.csv",

@@ -4,6 +4,8 @@ verification page. Thin: reads come from selectors, writes from services."""
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -15,17 +17,33 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from safepath.accounts import services as accounts_services
 from safepath.accounts.access import memberships_for
 from safepath.accounts.models import Organization, Role
 from safepath.core.spreadsheets import spreadsheet_safe
 from safepath.training import selectors, services
-from safepath.training.forms import AssignForm, RevokeForm
+from safepath.training.forms import (
+    AdoptForm,
+    AssignForm,
+    HireDateForm,
+    LocalLessonForm,
+    RequirementForm,
+    RevokeForm,
+)
 from safepath.training.markdown import render as markdown
-from safepath.training.models import Assignment, Course, ScenarioRun
+from safepath.training.models import (
+    ORGANIZATION_LESSONS,
+    Assignment,
+    Course,
+    Language,
+    ScenarioRun,
+)
 from safepath.training.pdf import compliance_pdf
 from safepath.training.xapi import completion_statements
 
 COMPLIANCE_PAGE_SIZE = 100
+# The language a learner last chose (or last studied in), for pages without an assignment.
+LANGUAGE_SESSION_KEY = "training_language"
 
 
 def _error(request: HttpRequest, error: ValidationError) -> None:
@@ -33,9 +51,28 @@ def _error(request: HttpRequest, error: ValidationError) -> None:
         messages.error(request, message)
 
 
+def learner_page(
+    view: Callable[..., HttpResponse],
+) -> Callable[..., HttpResponse]:
+    """Fetch the learner's own assignment (404 otherwise) and run the whole view, POST
+    included, in the language the learner chose for it, so that buttons, labels and
+    messages speak the same language as the course content."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, pk: int, **kwargs: Any) -> HttpResponse:
+        assignment = selectors.get_assignment_for_learner(user=request.user, pk=pk)
+        if request.session.get(LANGUAGE_SESSION_KEY) != assignment.language:
+            request.session[LANGUAGE_SESSION_KEY] = assignment.language
+        with translation.override(assignment.language):
+            return view(request, assignment, **kwargs)
+
+    return wrapper
+
+
 def _learner_context(assignment: Assignment) -> dict[str, Any]:
     version = selectors.version_for(assignment=assignment)
     return {
+        "LANGUAGE_CODE": assignment.language,  # for <html lang>; staff_base reads it
         "assignment": assignment,
         "version": version,
         "languages": selectors.available_languages(course=assignment.course),
@@ -45,9 +82,34 @@ def _learner_context(assignment: Assignment) -> dict[str, Any]:
 # Learners ----------------------------------------------------------------------------------
 
 
+def _learner_language(request: HttpRequest) -> str:
+    """The language the learner chose last, else the one their newest assignment is in,
+    else the browser's if a course speaks it, else English."""
+    chosen = request.session.get(LANGUAGE_SESSION_KEY)
+    if chosen in dict(Language.choices):
+        return str(chosen)
+    newest = selectors.assignments_for_learner(user=request.user).order_by("-pk").first()
+    if newest is not None:
+        return newest.language
+    browser = getattr(request, "LANGUAGE_CODE", "")
+    return browser if browser in dict(Language.choices) else Language.EN
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def learner_home(request: HttpRequest) -> HttpResponse:
+    with translation.override(_learner_language(request)):
+        return _learner_home(request)
+
+
+def _learner_home(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and "language" in request.POST:
+        language = request.POST["language"]
+        if language in dict(Language.choices):
+            request.session[LANGUAGE_SESSION_KEY] = language
+        else:
+            messages.error(request, _("Please choose a language from the list."))
+        return redirect("training:home")
     if request.method == "POST":
         organization = Organization.objects.filter(
             pk__in=[m.organization_id for m in memberships_for(request.user)],
@@ -83,14 +145,17 @@ def learner_home(request: HttpRequest) -> HttpResponse:
                 selectors.organization_ids_with(user=request.user, roles=selectors.VIEWERS)
             ),
             "today": timezone.localdate(),
+            "languages": Language.choices,
+            "LANGUAGE_CODE": translation.get_language(),
         },
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def assignment_view(request: HttpRequest, pk: int) -> HttpResponse:
-    assignment = selectors.get_assignment_for_learner(user=request.user, pk=pk)
+@learner_page
+def assignment_view(request: HttpRequest, assignment: Assignment) -> HttpResponse:
+    pk = assignment.pk
     if request.method == "POST":
         try:
             services.assignment_set_language(
@@ -98,6 +163,8 @@ def assignment_view(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             _error(request, error)
+        else:
+            request.session[LANGUAGE_SESSION_KEY] = assignment.language
         return redirect("training:assignment", pk=pk)
     context = _learner_context(assignment)
     done = set(assignment.lessons.values_list("lesson_id", flat=True))
@@ -115,14 +182,14 @@ def assignment_view(request: HttpRequest, pk: int) -> HttpResponse:
         resume=resume,
         certificate=getattr(getattr(assignment, "completion", None), "certificate", None),
     )
-    with translation.override(assignment.language):
-        return render(request, "training/assignment.html", context)
+    return render(request, "training/assignment.html", context)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def lesson_view(request: HttpRequest, pk: int, lesson_id: str) -> HttpResponse:
-    assignment = selectors.get_assignment_for_learner(user=request.user, pk=pk)
+@learner_page
+def lesson_view(request: HttpRequest, assignment: Assignment, lesson_id: str) -> HttpResponse:
+    pk = assignment.pk
     context = _learner_context(assignment)
     lessons = context["version"].data["lessons"]
     index = next((i for i, lesson in enumerate(lessons) if lesson["id"] == lesson_id), None)
@@ -133,20 +200,26 @@ def lesson_view(request: HttpRequest, pk: int, lesson_id: str) -> HttpResponse:
         if index + 1 < len(lessons):
             return redirect("training:lesson", pk=pk, lesson_id=lessons[index + 1]["id"])
         return redirect("training:assignment", pk=pk)
+    local = selectors.local_lesson_body(
+        organization_id=assignment.organization_id,
+        course=assignment.course,
+        lesson_id=lesson_id,
+        language=assignment.language,
+    )
     context.update(
         lesson=lessons[index],
-        body=markdown(lessons[index]["body"]),
+        body=markdown(local if local is not None else lessons[index]["body"]),
         position=index + 1,
         count=len(lessons),
     )
-    with translation.override(assignment.language):
-        return render(request, "training/lesson.html", context)
+    return render(request, "training/lesson.html", context)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def scenario_view(request: HttpRequest, pk: int, scenario_id: str) -> HttpResponse:
-    assignment = selectors.get_assignment_for_learner(user=request.user, pk=pk)
+@learner_page
+def scenario_view(request: HttpRequest, assignment: Assignment, scenario_id: str) -> HttpResponse:
+    pk = assignment.pk
     scenario = selectors.scenario_of(assignment=assignment, scenario_id=scenario_id)
     if request.method == "POST":
         try:
@@ -180,14 +253,14 @@ def scenario_view(request: HttpRequest, pk: int, scenario_id: str) -> HttpRespon
         choices=list(enumerate(node["choices"])) if node else [],
         last=last,
     )
-    with translation.override(assignment.language):
-        return render(request, "training/scenario.html", context)
+    return render(request, "training/scenario.html", context)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def assessment_view(request: HttpRequest, pk: int) -> HttpResponse:
-    assignment = selectors.get_assignment_for_learner(user=request.user, pk=pk)
+@learner_page
+def assessment_view(request: HttpRequest, assignment: Assignment) -> HttpResponse:
+    pk = assignment.pk
     context = _learner_context(assignment)
     bank = {q["id"]: q for q in context["version"].data["assessment"]["questions"]}
     if request.method == "POST":
@@ -243,8 +316,7 @@ def assessment_view(request: HttpRequest, pk: int) -> HttpResponse:
         attempts_left=assessment["max_attempts"] - len(attempts),
         certificate=getattr(getattr(assignment, "completion", None), "certificate", None),
     )
-    with translation.override(assignment.language):
-        return render(request, "training/assessment.html", context)
+    return render(request, "training/assessment.html", context)
 
 
 @login_required
@@ -310,8 +382,190 @@ def manage(request: HttpRequest) -> HttpResponse:
             "assignments": selectors.assignments_for_manager(user=request.user)[:200],
             "certificates": selectors.certificates_for_manager(user=request.user)[:200],
             "units": selectors.units_for_viewer(user=request.user),
-            "requirements": organization.requirements.all(),
+            "requirements": organization.requirements.filter(retired_at__isnull=True),
+            "organization_lessons": sorted(ORGANIZATION_LESSONS),
             "today": timezone.localdate(),
+        },
+        status=status,
+    )
+
+
+def _administered_organization(request: HttpRequest) -> Organization:
+    """The organization whose training this administrator manages; 404 for anyone else."""
+    ids = selectors.organization_ids_with(user=request.user, roles=selectors.MANAGERS)
+    organization = Organization.objects.filter(pk__in=ids).order_by("name").first()
+    if organization is None:
+        raise Http404
+    return organization
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def requirements(request: HttpRequest) -> HttpResponse:
+    """The organization's requirements and the library to adopt from."""
+    organization = _administered_organization(request)
+    form = AdoptForm(request.POST or None, organization=organization)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                requirement = services.requirement_adopt(
+                    organization=organization,
+                    template=data["template"],
+                    unit=data["unit"],
+                    role=data["role"],
+                    code=data["code"],
+                    actor=request.user,  # type: ignore[arg-type]  # login_required
+                )
+            except ValidationError as error:
+                _error(request, error)
+            else:
+                messages.success(request, _("Adopted “%(title)s”.") % {"title": requirement.title})
+                return redirect("training:requirement", pk=requirement.pk)
+        status = 400
+    return render(
+        request,
+        "training/requirements.html",
+        {
+            "organization": organization,
+            "form": form,
+            "requirements": selectors.requirements_for_manager(user=request.user).filter(
+                organization=organization
+            ),
+            "library": selectors.library_requirements(),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def requirement_view(request: HttpRequest, pk: int) -> HttpResponse:
+    requirement = selectors.get_requirement_for_manager(user=request.user, pk=pk)
+    form = RequirementForm(
+        request.POST if request.POST.get("action") == "edit" else None,
+        initial={"due_soon_days": requirement.due_soon_days, "grace_days": requirement.grace_days},
+    )
+    status = 200
+    if request.method == "POST":
+        actor: Any = request.user  # login_required
+        try:
+            if request.POST.get("action") == "retire":
+                services.requirement_retire(requirement=requirement, actor=actor)
+                messages.success(request, _("The requirement was retired."))
+                return redirect("training:requirements")
+            if request.POST.get("action") != "edit":
+                raise ValidationError(_("Please use one of the buttons on this page."))
+            if form.is_valid():
+                services.requirement_update(
+                    requirement=requirement,
+                    due_soon_days=form.cleaned_data["due_soon_days"],
+                    grace_days=form.cleaned_data["grace_days"],
+                    actor=actor,
+                )
+                messages.success(request, _("The requirement was saved."))
+                return redirect("training:requirement", pk=pk)
+        except ValidationError as error:
+            _error(request, error)
+        status = 400
+    return render(
+        request,
+        "training/requirement.html",
+        {"requirement": requirement, "form": form},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def local_lesson(request: HttpRequest, course: str, lesson_id: str) -> HttpResponse:
+    """An administrator writes the organization's own text for a lesson it fills in."""
+    organization = _administered_organization(request)
+    if (course, lesson_id) not in ORGANIZATION_LESSONS:
+        raise Http404
+    course_obj = Course.objects.filter(slug=course).first()
+    if course_obj is None:
+        raise Http404
+    version = selectors.latest_version(course=course_obj, language="en")
+    lessons = version.data["lessons"] if version is not None else []
+    lesson = next((item for item in lessons if item["id"] == lesson_id), None)
+    if lesson is None:
+        raise Http404
+    saved = selectors.local_lessons_for(
+        organization=organization, course=course_obj, lesson_id=lesson_id
+    )
+    form = LocalLessonForm(
+        request.POST or None,
+        initial={"body_en": saved.get("en", ""), "body_es": saved.get("es", "")},
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.local_lesson_save(
+                    organization=organization,
+                    course=course_obj,
+                    lesson_id=lesson_id,
+                    texts={"en": form.cleaned_data["body_en"], "es": form.cleaned_data["body_es"]},
+                    actor=request.user,  # type: ignore[arg-type]  # login_required
+                )
+            except ValidationError as error:
+                _error(request, error)
+            else:
+                messages.success(request, _("The lesson was saved."))
+                return redirect("training:local_lesson", course=course, lesson_id=lesson_id)
+        status = 400
+    return render(
+        request,
+        "training/local_lesson.html",
+        {
+            "organization": organization,
+            "lesson": lesson,
+            "form": form,
+            "placeholder": markdown(lesson["body"]),
+            "previews": [
+                (label, markdown(saved[code]))
+                for code, label in Language.choices
+                if saved.get(code)
+            ],
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person(request: HttpRequest, pk: int) -> HttpResponse:
+    """One member as the training administrator sees them: the hire date that "within N
+    days of hire" requirements count from."""
+    membership = selectors.get_membership_for_manager(user=request.user, pk=pk)
+    form = HireDateForm(request.POST or None, initial={"hired_on": membership.hired_on})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                accounts_services.membership_set_hired_on(
+                    membership=membership,
+                    hired_on=form.cleaned_data["hired_on"],
+                    actor=request.user,  # type: ignore[arg-type]  # login_required
+                )
+            except ValidationError as error:
+                _error(request, error)
+            else:
+                messages.success(request, _("The hire date was saved."))
+                return redirect("training:person", pk=pk)
+        status = 400
+    return render(
+        request,
+        "training/person.html",
+        {
+            "membership": membership,
+            "form": form,
+            "units": list(membership.units.all()),
+            "assignments": selectors.assignments_for_manager(user=request.user).filter(
+                user=membership.user, organization=membership.organization
+            ),
         },
         status=status,
     )
@@ -407,6 +661,8 @@ def compliance(request: HttpRequest, pk: int, fmt: str = "html") -> HttpResponse
             "page": page_number,
             "pages": pages,
             "today": today,
+            "can_edit": unit.organization_id
+            in selectors.organization_ids_with(user=request.user, roles=selectors.MANAGERS),
         },
     )
 

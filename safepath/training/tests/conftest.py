@@ -6,8 +6,10 @@ from functools import lru_cache
 from typing import Any
 
 import pytest
+from django.test import Client
 
 from safepath.accounts.models import Organization, User
+from safepath.conftest import logged_in
 from safepath.training.content import CourseFile, load_all
 from safepath.training.models import Assignment, AssignmentSource, Attempt, Course
 from safepath.training.services import course_versions_load, requirements_load_library
@@ -50,3 +52,8 @@ def correct_answers(attempt: Attempt, *, wrong: int = 0) -> dict[str, str]:
         right = next(i for i, c in enumerate(choices) if c.get("correct"))
         fields[f"q-{item['id']}"] = str((right + 1) % len(choices) if index < wrong else right)
     return fields
+
+
+@pytest.fixture
+def alice_client(alice: User) -> Client:
+    return logged_in(alice)

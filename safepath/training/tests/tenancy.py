@@ -12,12 +12,20 @@ from dataclasses import dataclass
 
 from safepath.accounts.models import Organization, Unit, User
 from safepath.training.content import load_all
-from safepath.training.models import Assignment, AssignmentSource, Certificate, Course
+from safepath.training.models import (
+    Assignment,
+    AssignmentSource,
+    Certificate,
+    Course,
+    Requirement,
+)
 from safepath.training.selectors import latest_version
 from safepath.training.services import (
     certificate_issue,
     completion_record,
     course_versions_load,
+    requirement_adopt,
+    requirements_load_library,
 )
 
 
@@ -26,6 +34,8 @@ class TrainingWorld:
     assignment: Assignment
     certificate: Certificate
     unit: Unit
+    requirement: Requirement
+    membership_id: int
 
 
 def training_world(*, organization: Organization, learner: User) -> TrainingWorld:
@@ -45,8 +55,18 @@ def training_world(*, organization: Organization, learner: User) -> TrainingWorl
     )
     # The completion closed every open assignment for the course; reopen the first.
     Assignment.objects.filter(pk=assignment.pk).update(completed_at=None)
+    requirements_load_library()
+    requirement = requirement_adopt(
+        organization=organization,
+        template=Requirement.objects.get(organization=None, code="ca-pc13519-14-peace-officers"),
+        unit=unit,
+    )
     return TrainingWorld(
-        assignment=assignment, certificate=certificate_issue(completion=completion), unit=unit
+        assignment=assignment,
+        certificate=certificate_issue(completion=completion),
+        unit=unit,
+        requirement=requirement,
+        membership_id=learner.memberships.get(organization=organization).pk,
     )
 
 
@@ -76,6 +96,11 @@ TRAINING_OBJECT_URLS: dict[str, tuple[str, Callable[[TrainingWorld], str]]] = {
         MANAGER,
         lambda w: f"/training/manage/certificates/{w.certificate.pk}/",
     ),
+    "training:requirement": (
+        MANAGER,
+        lambda w: f"/training/manage/requirements/{w.requirement.pk}/",
+    ),
+    "training:person": (MANAGER, lambda w: f"/training/manage/people/{w.membership_id}/"),
     "training:compliance": (MANAGER, lambda w: f"/training/manage/units/{w.unit.pk}/"),
     "training:compliance_csv": (
         MANAGER,
@@ -94,5 +119,7 @@ TRAINING_LIST_URLS = {
     "training:home": "/training/",
     "training:manage": "/training/manage/",
     "training:sites": "/training/manage/sites/",
+    "training:requirements": "/training/manage/requirements/",
+    "training:local_lesson": "/training/manage/lessons/law-enforcement/local-resources/",
 }
 TRAINING_PUBLIC = {"verify"}

@@ -45,7 +45,7 @@ def play_scenario(page: Page) -> None:
         if page.locator("#scenario-done").count():
             return
         page.locator("input[name=choice]").first.check()
-        page.get_by_role("button", name="Choose").click()
+        page.get_by_role("button", name="Elegir").click()  # the interface speaks Spanish too
     raise AssertionError("the scenario did not end")
 
 
@@ -86,9 +86,9 @@ def test_learner_passes_in_spanish_and_the_admin_revokes(live: Deployment, chrom
         page.locator("ol.steps").nth(1).locator("a").first.click()
         play_scenario(page)
         page.goto(page.url.split("/scenarios/")[0] + "/assessment/")
-        page.get_by_role("button", name="Start the assessment").click()
+        page.get_by_role("button", name="Comenzar la evaluación").click()
         answer_correctly(page)
-        page.get_by_role("button", name="Submit answers").click()
+        page.get_by_role("button", name="Enviar respuestas").click()
         expect(page.locator("#passed")).to_be_visible()
 
         pdf = page.request.get(
