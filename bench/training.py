@@ -129,14 +129,14 @@ def run_training_bench() -> dict[str, Any]:
         import django
 
         django.setup()
-        from django.test import Client
-
         from safepath.accounts.models import User
+        from safepath.core.testing import verified_client
 
         big = _populate(BIG, "bench-big")
         small = _populate(SMALL, "bench-small")
-        client = Client(HTTP_HOST="127.0.0.1")
-        client.force_login(User.objects.get(email="alice@riverside.example"))
+        client = verified_client(
+            User.objects.get(email="alice@riverside.example"), HTTP_HOST="127.0.0.1"
+        )
         results: dict[str, Any] = {"people": BIG, "requirements": REQUIREMENTS}
         baseline = _measure(client, f"/training/manage/units/{small}/")
         results[f"baseline_html_{SMALL}_people"] = baseline

@@ -119,17 +119,9 @@ def clinic(st_brigid: Organization) -> Placement:
 
 def logged_in(user: User) -> Client:
     """A client signed in as ``user`` who has also passed the second factor."""
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from safepath.core.testing import verified_client
 
-    device, _ = TOTPDevice.objects.get_or_create(
-        user=user, name="Authenticator app", defaults={"confirmed": True}
-    )
-    client = Client()
-    client.force_login(user)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
+    client: Client = verified_client(user)
     return client
 
 

@@ -163,3 +163,20 @@ def sign_in(page: Any, base_url: str, user: dict[str, Any]) -> None:
             if "/accounts/two-factor/" not in page.url:
                 break
     page.wait_for_url(re.compile(re.escape(f"{base_url}/dashboard/")))
+
+
+def verified_client(user: Any, **defaults: Any) -> Any:
+    """A Django test client signed in as ``user`` who has also passed the second factor."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, name="Authenticator app", defaults={"confirmed": True}
+    )
+    client = Client(**defaults)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
