@@ -136,6 +136,25 @@ def deployment(workdir: Path, *, redis_url: str | None = None) -> Iterator[Deplo
                 conn.execute(f'DROP DATABASE IF EXISTS "{dropped}" WITH (FORCE)')
 
 
+TOTP_STEP_SECONDS = 30
+_last_step: dict[str, int] = {}
+
+
+def _fresh_step(user: dict[str, Any]) -> float:
+    """A time whose TOTP code this process has not used yet for this user.
+
+    django-otp refuses a code from a time step already used (replay protection), so a second
+    sign-in of the same demo user within 30 seconds waits for the next step.
+    """
+    step = int(time.time() // TOTP_STEP_SECONDS)
+    key = f"{user['email']}:{user['totp_secret']}"
+    if _last_step.get(key, -1) >= step:
+        step = _last_step[key] + 1
+        time.sleep(max(0.0, step * TOTP_STEP_SECONDS - time.time() + 0.5))
+    _last_step[key] = step
+    return time.time()
+
+
 def sign_in(page: Any, base_url: str, user: dict[str, Any]) -> None:
     """Sign a Playwright page in as a demo user from seed_demo's summary, second factor included."""
     from safepath.accounts.mfa import totp_code_for_secret
@@ -146,6 +165,6 @@ def sign_in(page: Any, base_url: str, user: dict[str, Any]) -> None:
     page.click("main button[type=submit]")
     if "totp_secret" in user:
         page.wait_for_url(re.compile(re.escape(f"{base_url}/accounts/two-factor/")))
-        page.fill("#id_token", totp_code_for_secret(user["totp_secret"]))
+        page.fill("#id_token", totp_code_for_secret(user["totp_secret"], at=_fresh_step(user)))
         page.click("main button[type=submit]")
     page.wait_for_url(re.compile(re.escape(f"{base_url}/dashboard/")))
