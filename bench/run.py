@@ -11,6 +11,9 @@ requests, and reports its numbers with a ratio against a baseline measured in th
   and their ratio; commit-to-receiver latency p50/p99 with 1,000 deliveries queued;
 - reporter side (bench/reporter.py): first page bytes in every language, and saving answers
   with 50 concurrent reporters on SQLite and PostgreSQL, against a bare view;
+- responders' side (bench/cases.py): inbox page and API list with 100,000 reports in one
+  organization (p95, queries per request) against 100 reports and /healthz; time from a
+  committed answer to its arrival on N connected dashboards, in-memory layer and Redis;
 - scan and answer: throughput and p50/p95 latency of opening a code (GET /Q/<CODE>) and of
   saving an answer (POST), against GET /healthz (one database query, no templates) served by
   the same process with the same concurrency.
@@ -138,6 +141,9 @@ def main() -> None:
 
     results["training_compliance"] = run_training_bench()
     results["reporter"] = reporter.run()
+    from bench.cases import run as run_cases_bench
+
+    results["responders"] = run_cases_bench()
     print(json.dumps(rounded(results), indent=2))
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from safepath.accounts.models import Organization, Unit, User
 from safepath.cases.indicators import INDICATORS
 from safepath.cases.models import EntryKind, Outcome, ShareAccess
+from safepath.cases.ready_messages import ready_message, ready_messages_for, reply_language
 from safepath.core.codes import normalize_code
 from safepath.reports.models import ReportPriority, ReportStatus
 
@@ -79,13 +80,41 @@ class NoteForm(forms.Form):
 
 
 class ReplyForm(forms.Form):
+    """A message to the reporter: a ready-made one in their language, or free text as written."""
+
+    ready = forms.ChoiceField(required=False, label=_("Ready-made message"))
     body = forms.CharField(
+        required=False,
         strip=True,
         max_length=settings.REPORT_ANSWER_MAX_CHARS,
         widget=forms.Textarea(attrs={"rows": 3}),
-        label=_("Reply to the reporter"),
-        error_messages={"required": _("Write a message before you send it.")},
+        label=_("Or write your own (sent as written)"),
     )
+
+    def __init__(self, *args: Any, language: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.language = reply_language(language)
+        self.ready_messages = ready_messages_for(self.language)
+        self.fields["ready"].choices = [  # type: ignore[attr-defined]  # ChoiceField
+            ("", _("— none, I write my own —")),
+            *[
+                (m.key, m.text if m.text == m.meaning else f"{m.text} — {m.meaning}")
+                for m in self.ready_messages
+            ],
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        ready, body = data.get("ready"), data.get("body")
+        if ready and body:
+            raise forms.ValidationError(
+                _("Send either a ready-made message or your own words, not both.")
+            )
+        if ready:
+            data["body"] = ready_message(key=ready, language=self.language).text
+        elif not body and not self.errors:
+            raise forms.ValidationError(_("Write a message or choose one before you send it."))
+        return data
 
 
 class ShareForm(forms.Form):

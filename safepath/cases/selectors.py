@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Case as SqlCase
@@ -17,7 +18,7 @@ from django.http import Http404
 
 from safepath.accounts.access import organizations_for
 from safepath.accounts.models import Organization, Role, User
-from safepath.cases.models import Case, CaseEntry, CaseReport, Share
+from safepath.cases.models import Case, CaseEntry, CaseReport, Share, WorkflowEvent
 from safepath.reports.models import Report, ReportPriority
 from safepath.routing.models import ReportRecipient
 
@@ -192,3 +193,29 @@ def shares_of_report(*, report: Report) -> QuerySet[Share]:
 
 def shares_of_case(*, case: Case) -> QuerySet[Share]:
     return Share.objects.filter(case=case).select_related("shared_by", "shared_with", "created_by")
+
+
+def report_timeline(*, report: Report) -> list[dict[str, Any]]:
+    """Every answer as it arrived and every workflow event, oldest first (contents included:
+    the caller has already checked that the member may read the report)."""
+    timeline: list[dict[str, Any]] = [
+        {"at": entry.created_at, "kind": "answer", "step": entry.prompt, "text": entry.body}
+        for entry in report.entries.all()
+    ]
+    timeline += [
+        {
+            "at": event.at,
+            "kind": event.kind,
+            "actor": event.actor.email if event.actor else "",
+            "text": event.detail,
+        }
+        for event in WorkflowEvent.objects.filter(report=report).select_related("actor")
+    ]
+    timeline.sort(key=lambda item: item["at"])
+    return timeline
+
+
+def report_photo_size(*, report: Report) -> tuple[int, int] | None:
+    """Width and height of the report's photo, or None when it has none (no bytes read)."""
+    size = report.photos.values_list("width", "height").first()
+    return (int(size[0]), int(size[1])) if size else None

@@ -33,3 +33,7 @@ urlpatterns = [
     path("cases/<str:reference>/summary.pdf", views.case_summary, name="case_summary"),
     path("reports/<str:reference>/reply/", views.report_reply, name="report_reply"),
 ]
+urlpatterns += [
+    path("reports/<str:reference>/live/", views.report_live, name="report_live"),
+    path("reports/<str:reference>/photo.jpg", views.report_photo, name="report_photo"),
+]

@@ -7,6 +7,7 @@ Thin views: reads through selectors that scope everything to what the member may
 from __future__ import annotations
 
 import csv
+from datetime import timedelta
 from typing import Any, cast
 
 from django.contrib import messages
@@ -21,8 +22,9 @@ from safepath.accounts.access import memberships_for, organizations_for
 from safepath.accounts.models import Role, User
 from safepath.cases import forms, services
 from safepath.cases.indicators import CATEGORIES, INDICATORS, INDICATORS_BY_CODE, NOT_PROOF
-from safepath.cases.models import Case, CaseDocument, InternalNote, Share, WorkflowEvent
+from safepath.cases.models import Case, CaseDocument, InternalNote, Share
 from safepath.cases.pdf import case_summary_pdf
+from safepath.cases.ready_messages import reply_language
 from safepath.cases.selectors import (
     Access,
     case_access,
@@ -33,16 +35,19 @@ from safepath.cases.selectors import (
     get_report_for_member,
     inbox_counts,
     report_access,
+    report_photo_size,
+    report_timeline,
     reports_for_inbox,
     reports_visible_to,
     shares_of_case,
     shares_of_report,
 )
-from safepath.core.audit import audit_entries_for_organizations, audit_record
+from safepath.core.audit import audit_entries_for_organizations, audit_recent, audit_record
 from safepath.core.spreadsheets import spreadsheet_safe
 from safepath.placements.selectors import placements_for_member, recent_scans_for_member
+from safepath.reports.languages import NATIVE_NAMES
 from safepath.reports.models import Report
-from safepath.reports.selectors import messages_for_reporter
+from safepath.reports.selectors import messages_for_reporter, report_photo_bytes
 from safepath.reports.services import report_message_from_responder
 
 INBOX_LIMIT = 100
@@ -50,6 +55,7 @@ CSV_LIMIT = 50_000
 AUDIT_ROLES = (Role.ADMIN, Role.AUDITOR)
 AUDIT_PAGE_SIZE = 200
 WRITE_ACCESS = (Access.OWNER, Access.WRITE)
+LIVE_AUDIT_WINDOW = timedelta(minutes=10)
 
 
 def _user(request: HttpRequest) -> User:
@@ -175,27 +181,13 @@ def _report_page(
 ) -> HttpResponse:
     user = _user(request)
     access, organization = report_access(user=user, report=report)
-    timeline: list[dict[str, Any]] = [
-        {"at": entry.created_at, "kind": "answer", "step": entry.prompt, "text": entry.body}
-        for entry in report.entries.all()
-    ]
-    timeline += [
-        {
-            "at": event.at,
-            "kind": event.kind,
-            "actor": event.actor.email if event.actor else "",
-            "text": event.detail,
-        }
-        for event in WorkflowEvent.objects.filter(report=report).select_related("actor")
-    ]
-    timeline.sort(key=lambda item: item["at"])
     context = {
-        "report": report,
+        **_live_context(report),
         "access": access,
         "can_write": access in WRITE_ACCESS,
         "acting_organization": organization,
-        "timeline": timeline,
-        "handling": getattr(report, "handling", None),
+        "photo_size": report_photo_size(report=report),
+        "reporter_language": NATIVE_NAMES.get(reply_language(report.language), ""),
         "notes": InternalNote.objects.filter(
             report=report, organization=organization
         ).select_related("author"),
@@ -207,18 +199,33 @@ def _report_page(
         "note_form": forms.NoteForm(),
         "share_form": forms.ShareForm(exclude=organization),
         "link_form": forms.LinkForm(),
-        "messages_list": messages_for_reporter(report=report),
-        "reply_form": forms.ReplyForm(),
+        "reply_form": forms.ReplyForm(language=report.language),
         **forms_override,
     }
     return render(request, "cases/report_detail.html", context, status=status)
 
 
-@require_GET
-@login_required
-def report_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    report = get_report_for_member(user=request.user, reference=reference)
-    _access, organization = report_access(user=request.user, report=report)
+def _live_context(report: Report) -> dict[str, Any]:
+    """What the report page shows that changes while it is open (the live fragment's part)."""
+    return {
+        "report": report,
+        "handling": getattr(report, "handling", None),
+        "timeline": report_timeline(report=report),
+        "messages_list": messages_for_reporter(report=report),
+    }
+
+
+def _audit_view(request: HttpRequest, report: Report, organization: Any, *, live: bool) -> None:
+    """Record that the member opened the report. A live refresh of an open page is the same
+    opening: it is recorded only if this member has no view of it on record for a while, so
+    the log stays readable and a fragment fetched on its own is still recorded."""
+    if live and audit_recent(
+        actor=_user(request),
+        action="report.view",
+        object_ref=report.reference,
+        within=LIVE_AUDIT_WINDOW,
+    ):
+        return
     audit_record(
         actor=request.user,
         organization=organization,
@@ -226,7 +233,54 @@ def report_detail(request: HttpRequest, reference: str) -> HttpResponse:
         object_type="report",
         object_ref=report.reference,
     )
+
+
+@require_GET
+@login_required
+def report_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    report = get_report_for_member(user=request.user, reference=reference)
+    _access, organization = report_access(user=request.user, report=report)
+    _audit_view(request, report, organization, live=False)
     return _report_page(request, report)
+
+
+@require_GET
+@login_required
+def report_live(request: HttpRequest, reference: str) -> HttpResponse:
+    """The changing parts of the report page (state, timeline, messages, routing), fetched by
+    report_live.js when the socket says this report changed or after a reconnect."""
+    report = get_report_for_member(user=request.user, reference=reference)
+    _access, organization = report_access(user=request.user, report=report)
+    _audit_view(request, report, organization, live=True)
+    return render(request, "cases/_report_live.html", _live_context(report))
+
+
+@require_GET
+@login_required
+def report_photo(request: HttpRequest, reference: str) -> HttpResponse:
+    """The reporter's photo, only to members who may read the report, and recorded.
+
+    Shown inline on the report page, but sandboxed and never cached, so the image cannot run
+    anything in SafePath's origin or outlive the session in a shared browser's cache.
+    """
+    report = get_report_for_member(user=request.user, reference=reference)
+    _access, organization = report_access(user=request.user, report=report)
+    data = report_photo_bytes(report=report)
+    if data is None:
+        raise Http404
+    audit_record(
+        actor=request.user,
+        organization=organization,
+        action="report.photo_view",
+        object_type="report",
+        object_ref=report.reference,
+    )
+    response = HttpResponse(data, content_type="image/jpeg")
+    response["Content-Disposition"] = f'inline; filename="report-{report.reference}.jpg"'
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "no-store, private"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def _report_for_write(request: HttpRequest, reference: str) -> tuple[Report, Any, Any]:
@@ -310,7 +364,7 @@ def report_reply(request: HttpRequest, reference: str) -> HttpResponse:
     report, access, _organization = _report_for_write(request, reference)
     if access not in WRITE_ACCESS:
         return _read_only(request)
-    form = forms.ReplyForm(request.POST)
+    form = forms.ReplyForm(request.POST, language=report.language)
     if not form.is_valid():
         return _report_page(request, report, status=400, reply_form=form)
     report_message_from_responder(

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from safepath.accounts.models import Organization, User
 from safepath.core.models import AuditEntry
@@ -35,3 +38,10 @@ def audit_entries_for_organizations(*, organization_ids: list[int]) -> QuerySet[
     return AuditEntry.objects.filter(organization_id__in=organization_ids).select_related(
         "organization"
     )
+
+
+def audit_recent(*, actor: User, action: str, object_ref: str, within: timedelta) -> bool:
+    """Whether ``actor`` has an entry for ``action`` on ``object_ref`` in the last ``within``."""
+    return AuditEntry.objects.filter(
+        actor=actor, action=action, object_ref=object_ref, at__gte=timezone.now() - within
+    ).exists()

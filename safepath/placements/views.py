@@ -24,7 +24,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from safepath.accounts.models import User
+from safepath.accounts.access import organizations_for
+from safepath.accounts.models import Role, User
 from safepath.placements import csvio, qr
 from safepath.placements.forms import (
     BatchForm,
@@ -65,6 +66,9 @@ from safepath.placements.services import (
     placement_update,
     poster_batch_create,
 )
+
+# The roles that may confirm a poster is still up: everyone who works in the field.
+FIELD_ROLES = (Role.ADMIN, Role.SUPERVISOR, Role.RESPONDER)
 
 
 def _user(request: HttpRequest) -> User:
@@ -255,6 +259,9 @@ def placement_replace_code_view(request: HttpRequest, code: str) -> HttpResponse
 def placement_mark_checked_view(request: HttpRequest, code: str) -> HttpResponse:
     user = _user(request)
     placement = get_placement_for_member(user=user, code=code)
+    # Auditors and analysts only read (issue 6's roles): confirming a poster is a change.
+    if not organizations_for(user, roles=FIELD_ROLES).filter(pk=placement.organization_id).exists():
+        raise PermissionDenied(_("Auditors and analysts can look at placements, not change them."))
     placement_mark_checked(placement=placement, actor=user)
     messages.success(request, _("Thank you: %s marked as checked today.") % placement.public_name)
     target = request.POST.get("next", "")

@@ -30,6 +30,18 @@ from safepath.reports.services import report_start
 schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", get_wsgi_application())
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection() -> Iterator[None]:
+    # Django's test client does the same. Called directly, the WSGI handler closes old
+    # connections at each request (CONN_MAX_AGE=0); on PostgreSQL that really closes the
+    # test's connection inside its transaction, and the next query fails.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def same_connection() -> Iterator[None]:
     """Keep the test's database connection across requests, as Django's test client does.

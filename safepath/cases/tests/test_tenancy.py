@@ -8,6 +8,7 @@ GET and POST alike, and nothing changes.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +25,8 @@ from safepath.core.models import AuditEntry
 from safepath.placements.models import Placement, PosterBatch
 from safepath.placements.services import poster_batch_create, poster_batch_run
 from safepath.reports.models import Report
-from safepath.reports.services import report_start
+from safepath.reports.photos import clean_photo
+from safepath.reports.services import report_add_photo, report_start
 from safepath.routing.models import RoutingPolicy
 from safepath.training.tests.tenancy import (
     LEARNER,
@@ -87,6 +89,12 @@ STAFF_OBJECT_URLS: dict[str, tuple[str, Callable[[World], str], dict[str, str]]]
     "placements:qr_png": (GET, lambda w: f"/placements/{w.placement.code}/qr.png", {}),
     "cases:report_detail": (GET, lambda w: f"/dashboard/reports/{w.report.reference}/", {}),
     "cases:report_row": (GET, lambda w: f"/dashboard/reports/{w.report.reference}/row/", {}),
+    "cases:report_live": (GET, lambda w: f"/dashboard/reports/{w.report.reference}/live/", {}),
+    "cases:report_photo": (
+        GET,
+        lambda w: f"/dashboard/reports/{w.report.reference}/photo.jpg",
+        {},
+    ),
     "cases:report_status": (
         POST,
         lambda w: f"/dashboard/reports/{w.report.reference}/status/",
@@ -202,9 +210,18 @@ def named_patterns() -> dict[str, URLPattern]:
     return found
 
 
+def _tiny_jpeg() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 6), (10, 20, 30)).save(out, format="JPEG")
+    return out.getvalue()
+
+
 @pytest.fixture
 def world(alice: User, bus_station: Placement, st_brigid) -> World:
     report, _ = report_start(placement=bus_station, step="what", value="secret words")
+    report_add_photo(report=report, photo=clean_photo(_tiny_jpeg()))
     case = services.case_create(organization=bus_station.organization, actor=alice, title="Van")
     services.case_link_report(case=case, report=report, actor=alice, organization=case.organization)
     # A share to a third organization, so Charlie's St. Brigid gains nothing from it.
