@@ -219,3 +219,19 @@ def report_photo_size(*, report: Report) -> tuple[int, int] | None:
     """Width and height of the report's photo, or None when it has none (no bytes read)."""
     size = report.photos.values_list("width", "height").first()
     return (int(size[0]), int(size[1])) if size else None
+
+
+def report_audience(*, report: Report) -> list[int]:
+    """The organizations whose dashboards hear of a report: its recipients and the partners
+    it (or a case holding it) is shared with."""
+    shared = Share.objects.filter(revoked_at__isnull=True).filter(
+        Q(report=report) | Q(case__links__report=report)
+    )
+    return sorted(
+        {
+            *ReportRecipient.objects.filter(report=report).values_list(
+                "organization_id", flat=True
+            ),
+            *shared.values_list("shared_with_id", flat=True),
+        }
+    )

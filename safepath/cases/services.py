@@ -34,7 +34,6 @@ from safepath.core.audit import audit_record
 from safepath.core.crypto import lookup_key, organization_scope, seal, seal_text
 from safepath.core.live import publish_to_organizations
 from safepath.reports.models import Report, ReportStatus
-from safepath.routing.selectors import recipient_organization_ids
 from safepath.routing.services import report_acknowledge
 
 # new -> acknowledged -> in progress -> referred or closed; a closed report may be reopened.
@@ -62,10 +61,9 @@ DOCUMENT_TYPES = {
 
 
 def _report_audience(report: Report) -> list[int]:
-    shared_with = Share.objects.filter(report=report, revoked_at__isnull=True).values_list(
-        "shared_with_id", flat=True
-    )
-    return sorted({*recipient_organization_ids(report=report), *shared_with})
+    from safepath.cases.selectors import report_audience
+
+    return report_audience(report=report)
 
 
 def _event(

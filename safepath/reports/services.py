@@ -36,7 +36,6 @@ from safepath.reports.models import (
 from safepath.reports.photos import CleanPhoto
 from safepath.reports.questions import FOLLOWUP_STEP, QUESTIONS
 from safepath.reports.signals import report_facts_changed
-from safepath.routing.selectors import recipient_organization_ids
 from safepath.routing.services import report_route
 
 if TYPE_CHECKING:
@@ -71,8 +70,11 @@ def receipt_lookup(receipt: str) -> str:
 
 def _publish(report: Report) -> None:
     # One event shape for answers, photos and messages: the dashboard refetches the row.
+    # Partners a report is shared with hear of it too (the responders' side keeps shares).
+    from safepath.cases.selectors import report_audience
+
     publish_to_organizations(
-        recipient_organization_ids(report=report),
+        report_audience(report=report),
         {"kind": "report", "report": report.reference, "placement": report.placement.public_name},
     )
 

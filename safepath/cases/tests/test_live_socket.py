@@ -106,3 +106,30 @@ async def _session_socket(user) -> WebsocketCommunicator:
     connected, _ = await communicator.connect()
     assert connected
     return communicator
+
+
+async def test_a_partner_the_report_is_shared_with_hears_new_answers(
+    alice, charlie, bus_station: Placement, st_brigid
+) -> None:
+    from safepath.cases import services
+    from safepath.cases.models import ShareAccess
+    from safepath.reports.services import report_add_answer
+
+    report, _ = await database_sync_to_async(report_start)(
+        placement=bus_station, step="what", value="first"
+    )
+    await database_sync_to_async(services.share_create)(
+        actor=alice,
+        organization=bus_station.organization,
+        shared_with=st_brigid,
+        access=ShareAccess.READ,
+        reason="task force review",
+        report=report,
+    )
+    partner = await _session_socket(charlie)
+
+    await database_sync_to_async(report_add_answer)(report=report, step="where", value="later")
+
+    event = await partner.receive_json_from(timeout=2)
+    assert event["report"] == report.reference
+    await partner.disconnect()
