@@ -181,6 +181,10 @@ def _report_page(
 ) -> HttpResponse:
     user = _user(request)
     access, organization = report_access(user=user, report=report)
+    if status != 200:
+        # A form shown again with its errors shows the report too: that is a view as well
+        # (recorded unless this member's view of it is already on record for a while).
+        _audit_view(request, report, organization, live=True)
     context = {
         **_live_context(report),
         "access": access,

@@ -98,3 +98,14 @@ def test_database_refuses_changes_to_entries(bob: User, riverside) -> None:
             connection.cursor() as cursor,
         ):
             cursor.execute(statement, [entry.pk])
+
+
+def test_a_report_shown_again_after_a_refused_change_is_recorded(
+    bob: User, bob_client: Client, bus_station: Placement
+) -> None:
+    report, _ = report_start(placement=bus_station, step="what", value="x")
+
+    response = bob_client.post(f"/dashboard/reports/{report.reference}/notes/", {"body": " "})
+
+    assert response.status_code == 400
+    assert AuditEntry.objects.filter(action="report.view", actor=bob).count() == 1
