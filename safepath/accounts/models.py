@@ -7,6 +7,7 @@ or a service provider. Everything an organization owns is reached through a memb
 from __future__ import annotations
 
 from typing import Any, ClassVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
@@ -58,6 +59,9 @@ class Organization(models.Model):
     slug = models.SlugField(max_length=60, unique=True)
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=32, choices=OrganizationKind.choices)
+    # An IANA name ("America/Chicago"): every time shown to this organization's staff, and to
+    # reporters at its placements, is in this zone, never bare UTC.
+    time_zone = models.CharField(_("time zone"), max_length=64, default="America/New_York")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -65,6 +69,14 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The organization's time zone; an unknown name falls back to UTC rather than failing."""
+        try:
+            return ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo("UTC")
 
 
 class Unit(models.Model):
