@@ -12,9 +12,11 @@ import hmac
 import json
 import secrets
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher, Type
+from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -32,11 +34,12 @@ from safepath.reports.models import (
     ReportPhoto,
     ReportPriority,
     ReportReceipt,
+    ReportStatus,
 )
 from safepath.reports.photos import CleanPhoto
 from safepath.reports.questions import FOLLOWUP_STEP, QUESTIONS
 from safepath.reports.signals import report_facts_changed
-from safepath.routing.services import report_route
+from safepath.routing.services import report_notify_reporter_wrote, report_route
 
 if TYPE_CHECKING:
     from safepath.accounts.models import User
@@ -268,7 +271,8 @@ def report_end_followup(*, report: Report) -> None:
 
 @transaction.atomic
 def report_add_information(*, report: Report, text: str) -> ReportEntry:
-    """More words from the reporter, later, through the follow-up page."""
+    """More words from the reporter, later, through the follow-up page (appended)."""
+    _reporter_wrote(report)
     return report_add_answer(report=report, step=FOLLOWUP_STEP, value=text)
 
 
@@ -334,6 +338,21 @@ def report_message_from_responder(*, report: Report, author: User, body: str) ->
     return message
 
 
+def _reporter_wrote(report: Report) -> None:
+    """A message or an addition from the reporter: a closed report opens again and a quiet
+    one (nothing for REPORT_QUIET_SECONDS) tells its recipients again, like a new report,
+    so it is not lost in the inbox."""
+    locked = Report.objects.select_for_update().get(pk=report.pk)
+    quiet_since = timezone.now() - timedelta(seconds=settings.REPORT_QUIET_SECONDS)
+    reopened = locked.status == ReportStatus.CLOSED
+    if reopened:
+        Report.objects.filter(pk=report.pk).update(status=ReportStatus.IN_PROGRESS)
+        report.status = ReportStatus.IN_PROGRESS
+    if reopened or locked.last_activity_at < quiet_since:
+        report_notify_reporter_wrote(report=report, reopened=reopened)
+    Report.objects.filter(pk=report.pk).update(last_activity_at=timezone.now())
+
+
 @transaction.atomic
 def report_message_from_reporter(*, report: Report, body: str) -> ReportMessage:
     """The reporter writes to the responders through the follow-up page."""
@@ -342,7 +361,7 @@ def report_message_from_reporter(*, report: Report, body: str) -> ReportMessage:
         direction=MessageDirection.FROM_REPORTER,
         sealed_body=report.seal("message", body),
     )
-    Report.objects.filter(pk=report.pk).update(last_activity_at=timezone.now())
+    _reporter_wrote(report)
     _publish(report)
     return message
 

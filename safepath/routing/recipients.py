@@ -45,3 +45,16 @@ def recipients_for_placement(*, placement: Placement) -> PlaceRecipients:
         everyone=_told(placement, RecipientPreference.EITHER),
         without_police=_told(placement, RecipientPreference.SERVICE),
     )
+
+
+def report_withdrawn_from(*, reference: str, organization_ids: list[int]) -> bool:
+    """Whether the reporter took this report away from one of these organizations (she chose
+    "not police" after they had received it). Only an organization that received it learns
+    this; anyone else still gets a plain 404."""
+    from safepath.routing.models import EventKind, RoutingEvent
+
+    return RoutingEvent.objects.filter(
+        report__reference=reference,
+        kind=EventKind.REMOVED,
+        organization_id__in=organization_ids,
+    ).exists()

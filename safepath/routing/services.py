@@ -312,9 +312,10 @@ def _members(target: Target) -> list[Membership]:
     return list(members)
 
 
-def _queue(report: Report, target: Target, purpose: str) -> int:
-    """Queue every channel ``target`` should get, skipping what was already queued. Urgent
-    reports use every channel a member has; others email (and SMS where a member asks)."""
+def _queue(report: Report, target: Target, purpose: str, *, again: bool = False) -> int:
+    """Queue every channel ``target`` should get, skipping what was already queued (unless
+    ``again``: the reporter wrote on a closed or quiet report). Urgent reports use every
+    channel a member has; others email (and SMS where a member asks)."""
     urgent = report.priority == ReportPriority.URGENT
     existing = set(
         Delivery.objects.filter(
@@ -324,6 +325,8 @@ def _queue(report: Report, target: Target, purpose: str) -> int:
         )
         .exclude(status=DeliveryStatus.CANCELLED)
         .values_list("channel", "user_id", "webhook_id")
+        if not again
+        else []
     )
     now = timezone.now()
     rows = []
@@ -375,6 +378,26 @@ def _tell(report: Report, target: Target, *, kind: str, purpose: str) -> bool:
         _event(report, kind, target.organization, target.reason)
     _queue(report, target, purpose)
     return created
+
+
+@transaction.atomic
+def report_notify_reporter_wrote(*, report: Report, reopened: bool) -> int:
+    """The reporter wrote on a closed or quiet report: tell every recipient again, like a
+    new report (their notification carries no contents), and say so on the timeline."""
+    _event(
+        report,
+        EventKind.NOTE,
+        None,
+        _("The reporter wrote on a closed report: it is open again.")
+        if reopened
+        else _("The reporter wrote on a quiet report: recipients were told again."),
+    )
+    queued = 0
+    for recipient in ReportRecipient.objects.filter(report=report).select_related("organization"):
+        target = Target(recipient.organization, None, recipient.reason)
+        queued += _queue(report, target, DeliveryPurpose.REPORT, again=True)
+    _publish(report)
+    return queued
 
 
 # ----------------------------------------------------------------------- routing
