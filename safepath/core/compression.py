@@ -11,14 +11,17 @@ receipt, it shows the conversation and echoes what was typed).
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.middleware.gzip import GZipMiddleware
 
 UNCOMPRESSED_PREFIXES = ("/followup/",)
 
 
 class CompressionMiddleware(GZipMiddleware):
-    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
         if getattr(response, "compress", True) is False or request.path.startswith(
             UNCOMPRESSED_PREFIXES
         ):

@@ -32,17 +32,23 @@ SOURCES = [
 LANGUAGES = ["es", "zh_Hans", "vi", "ko", "tl", "ht", "pt", "ru", "uk", "ar", "fr"]
 # Every catalog header keeps its plural rule (msgfmt --check needs it once a plural string
 # exists; Russian, Ukrainian and Arabic need their own rules, not English's).
+SLAVIC = (
+    "nplurals=3; plural=(n%10==1 && n%100!=11 ? 0 : "
+    "n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2);"
+)
 PLURAL_FORMS = {
     "es": "nplurals=2; plural=(n != 1);",
     "zh_Hans": "nplurals=1; plural=0;",
     "vi": "nplurals=1; plural=0;",
     "ko": "nplurals=1; plural=0;",
-    "tl": "nplurals=2; plural=(n != 1 && n != 2 && n != 3 && (n % 10 == 4 || n % 10 == 6 || n % 10 == 9));",
+    "tl": "nplurals=2; plural=(n != 1 && n != 2 && n != 3 && "
+    "(n % 10 == 4 || n % 10 == 6 || n % 10 == 9));",
     "ht": "nplurals=2; plural=(n != 1);",
     "pt": "nplurals=2; plural=(n > 1);",
-    "ru": "nplurals=3; plural=(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2);",
-    "uk": "nplurals=3; plural=(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2);",
-    "ar": "nplurals=6; plural=(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 : n%100>=11 ? 4 : 5);",
+    "ru": SLAVIC,
+    "uk": SLAVIC,
+    "ar": "nplurals=6; plural=(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : "
+    "n%100>=3 && n%100<=10 ? 3 : n%100>=11 ? 4 : 5);",
     "fr": "nplurals=2; plural=(n > 1);",
 }
 
