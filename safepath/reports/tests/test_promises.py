@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import re
+from collections.abc import MutableMapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -355,7 +356,7 @@ def test_a_server_error_on_a_reporter_page_keeps_the_reporter_design(db: None) -
 
 
 def test_a_photo_over_the_request_limit_gets_a_reporter_page_in_her_language(db: None) -> None:
-    sent: list[dict[str, Any]] = []
+    sent: list[MutableMapping[str, Any]] = []
 
     async def app(scope: Any, receive: Any, send: Any) -> None:  # never reached
         raise AssertionError
@@ -363,7 +364,7 @@ def test_a_photo_over_the_request_limit_gets_a_reporter_page_in_her_language(db:
     async def receive() -> dict[str, Any]:
         return {"type": "http.request", "body": b"", "more_body": False}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: MutableMapping[str, Any]) -> None:
         sent.append(message)
 
     limit = BodySizeLimit(app, limit=100, page_for=lambda path: too_large_page)
