@@ -60,7 +60,7 @@ from safepath.reports.services import (
     report_start,
     report_touch_followup,
 )
-from safepath.routing.recipients import recipients_for_placement
+from safepath.reports.signals import placement_recipients_wanted
 
 FOLLOWUP_SALT = "safepath.reports.followup"
 # The one-time key of the first question's form (secrets.token_urlsafe(32)).
@@ -142,13 +142,15 @@ class Flow:
         # Said truthfully, from what routing would do now: every organization that may read
         # a report from this place, and who reads it instead when the reporter says "not
         # police" (offered here, before any answer exists, so police never read one first).
-        told = recipients_for_placement(placement=self.placement)
+        answers = placement_recipients_wanted.send(sender=Placement, placement=self.placement)
+        # Routing's receiver answers with who may read (``routing.recipients.PlaceRecipients``).
+        told: Any = next((reply for _receiver, reply in answers if reply is not None), None)
         return self.render(
             "reports/landing.html",
             {
-                "recipients": [o.name for o in told.everyone],
-                "service_recipients": [o.name for o in told.without_police],
-                "police_among_recipients": told.police_among,
+                "recipients": [o.name for o in told.everyone] if told else [],
+                "service_recipients": [o.name for o in told.without_police] if told else [],
+                "police_among_recipients": bool(told and told.police_among),
             },
             step="landing",
         )
