@@ -113,6 +113,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that it compresses what every other middleware produced (see its docstring).
+    "safepath.core.compression.CompressionMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "safepath.core.middleware.ReporterPrivacyMiddleware",
@@ -297,9 +299,17 @@ REQUEST_MAX_BYTES = int(
 )
 FILE_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES
 DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES
-# A follow-up with a receipt stays open in this browser this long (a signed cookie).
+# A follow-up with a receipt stays open in this browser only while it is used: it ends on the
+# server after this long without a request (and at once with quick exit). The cookie lives
+# no longer. FOLLOWUP_COOKIE_AGE is the old name of the same setting.
 FOLLOWUP_COOKIE_NAME = "spf"
-FOLLOWUP_COOKIE_AGE = int(os.environ.get("FOLLOWUP_COOKIE_AGE", str(30 * 60)))
+FOLLOWUP_IDLE_SECONDS = int(
+    os.environ.get("FOLLOWUP_IDLE_SECONDS", os.environ.get("FOLLOWUP_COOKIE_AGE", str(10 * 60)))
+)
+FOLLOWUP_COOKIE_AGE = FOLLOWUP_IDLE_SECONDS
+# A report with no activity this long is "quiet": a message from the reporter then tells its
+# recipients again, like a new report (a closed one also opens again).
+REPORT_QUIET_SECONDS = int(os.environ.get("REPORT_QUIET_SECONDS", str(24 * 60 * 60)))
 
 # Placements: where poster fonts live (Debian's fonts-noto-core and fonts-noto-cjk), how
 # often a poster should be checked on site, and the limits of a CSV import and a batch.

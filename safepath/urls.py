@@ -21,3 +21,8 @@ urlpatterns = [
     path("accounts/tokens/<str:prefix>/revoke/", api_pages.token_revoke, name="api_token_revoke"),
     path("healthz", healthz, name="healthz"),
 ]
+
+# Reporter paths get error pages in the reporter's design and language (safepath.reports.errors).
+handler400 = "safepath.reports.errors.bad_request"
+handler404 = "safepath.reports.errors.not_found"
+handler500 = "safepath.reports.errors.server_error"

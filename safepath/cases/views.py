@@ -52,6 +52,7 @@ from safepath.reports.languages import NATIVE_NAMES
 from safepath.reports.models import Report
 from safepath.reports.selectors import messages_for_reporter, report_photo_bytes
 from safepath.reports.services import report_message_from_responder
+from safepath.routing.recipients import report_withdrawn_from
 
 INBOX_LIMIT = 100
 CSV_LIMIT = 50_000
@@ -240,7 +241,18 @@ def _audit_view(request: HttpRequest, report: Report, organization: Any, *, live
 @require_GET
 @login_required
 def report_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    report = get_report_for_member(user=request.user, reference=reference)
+    try:
+        report = get_report_for_member(user=request.user, reference=reference)
+    except Http404:
+        mine = list(organizations_for(request.user).values_list("pk", flat=True))
+        if report_withdrawn_from(reference=reference, organization_ids=mine):
+            # An honest line instead of a dead link in an email: no contents, no reason more.
+            message = _(
+                "The reporter chose a help group instead of police. This report is no longer "
+                "shown to your organization."
+            )
+            return render(request, "cases/read_only.html", {"message": message}, status=410)
+        raise
     _access, organization = report_access(user=request.user, report=report)
     _audit_view(request, report, organization, live=False)
     return _report_page(request, report)

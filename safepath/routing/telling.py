@@ -85,18 +85,23 @@ def _members(target: Target) -> list[Membership]:
     return list(members)
 
 
-def _queue(report: Report, target: Target, purpose: str) -> int:
-    """Queue every channel ``target`` should get, skipping what was already queued. Urgent
-    reports use every channel a member has; others email (and SMS where a member asks)."""
+def _queue(report: Report, target: Target, purpose: str, *, again: bool = False) -> int:
+    """Queue every channel ``target`` should get, skipping what was already queued (unless
+    ``again``: the reporter wrote on a closed or quiet report). Urgent reports use every
+    channel a member has; others email (and SMS where a member asks)."""
     urgent = report.priority == ReportPriority.URGENT
-    existing = set(
-        Delivery.objects.filter(
-            report=report,
-            organization=target.organization,
-            purpose__in=[DeliveryPurpose.REPORT, DeliveryPurpose.ESCALATION],
+    existing = (
+        set(
+            Delivery.objects.filter(
+                report=report,
+                organization=target.organization,
+                purpose__in=[DeliveryPurpose.REPORT, DeliveryPurpose.ESCALATION],
+            )
+            .exclude(status=DeliveryStatus.CANCELLED)
+            .values_list("channel", "user_id", "webhook_id")
         )
-        .exclude(status=DeliveryStatus.CANCELLED)
-        .values_list("channel", "user_id", "webhook_id")
+        if not again
+        else set()
     )
     now = timezone.now()
     rows = []

@@ -43,6 +43,8 @@ PUBLIC = {
     "reports:scan",
     "reports:help",
     "reports:followup",
+    "reports:scan_exit",
+    "reports:followup_exit",
     "home",
     "healthz",
     "accounts:login",
