@@ -219,6 +219,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         **DATABASES["default"].get("OPTIONS", {}),
     }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# How long a reporter's answer keeps retrying when SQLite still says "database is locked"
+# after its busy timeout (safepath.core.db.retry_when_locked).
+SQLITE_WRITE_PATIENCE_SECONDS = float(os.environ.get("SQLITE_WRITE_PATIENCE_SECONDS", "120"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Live updates and cache: in-memory by default; Redis when REDIS_URL is set, so an event

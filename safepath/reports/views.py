@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from safepath.core.db import retry_when_locked
 from safepath.placements.models import Placement
 from safepath.placements.selectors import get_placement_for_scan
 from safepath.placements.services import (
@@ -155,7 +156,8 @@ class Flow:
     def receipt(self, *, then: str = "") -> HttpResponse:
         if self.report is None:
             return self.finished()
-        receipt = report_issue_receipt(report=self.report)
+        report = self.report
+        receipt = retry_when_locked(lambda: report_issue_receipt(report=report))
         return self.render(
             "reports/receipt.html",
             # No language switcher here: the number cannot be shown again in another language.
@@ -173,18 +175,26 @@ class Flow:
         data = form.cleaned_data
         step, text, choices = data["step"], data.get("text") or "", data.get("choice") or []
         language = self.request.LANGUAGE_CODE if hasattr(self.request, "LANGUAGE_CODE") else ""
+        # Each write is one transaction, retried whole while SQLite is busy: an answer is
+        # never lost to "database is locked" (safepath.core.db).
         if self.report is None:
-            self.report, self.new_token = report_start(
-                placement=self.placement,
-                step=step,
-                value=text,
-                choices=choices,
-                language=supported(self.request.POST.get("lang")) or language,
+            self.report, self.new_token = retry_when_locked(
+                lambda: report_start(
+                    placement=self.placement,
+                    step=step,
+                    value=text,
+                    choices=choices,
+                    language=supported(self.request.POST.get("lang")) or language,
+                )
             )
         elif text or choices:
-            report_add_answer(report=self.report, step=step, value=text, choices=choices)
+            report = self.report
+            retry_when_locked(
+                lambda: report_add_answer(report=report, step=step, value=text, choices=choices)
+            )
         if data.get("photo"):
-            report_add_photo(report=self.report, photo=data["photo"])
+            report, photo = self.report, data["photo"]
+            retry_when_locked(lambda: report_add_photo(report=report, photo=photo))
 
     def first_open_question(self) -> Question:
         answered = answered_steps(report=self.report)
@@ -257,7 +267,7 @@ def scan(request: HttpRequest, code: str) -> HttpResponse:
     if placement is None or not placement.is_active:
         # Never a dead end: the same help a real code offers, and a 404 for machines.
         if request.method == "GET":  # an old poster still up is worth knowing: count it
-            placement_record_retired_scan(code=code)
+            retry_when_locked(lambda: placement_record_retired_scan(code=code))
         return help_page(request, unknown_code=True)
     if placement.code != code:
         # A code typed in lower case or with spaces: settle on the one canonical address.
@@ -265,7 +275,7 @@ def scan(request: HttpRequest, code: str) -> HttpResponse:
     flow = Flow(request, placement)
     if request.method == "GET":
         if flow.report is None:
-            placement_record_scan(placement=placement)
+            retry_when_locked(lambda: placement_record_scan(placement=placement))
         return flow.landing()
     return flow.post()
 
@@ -356,10 +366,11 @@ def followup(request: HttpRequest) -> HttpResponse:
         form = FollowupTextForm(request.POST)
         if not form.is_valid():
             return _followup_page(request, report, status=400, text_form=form)
+        text, known = form.cleaned_data["text"], report
         if action == "message":
-            report_message_from_reporter(report=report, body=form.cleaned_data["text"])
+            retry_when_locked(lambda: report_message_from_reporter(report=known, body=text))
         else:
-            report_add_information(report=report, text=form.cleaned_data["text"])
+            retry_when_locked(lambda: report_add_information(report=known, text=text))
         return _followup_redirect(report, chosen)
     return _followup_page(
         request,
@@ -389,5 +400,5 @@ def _followup_open(request: HttpRequest, lang: str) -> HttpResponse:
             None,
             notice=_("We found nothing for this number. Check it and try again."),
         )
-    placement_count(placement=report.placement, counter="followups")
+    retry_when_locked(lambda: placement_count(placement=report.placement, counter="followups"))
     return _followup_redirect(report, lang)
