@@ -250,17 +250,23 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses sign-in while an account is locked out
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Login throttling (django-axes): lock an account for 15 minutes after 5 failed passwords.
-# Keyed by the account, not the address, so one person cannot lock a whole office out.
+# Login throttling (django-axes): after 5 failed passwords for one account from one address,
+# that account is paused for 15 minutes from that address only. Keyed by account and source
+# together: an outsider guessing passwords cannot keep an agency out of its inbox (its staff
+# sign in from their own addresses), and one office's typos do not lock the office out of
+# every account. Behind a reverse proxy set TRUSTED_PROXY_COUNT so the source is the client's
+# address from X-Forwarded-For, not the proxy's.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+if TRUSTED_PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 AXES_USERNAME_FORM_FIELD = "username"  # the sign-in form field that carries the email
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "safepath.accounts.views.locked_out"
 AXES_VERBOSE = False
-# Locking by account alone is deliberate (see above); axes warns because it prefers addresses.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 # A staff session ends after this long without a request (the dashboard's live socket does
 # not count as activity).
 SESSION_IDLE_SECONDS = int(os.environ.get("SESSION_IDLE_SECONDS", str(30 * 60)))
