@@ -1,4 +1,4 @@
-"""Staff session rules: a second factor before anything else, and an idle timeout."""
+"""Staff session rules: a second factor before anything else, an idle timeout, no caching."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.cache import patch_cache_control
 
 from safepath.accounts.mfa import needs_second_factor
 
@@ -51,4 +52,9 @@ class StaffSessionMiddleware:
                 return HttpResponseRedirect(
                     f"/accounts/two-factor/?next={quote(request.get_full_path())}"
                 )
-        return self.get_response(request)
+        response = self.get_response(request)
+        if user.is_authenticated or request.path.startswith("/api/"):
+            # Whatever a signed-in person sees may carry report contents (pages, live
+            # fragments, PDFs, documents, CSV, the API): no browser or proxy keeps a copy.
+            patch_cache_control(response, no_store=True, private=True)
+        return response
