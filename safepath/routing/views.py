@@ -38,7 +38,7 @@ from safepath.routing.selectors import (
     webhooks_for_member,
 )
 from safepath.routing.services import ACKNOWLEDGING_ROLES
-from safepath.routing.webhooks import webhook_secret
+from safepath.routing.webhooks import webhook_secret, webhook_url_masked
 
 
 def _admin_organization(request: HttpRequest, organization_id: int | None) -> Organization:
@@ -75,9 +75,11 @@ def _overview(request: HttpRequest, *, error: str = "", status: int = 200) -> Ht
     channels = {
         c.membership_id: c for c in ResponderChannels.objects.filter(membership__in=memberships)
     }
+    # Webhook addresses may carry the receiver's credentials: only admins see them, masked.
     webhooks = [
-        {"webhook": w, "secret": webhook_secret(w) if w.organization_id in admin_of else None}
+        {"webhook": w, "url": webhook_url_masked(w.url), "secret": webhook_secret(w)}
         for w in webhooks_for_member(user=user)
+        if w.organization_id in admin_of
     ]
     context = {
         "error": error,
