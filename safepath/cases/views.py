@@ -105,11 +105,26 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "scans": recent_scans_for_member(user=user)[:50],
         "placements": placements_for_member(user=user),
         "query": request.GET.urlencode(),
+        # Filters stay folded (phones) unless some are in use or need correcting.
+        "filtering": reports is None
+        or any(value for name, value in request.GET.items() if name != "fragment"),
     }
     status = 400 if reports is None else 200
     if request.GET.get("fragment") == "reports":
         # The live page refreshes its list from here after a reconnect.
         return render(request, "cases/_report_rows.html", context, status=status)
+    if request.GET.get("fragment") == "counts":
+        # ...and its counts after every event, so they never wait for a reload.
+        return render(request, "cases/_counts.html", context)
+    context["live_text"] = {
+        "live": _("live"),
+        "reconnecting": _("reconnecting…"),
+        "signedOut": _("signed out"),
+        "urgentTitle": _("urgent"),
+        "notificationTitle": _("SafePath: urgent report"),
+        "notificationBody": _("An urgent report arrived. Open the inbox to read it."),
+        "scanned": _("Code scanned at"),
+    }
     return render(request, "cases/dashboard.html", context, status=status)
 
 
