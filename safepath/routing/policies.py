@@ -5,6 +5,7 @@ jurisdiction areas, webhooks and responders' channels.
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -16,6 +17,7 @@ from safepath.accounts.models import (
     Organization,
     Unit,
 )
+from safepath.placements.services import placement_update
 from safepath.routing.models import (
     OrganizationArea,
     PlacementRouting,
@@ -120,12 +122,17 @@ def placement_set_policy(*, placement: Any, policy: RoutingPolicy | None) -> Pla
 
 @transaction.atomic
 def placement_set_location(
-    *, placement: Any, latitude: float, longitude: float
-) -> PlacementRouting:
-    routing, _ = PlacementRouting.objects.update_or_create(
-        placement=placement, defaults={"latitude": latitude, "longitude": longitude}
+    *, placement: Any, latitude: float, longitude: float, actor: Any = None
+) -> None:
+    """Set where a placement is: on the placement itself, the one copy routing reads."""
+    placement_update(
+        placement=placement,
+        actor=actor,
+        changes={
+            "latitude": Decimal(f"{latitude:.6f}"),
+            "longitude": Decimal(f"{longitude:.6f}"),
+        },
     )
-    return routing
 
 
 @transaction.atomic

@@ -193,7 +193,9 @@ def placement_routing(request: HttpRequest, code: str) -> HttpResponse:
         )
     services.placement_set_policy(placement=placement, policy=policy)
     if latitude is not None and longitude is not None:
-        services.placement_set_location(placement=placement, latitude=latitude, longitude=longitude)
+        services.placement_set_location(
+            placement=placement, latitude=latitude, longitude=longitude, actor=request.user
+        )
     messages.success(request, _("Routing of %(place)s saved.") % {"place": placement.public_name})
     return redirect("routing:overview")
 

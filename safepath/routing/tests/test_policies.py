@@ -141,7 +141,9 @@ def test_admin_assigns_a_policy_and_location_to_a_placement(
 
     assert response.status_code == 302
     routing = PlacementRouting.objects.get(placement=bus_station)
-    assert routing.policy == policy and routing.latitude == 40.1
+    bus_station.refresh_from_db()
+    assert routing.policy == policy
+    assert (float(bus_station.latitude), float(bus_station.longitude)) == (40.1, -90.2)
 
 
 def test_another_organizations_policy_cannot_be_assigned(
