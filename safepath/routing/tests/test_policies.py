@@ -272,3 +272,31 @@ def test_an_area_uploaded_by_an_organization_waits_for_the_operator(
 
     found = jurisdiction_for(latitude=40.0, longitude=-90.0, kinds=police)
     assert found is not None and found[0] == riverside
+
+
+@pytest.mark.parametrize(
+    ("sector", "kind"), [("hospital", "healthcare"), ("school", "school"), ("public", "business")]
+)
+def test_a_policy_made_with_the_new_policy_form_starts_like_the_default(
+    alice: User, riverside: Organization, sector: str, kind: str
+) -> None:
+    from safepath.routing.models import Sector
+
+    sector_value = next(value for value in Sector.values if value.startswith(sector))
+    other = Organization.objects.create(slug=f"org-{sector}", name=sector, kind=kind)
+    default = policy_create_default(organization=other)
+
+    response = logged_in(alice).post(
+        "/dashboard/routing/policies/new/",
+        {
+            "organization": riverside.pk,
+            "name": f"New {sector} policy",
+            "sector": sector_value,
+            "tiers": "15/5: riverside-pd",
+        },
+    )
+
+    assert response.status_code == 302, response.content.decode()[:300]
+    made = RoutingPolicy.objects.get(name=f"New {sector} policy")
+    assert made.sector == default.sector == sector_value
+    assert made.police_when_urgent == default.police_when_urgent
