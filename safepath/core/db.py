@@ -55,3 +55,14 @@ def retry_when_locked(write: Callable[[], T], *, patience: float | None = None) 
         attempt += 1
         time.sleep(delay * (0.5 + random.random()))  # noqa: S311  # jitter, not a secret
         delay = min(delay * 2, 1.0)
+
+
+def as_row_id(raw: str | None) -> int | None:
+    """``raw`` as an integer a database column can hold, or None.
+
+    Only ASCII digits count (``"²".isdigit()`` is true, and ``int("²")`` fails), and at most
+    18 of them, so ``?unit=99999999999999999999999`` is "no such unit", not an overflow.
+    """
+    if raw is None or not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
+        return None
+    return int(raw)
