@@ -24,10 +24,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from safepath.core.db import as_row_id
 from safepath.accounts.access import organizations_for
 from safepath.accounts.models import User
 from safepath.accounts.permissions import Capability, roles_with
+from safepath.core.db import as_row_id
 from safepath.placements import csvio, qr
 from safepath.placements.forms import (
     BatchForm,

@@ -17,10 +17,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from safepath.core.db import as_row_id
 from safepath.accounts import services as accounts_services
 from safepath.accounts.access import memberships_for
 from safepath.accounts.models import Organization
+from safepath.core.db import as_row_id
 from safepath.core.spreadsheets import spreadsheet_safe
 from safepath.training import selectors, services
 from safepath.training.forms import (
