@@ -300,3 +300,49 @@ def test_a_policy_made_with_the_new_policy_form_starts_like_the_default(
     made = RoutingPolicy.objects.get(name=f"New {sector} policy")
     assert made.sector == default.sector == sector_value
     assert made.police_when_urgent == default.police_when_urgent
+
+
+def _feature(properties: object, geometry: object = None) -> bytes:
+    return json.dumps(
+        {"type": "Feature", "properties": properties, "geometry": geometry or square(-90, 40, 0.1)}
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        (b'{"type": "Feature", "geometry": ' + b"[" * 5000 + b"]" * 5000 + b"}", "nested too"),
+        (_feature(["not", "an", "object"]), "must be an object"),
+        (_feature("a string"), "must be an object"),
+    ],
+    ids=["deep array", "deep geometry", "properties list", "properties string"],
+)
+def test_hostile_geojson_is_refused_plainly(
+    riverside: Organization, alice: User, payload: bytes, message: str
+) -> None:
+    response = logged_in(alice).post(
+        "/dashboard/routing/areas/",
+        {"organization": riverside.pk, "file": SimpleUploadedFile("areas.geojson", payload)},
+    )
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not OrganizationArea.objects.exists()
+
+
+def test_an_area_name_with_nul_and_junk_members_is_stored_clean(
+    riverside: Organization, alice: User
+) -> None:
+    geometry = {**square(-90, 40, 0.1), "junk": {"deep": [[["\u0000"]]]}}
+    payload = _feature({"name": "North\u0000 side\u0007"}, geometry)
+
+    response = logged_in(alice).post(
+        "/dashboard/routing/areas/",
+        {"organization": riverside.pk, "file": SimpleUploadedFile("areas.geojson", payload)},
+    )
+
+    assert response.status_code == 302
+    area = OrganizationArea.objects.get()
+    assert area.name == "North side"
+    assert set(area.geometry) == {"type", "coordinates"}
