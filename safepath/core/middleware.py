@@ -96,7 +96,7 @@ class FormEncodingMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.content_type == "application/x-www-form-urlencoded":
-            charset = request.content_params.get("charset", "utf-8").strip().lower()
+            charset = (request.content_params or {}).get("charset", "utf-8").strip().lower()
             if charset.replace("_", "-") not in {"utf-8", "utf8"}:
                 return HttpResponse(
                     _("Forms must be sent as UTF-8."),

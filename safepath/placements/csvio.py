@@ -155,7 +155,9 @@ def _as_record(header: list[str], cells: list[str]) -> dict[str | None, str]:
     return record
 
 
-def _form_data(row: dict[str, str], units: dict[str, Unit]) -> tuple[dict[str, str], list[str]]:
+def _form_data(
+    row: dict[str | None, str], units: dict[str, Unit]
+) -> tuple[dict[str, str], list[str]]:
     problems: list[str] = []
     data = {name: (row.get(name) or "").strip() for name in IMPORT_COLUMNS}
     unit_slug = data.pop("unit")

@@ -143,7 +143,7 @@ def test_admin_assigns_a_policy_and_location_to_a_placement(
     routing = PlacementRouting.objects.get(placement=bus_station)
     bus_station.refresh_from_db()
     assert routing.policy == policy
-    assert (float(bus_station.latitude), float(bus_station.longitude)) == (40.1, -90.2)
+    assert (str(bus_station.latitude), str(bus_station.longitude)) == ("40.100000", "-90.200000")
 
 
 def test_another_organizations_policy_cannot_be_assigned(
