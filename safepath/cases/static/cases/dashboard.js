@@ -151,7 +151,8 @@
 
   function showScan(event) {
     const item = document.createElement("li");
-    item.textContent = new Date().toLocaleTimeString() + " · " + (text.scanned || "Code scanned at") + " " + event.placement;
+    const zone = text.timeZone ? { timeZone: text.timeZone } : {};
+    item.textContent = new Date().toLocaleTimeString(undefined, zone) + " · " + (text.scanned || "Code scanned at") + " " + event.placement;
     feed.prepend(item);
     while (feed.children.length > 30) feed.lastElementChild.remove();
   }
