@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from zoneinfo import available_timezones
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -10,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safepath.accounts.models import Membership, Organization, Role, User
+from safepath.core.activity import record_one
 from safepath.core.audit import audit_record
 
 
@@ -54,3 +56,26 @@ def membership_set_hired_on(
         detail=f"{membership.user.email}: {before or '-'} -> {hired_on or '-'}",
     )
     return membership
+
+
+@transaction.atomic
+def organization_set_time_zone(
+    *, organization: Organization, time_zone: str, actor: User
+) -> Organization:
+    """Set the zone every time is shown in to this organization's staff (an IANA name)."""
+    if time_zone not in available_timezones():
+        raise ValidationError(_("Choose a time zone from the list, like America/Chicago."))
+    if organization.time_zone == time_zone:
+        return organization
+    before = organization.time_zone
+    organization.time_zone = time_zone
+    organization.save(update_fields=["time_zone"])
+    record_one(
+        actor=actor,
+        organization=organization,
+        action="organization.time_zone",
+        object_type="organization",
+        object_ref=organization.slug,
+        detail=f"{before} -> {time_zone}",
+    )
+    return organization

@@ -65,6 +65,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
         codes = totp_confirm(device=device, token=form.cleaned_data["token"])
         if codes is not None:
             otp_login(request, device)
+            request.session.cycle_key()  # signed in fully now: a new session id (see mfa)
             audit_record(actor=user, organization=None, action="account.second_factor_enrolled")
             return render(
                 request,

@@ -53,8 +53,11 @@ def reports_for_inbox(
     status: str | None = None,
     priority: str | None = None,
     placement_code: str | None = None,
+    place: str | None = None,
+    search: str | None = None,
     unit_id: int | None = None,
     assignee: User | None = None,
+    assignee_id: int | None = None,
     unassigned: bool = False,
     since: date | None = None,
     until: date | None = None,
@@ -76,8 +79,29 @@ def reports_for_inbox(
         reports = reports.filter(status=status)
     if priority:
         reports = reports.filter(priority=priority)
-    if placement_code:
+    if place:
+        # A place by its code or by part of its name ("bus station").
+        by_place = Q(placement__public_name__icontains=place)
+        if placement_code:
+            by_place |= Q(placement__code=placement_code)
+        reports = reports.filter(by_place)
+    elif placement_code:
         reports = reports.filter(placement__code=placement_code)
+    if search:
+        # What staff can name without opening a report: never its (encrypted) contents.
+        words = Q(reference=search.upper().replace(" ", ""))
+        for field in (
+            "placement__public_name",
+            "placement__address",
+            "handling__assignee__email",
+            "handling__assignee__first_name",
+            "handling__assignee__last_name",
+            "handling__assigned_unit__name",
+        ):
+            words |= Q(**{f"{field}__icontains": search})
+        reports = reports.filter(words)
+    if assignee_id is not None:
+        reports = reports.filter(handling__assignee_id=assignee_id)
     if unit_id:
         reports = reports.filter(handling__assigned_unit_id=unit_id)
     if assignee is not None:

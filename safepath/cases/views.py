@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -86,9 +87,12 @@ def _filtered_inbox(request: HttpRequest) -> tuple[forms.InboxFilterForm, Any]:
         user=user,
         status=data.get("status") or None,
         priority=data.get("priority") or None,
-        placement_code=data.get("placement") or None,
+        placement_code=form.placement_code() if request.GET else None,
+        place=data.get("placement") or None,
+        search=data.get("q") or None,
         unit_id=data["unit"].pk if data.get("unit") else None,
         assignee=user if assignee == forms.ASSIGNEE_ME else None,
+        assignee_id=int(assignee) if assignee.isascii() and assignee.isdigit() else None,
         unassigned=assignee == forms.ASSIGNEE_NONE,
         since=data.get("since"),
         until=data.get("until"),
@@ -109,11 +113,27 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "scans": recent_scans_for_member(user=user)[:50],
         "placements": placements_for_member(user=user),
         "query": request.GET.urlencode(),
+        # Filters stay folded (phones) unless some are in use or need correcting.
+        "filtering": reports is None
+        or any(value for name, value in request.GET.items() if name != "fragment"),
     }
     status = 400 if reports is None else 200
     if request.GET.get("fragment") == "reports":
         # The live page refreshes its list from here after a reconnect.
         return render(request, "cases/_report_rows.html", context, status=status)
+    if request.GET.get("fragment") == "counts":
+        # ...and its counts after every event, so they never wait for a reload.
+        return render(request, "cases/_counts.html", context)
+    context["live_text"] = {
+        "live": _("live"),
+        "reconnecting": _("reconnecting…"),
+        "signedOut": _("signed out"),
+        "urgentTitle": _("urgent"),
+        "notificationTitle": _("SafePath: urgent report"),
+        "notificationBody": _("An urgent report arrived. Open the inbox to read it."),
+        "scanned": _("Code scanned at"),
+        "timeZone": timezone.get_current_timezone_name(),  # the organization's, not the PC's
+    }
     return render(request, "cases/dashboard.html", context, status=status)
 
 

@@ -9,11 +9,13 @@ talk to them over HTTP and WebSockets only, like a phone and a responder's brows
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import re
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -43,6 +45,12 @@ class Server:
     log: Path
 
     def stop(self) -> None:
+        """Stop the server as a supervisor would (SIGTERM); its worker stops with it.
+
+        The server runs in its own process group, so whatever is still alive in that group
+        afterwards (a worker in a test that killed its server) is killed too: a test run
+        leaves no process behind.
+        """
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -50,6 +58,8 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        with contextlib.suppress(ProcessLookupError):  # the group is gone, as it should be
+            os.killpg(self.process.pid, signal.SIGKILL)
 
 
 @dataclass
@@ -83,7 +93,12 @@ class Deployment:
             args.append("--no-worker")
         with log.open("wb") as out:
             process = subprocess.Popen(
-                args, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT
+                args,
+                env=env,
+                cwd=ROOT,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: see Server.stop
             )
         server = Server(url=url, process=process, log=log)
         self.servers.append(server)

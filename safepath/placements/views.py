@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from safepath.accounts.access import organizations_for
 from safepath.accounts.models import User
 from safepath.accounts.permissions import Capability, roles_with
+from safepath.core.db import as_row_id
 from safepath.placements import csvio, qr
 from safepath.placements.forms import (
     BatchForm,
@@ -93,8 +94,9 @@ def placement_list(request: HttpRequest) -> HttpResponse:
     if status in PlacementStatus.values:
         placements = placements.filter(status=status)
     unit = request.GET.get("unit", "")
-    if unit.isdigit():
-        placements = placements.filter(unit_id=int(unit))
+    if unit:
+        unit_id = as_row_id(unit)
+        placements = placements.filter(unit_id=unit_id) if unit_id else placements.none()
     query = request.GET.get("q", "").strip()[:100]
     if query:
         placements = placements.filter(

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from safepath.core.db import retry_when_locked
 from safepath.placements.models import Placement
 from safepath.placements.selectors import get_placement_for_scan
 from safepath.placements.services import (
@@ -214,7 +215,8 @@ class Flow:
         (whoever holds the phone next cannot change what was sent)."""
         if self.report is None:
             return self.finished()
-        receipt = report_issue_receipt(report=self.report)
+        report = self.report
+        receipt = retry_when_locked(lambda: report_issue_receipt(report=report))
         self.new_token = ""
         response = self.render(
             "reports/receipt.html",
@@ -233,24 +235,32 @@ class Flow:
         data = form.cleaned_data
         step, text, choices = data["step"], data.get("text") or "", data.get("choice") or []
         language = self.request.LANGUAGE_CODE if hasattr(self.request, "LANGUAGE_CODE") else ""
+        # Each write is one transaction, retried whole while SQLite is busy: an answer is
+        # never lost to "database is locked" (safepath.core.db).
         if self.report is None:
             key = self.request.POST.get("key", "")
-            self.report, self.new_token = report_start(
-                placement=self.placement,
-                step=step,
-                value=text,
-                choices=choices,
-                language=supported(self.request.POST.get("lang")) or language,
-                start_key=key if START_KEY.match(key) else "",
-                draft=draft,
-                recipient_preference=self.recipient or RecipientPreference.EITHER,
+            self.report, self.new_token = retry_when_locked(
+                lambda: report_start(
+                    placement=self.placement,
+                    step=step,
+                    value=text,
+                    choices=choices,
+                    language=supported(self.request.POST.get("lang")) or language,
+                    start_key=key if START_KEY.match(key) else "",
+                    draft=draft,
+                    recipient_preference=self.recipient or RecipientPreference.EITHER,
+                )
             )
         elif text or choices:
-            report_add_answer(
-                report=self.report, step=step, value=text, choices=choices, draft=draft
+            report = self.report
+            retry_when_locked(
+                lambda: report_add_answer(
+                    report=report, step=step, value=text, choices=choices, draft=draft
+                )
             )
         if data.get("photo"):
-            report_add_photo(report=self.report, photo=data["photo"])
+            report, photo = self.report, data["photo"]
+            retry_when_locked(lambda: report_add_photo(report=report, photo=photo))
 
     def first_open_question(self) -> Question:
         answered = answered_steps(report=self.report)
@@ -325,7 +335,7 @@ def scan(request: HttpRequest, code: str) -> HttpResponse:
     if placement is None or not placement.is_active:
         # Never a dead end: the same help a real code offers, and a 404 for machines.
         if request.method == "GET":  # an old poster still up is worth knowing: count it
-            placement_record_retired_scan(code=code)
+            retry_when_locked(lambda: placement_record_retired_scan(code=code))
         return help_page(request, unknown_code=True)
     if placement.code != code:
         # A code typed in lower case or with spaces: settle on the one canonical address.
@@ -333,9 +343,10 @@ def scan(request: HttpRequest, code: str) -> HttpResponse:
     flow = Flow(request, placement)
     if request.method == "GET":
         if flow.report is None:
-            placement_record_scan(placement=placement)
+            retry_when_locked(lambda: placement_record_scan(placement=placement))
         elif supported(request.GET.get("lang")):
-            report_set_language(report=flow.report, language=str(supported(request.GET["lang"])))
+            report, language = flow.report, str(supported(request.GET["lang"]))
+            retry_when_locked(lambda: report_set_language(report=report, language=language))
         return flow.landing()
     return flow.post()
 
@@ -353,7 +364,7 @@ def scan_exit(request: HttpRequest, code: str) -> HttpResponse:
             placement=placement, token=request.COOKIES.get(settings.REPORTER_COOKIE_NAME)
         )
         if report is not None:
-            report_end_browser_session(report=report)
+            retry_when_locked(lambda: report_end_browser_session(report=report))
         _set_report_cookie(response, placement, "")
     return response
 
@@ -364,7 +375,8 @@ def followup_exit(request: HttpRequest) -> HttpResponse:
     """Quick exit from the follow-up: close it on the server, whatever the browser keeps."""
     report, _lang = _followup_report(request)
     if report is not None:
-        report_end_followup(report=report)
+        known = report
+        retry_when_locked(lambda: report_end_followup(report=known))
     response = HttpResponseRedirect(settings.QUICK_EXIT_URL, status=303)
     response.delete_cookie(settings.FOLLOWUP_COOKIE_NAME, path="/followup/", samesite="Strict")
     return response
@@ -456,7 +468,8 @@ def followup(request: HttpRequest) -> HttpResponse:
         if report is not None and request.GET.get("poll") != "1":
             # A request is activity; the page's own check for new replies (poll) is not,
             # so a phone left open on a table still closes on time.
-            report_touch_followup(report=report)
+            known = report
+            retry_when_locked(lambda: report_touch_followup(report=known))
         if request.GET.get("poll") == "1" and report is None:
             # The follow-up ended (time ran out, quick exit elsewhere): the page clears itself.
             return JsonResponse({"open": False})
@@ -480,7 +493,8 @@ def followup(request: HttpRequest) -> HttpResponse:
         return _followup_page(request, None)
     if action == "leave":
         if report is not None:
-            report_end_followup(report=report)
+            known = report
+            retry_when_locked(lambda: report_end_followup(report=known))
         return _followup_redirect(request, None, chosen)
     if action == "open":
         return _followup_open(request, chosen)
@@ -489,15 +503,17 @@ def followup(request: HttpRequest) -> HttpResponse:
         return _followup_page(
             request, None, status=400, notice=_("Please type your receipt number again.")
         )
-    report_touch_followup(report=report)
+    known = report
+    retry_when_locked(lambda: report_touch_followup(report=known))
     if action in {"message", "add"}:
         form = FollowupTextForm(request.POST)
         if not form.is_valid():
             return _followup_page(request, report, status=400, text_form=form)
+        text = form.cleaned_data["text"]
         if action == "message":
-            report_message_from_reporter(report=report, body=form.cleaned_data["text"])
+            retry_when_locked(lambda: report_message_from_reporter(report=known, body=text))
         else:
-            report_add_information(report=report, text=form.cleaned_data["text"])
+            retry_when_locked(lambda: report_add_information(report=known, text=text))
         return _followup_redirect(request, token, chosen)
     return _followup_page(
         request,
@@ -527,5 +543,5 @@ def _followup_open(request: HttpRequest, lang: str) -> HttpResponse:
             None,
             notice=_("We found nothing for this number. Check it and try again."),
         )
-    placement_count(placement=report.placement, counter="followups")
+    retry_when_locked(lambda: placement_count(placement=report.placement, counter="followups"))
     return _followup_redirect(request, report_open_followup(report=report), lang)

@@ -35,16 +35,12 @@ def recipient_organization_ids(*, report: Report) -> list[int]:
 def placement_coordinates(*, placement: Placement) -> tuple[float, float] | None:
     """Where a placement is, as (latitude, longitude), or None when nobody said.
 
-    The one place that reads a placement's coordinates: the placement's own, else the ones
-    an admin gave on the routing page (``PlacementRouting``, kept for placements made before
-    placements had coordinates; to be folded into the placement).
+    The placement holds its own coordinates, edited on the placement page and on the
+    Routing page alike: there is no second copy for routing to disagree with.
     """
     latitude, longitude = placement.latitude, placement.longitude
     if latitude is not None and longitude is not None:
         return float(latitude), float(longitude)
-    routing = PlacementRouting.objects.filter(placement=placement).first()
-    if routing and routing.latitude is not None and routing.longitude is not None:
-        return routing.latitude, routing.longitude
     return None
 
 

@@ -100,6 +100,7 @@ RULES: dict[str, dict[str, set[int]]] = {
     "routing:policy_new": ADMINS,
     "routing:webhook_add": ADMINS,
     "routing:area_import": ADMINS,
+    "routing:time_zone_update": ADMINS,
     "routing:channels_update": EVERY_MEMBER,
     "routing:acknowledge": CONTENTS,
     "api:reports": EVERY_MEMBER,
@@ -129,6 +130,10 @@ POST_ONLY_LISTS: dict[str, Callable[[User, World], dict[str, Any]]] = {
     "routing:area_import": lambda user, w: {
         "organization": _org(w),
         "file": SimpleUploadedFile("area.geojson", b'{"type": "FeatureCollection"}'),
+    },
+    "routing:time_zone_update": lambda user, w: {
+        "organization": _org(w),
+        "time_zone": "America/Chicago",
     },
     # A member's own notification channels: a personal setting every member has.
     "routing:channels_update": lambda user, w: {

@@ -69,6 +69,7 @@ STAFF_LIST_URLS = {
     "routing:policy_new",
     "routing:webhook_add",
     "routing:area_import",
+    "routing:time_zone_update",
     "routing:channels_update",
 }
 
