@@ -11,6 +11,7 @@ urlpatterns = [
     path("", help_view, name="home"),
     path("", include("safepath.reports.urls")),
     path("accounts/", include("safepath.accounts.urls")),
+    path("dashboard/members/", include("safepath.accounts.members_urls")),
     path("dashboard/", include("safepath.cases.urls")),
     path("dashboard/", include("safepath.routing.urls")),
     path("placements/", include("safepath.placements.urls")),

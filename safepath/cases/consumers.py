@@ -9,7 +9,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from safepath.accounts.mfa import needs_second_factor, session_passed_second_factor
 from safepath.cases.selectors import content_organizations
-from safepath.core.live import organization_group
+from safepath.core.live import organization_group, user_group
 
 
 def _content_organization_ids(user: Any) -> list[int]:
@@ -34,8 +34,8 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4403)
             return
         org_ids = await database_sync_to_async(_content_organization_ids)(user)
-        for org_id in org_ids:
-            group = organization_group(org_id)
+        # The person's own group: leaving an organization closes their sockets at once.
+        for group in [user_group(user.pk), *(organization_group(o) for o in org_ids)]:
             await self.channel_layer.group_add(group, self.channel_name)
             self.groups_joined.append(group)
         await self.accept()
@@ -46,3 +46,6 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
 
     async def dashboard_event(self, message: dict[str, Any]) -> None:
         await self.send_json(message["event"])
+
+    async def account_ended(self, message: dict[str, Any]) -> None:
+        await self.close(code=4403)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -36,6 +37,7 @@ from safepath.accounts.models import (
     Role,
     Unit,
     User,
+    kinds_in_family,
 )
 from safepath.core.jobs import notify_work
 from safepath.core.live import publish_to_organizations
@@ -71,10 +73,13 @@ logger = logging.getLogger(__name__)
 BACKOFF_BASE_SECONDS = 5
 BACKOFF_CAP_SECONDS = 60 * 60
 # Police and task forces: what "a service organization, not police" keeps a report away from.
-POLICE_KINDS = {OrganizationKind.LAW_ENFORCEMENT, OrganizationKind.TASK_FORCE}
+# Kinds added later (sheriff's office, fusion center...) behave like their family's first kind.
+LAW_ENFORCEMENT_KINDS = kinds_in_family(OrganizationKind.LAW_ENFORCEMENT)
+TASK_FORCE_KINDS = kinds_in_family(OrganizationKind.TASK_FORCE)
+POLICE_KINDS = LAW_ENFORCEMENT_KINDS | TASK_FORCE_KINDS
 SECTOR_BY_KIND = {
-    OrganizationKind.SCHOOL: Sector.SCHOOL,
-    OrganizationKind.HEALTHCARE: Sector.HOSPITAL,
+    **dict.fromkeys(kinds_in_family(OrganizationKind.SCHOOL), Sector.SCHOOL),
+    **dict.fromkeys(kinds_in_family(OrganizationKind.HEALTHCARE), Sector.HOSPITAL),
     OrganizationKind.SERVICE_PROVIDER: Sector.SERVICE,
 }
 # Units the sector defaults look for by slug (a school's safety team, a hospital's teams).
@@ -110,7 +115,7 @@ def _organization_by_slug(slug: str) -> Organization | None:
     return Organization.objects.filter(slug=slug).first() if slug else None
 
 
-def _local(report: Report, kinds: set[str], label: str) -> Target | None:
+def _local(report: Report, kinds: Iterable[str], label: str) -> Target | None:
     coordinates = placement_coordinates(placement=report.placement)
     if coordinates is None:
         return None
@@ -127,14 +132,14 @@ def _local(report: Report, kinds: set[str], label: str) -> Target | None:
 
 
 def _local_police(report: Report) -> Target | None:
-    return _local(report, {OrganizationKind.LAW_ENFORCEMENT}, _("Local law enforcement"))
+    return _local(report, LAW_ENFORCEMENT_KINDS, _("Local law enforcement"))
 
 
 def _resolve(recipient: TierRecipient, report: Report, position: int, name: str) -> Target | None:
     if recipient.kind == TargetKind.LOCAL_POLICE:
         return _local_police(report)
     if recipient.kind == TargetKind.TASK_FORCE:
-        return _local(report, {OrganizationKind.TASK_FORCE}, _("Regional task force"))
+        return _local(report, TASK_FORCE_KINDS, _("Regional task force"))
     organization = recipient.unit.organization if recipient.unit else recipient.organization
     if organization is None:
         return None
@@ -153,7 +158,7 @@ def _police_for(report: Report) -> Target | None:
     if local:
         return local
     owner = report.placement.organization
-    if owner.kind == OrganizationKind.LAW_ENFORCEMENT:
+    if owner.kind in LAW_ENFORCEMENT_KINDS:
         return Target(owner, None, _("Law enforcement that owns the code."))
     return None
 
@@ -302,9 +307,13 @@ def _publish(report: Report, extra_org_ids: list[int] | None = None) -> None:
 
 
 def _members(target: Target) -> list[Membership]:
-    members = Membership.objects.filter(
-        organization=target.organization, user__is_active=True
-    ).select_related("user")
+    members = (
+        Membership.objects.filter(
+            organization=target.organization, user__is_active=True, deactivated_at__isnull=True
+        )
+        .exclude(role=Role.LEARNER)  # learners only take training: no report notices
+        .select_related("user")
+    )
     if target.unit is not None:
         in_unit = list(members.filter(units=target.unit))
         if in_unit:
