@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "safepath.cases",
     "safepath.api",
     "safepath.training",
+    "safepath.onboarding",
 ]
 
 MIDDLEWARE = [
@@ -123,6 +124,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "safepath.accounts.middleware.StaffSessionMiddleware",
+    "safepath.accounts.middleware.LearnerScopeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",

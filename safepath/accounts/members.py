@@ -39,6 +39,8 @@ def _organization(request: HttpRequest) -> Organization:
     if slug:
         organization = organizations.filter(slug=slug).first()
         if organization is None:
+            if organizations_for(request.user).filter(slug=slug).exists():
+                raise PermissionDenied
             raise Http404
         return cast(Organization, organization)
     organization = organizations.first()
@@ -121,8 +123,8 @@ def members_list(request: HttpRequest) -> HttpResponse:
     return _list_page(request, _organization(request))
 
 
-@require_POST
 @login_required
+@require_POST
 def member_invite(request: HttpRequest) -> HttpResponse:
     organization = _organization(request)
     form = InviteForm(request.POST, organization=organization)
@@ -150,8 +152,8 @@ def member_invite(request: HttpRequest) -> HttpResponse:
     return _list_page(request, organization, invite_form=form, status=400)
 
 
-@require_POST
 @login_required
+@require_POST
 def members_import(request: HttpRequest) -> HttpResponse:
     organization = _organization(request)
     form = MembersCsvForm(request.POST, request.FILES)
@@ -174,8 +176,8 @@ def members_import(request: HttpRequest) -> HttpResponse:
     return _back(organization)
 
 
-@require_POST
 @login_required
+@require_POST
 def invitation_resend(request: HttpRequest, pk: int) -> HttpResponse:
     invitation = _invitation(request, pk)
     try:
@@ -187,8 +189,8 @@ def invitation_resend(request: HttpRequest, pk: int) -> HttpResponse:
     return _back(invitation.organization)
 
 
-@require_POST
 @login_required
+@require_POST
 def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     invitation = _invitation(request, pk)
     services.invitation_revoke(invitation=invitation, actor=_user(request))
@@ -196,8 +198,8 @@ def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     return _back(invitation.organization)
 
 
-@require_http_methods(["GET", "POST"])
 @login_required
+@require_http_methods(["GET", "POST"])
 def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
     membership = _membership(request, pk)
     organization = membership.organization
@@ -224,8 +226,8 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
 @login_required
+@require_POST
 def member_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     membership = _membership(request, pk)
     try:
@@ -237,8 +239,8 @@ def member_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     return _back(membership.organization)
 
 
-@require_POST
 @login_required
+@require_POST
 def member_reset_second_factor(request: HttpRequest, pk: int) -> HttpResponse:
     membership = _membership(request, pk)
     services.second_factor_reset(membership=membership, actor=_user(request))

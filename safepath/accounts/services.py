@@ -88,7 +88,7 @@ def invitation_url(token: str) -> str:
     return f"{settings.BASE_URL}/accounts/invitation/{token}/"
 
 
-def _invitation_send(*, invitation: Invitation, token: str) -> bool:
+def invitation_send(*, invitation: Invitation, token: str) -> bool:
     """Email the link; True when the SMTP server took it. The link is never logged."""
     organization = invitation.organization
     subject = _("You are invited to %(organization)s on SafePath") % {
@@ -186,7 +186,7 @@ def invitation_create(
             detail=f"{email} as {role}",
         )
     if send:
-        _invitation_send(invitation=invitation, token=token)
+        invitation_send(invitation=invitation, token=token)
     return invitation, token
 
 
@@ -206,7 +206,7 @@ def invitation_resend(*, invitation: Invitation, actor: User) -> str:
         object_ref=str(invitation.pk),
         detail=invitation.email,
     )
-    _invitation_send(invitation=invitation, token=token)
+    invitation_send(invitation=invitation, token=token)
     return token
 
 
@@ -456,5 +456,5 @@ def members_import_csv(*, organization: Organization, data: bytes, actor: User) 
                 )
             )
     for invitation, token in created:
-        _invitation_send(invitation=invitation, token=token)
+        invitation_send(invitation=invitation, token=token)
     return ImportResult([invitation for invitation, _token in created], [])

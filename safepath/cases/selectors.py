@@ -16,7 +16,7 @@ from django.db.models import Case as SqlCase
 from django.db.models import Count, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
 
-from safepath.accounts.access import organizations_for
+from safepath.accounts.access import organizations_for, unit_scope
 from safepath.accounts.models import Organization, Role, User
 from safepath.cases.models import Case, CaseEntry, CaseReport, Share, WorkflowEvent
 from safepath.reports.models import Report, ReportPriority
@@ -40,10 +40,39 @@ def _active_shares(organizations: QuerySet[Organization]) -> QuerySet[Share]:
     return Share.objects.filter(shared_with__in=organizations, revoked_at__isnull=True)
 
 
+def _received_by(user: User | AnonymousUser, organizations: QuerySet[Organization]) -> Any:
+    """Reports one of these organizations received, narrowed to the member's units where the
+    member is limited to units (need-to-know): a report from a placement of one of their
+    units, assigned to one of their units, or routed by a policy that names one of them."""
+    received = ReportRecipient.objects.filter(organization__in=organizations)
+    scope = unit_scope(user)
+    if not scope:
+        return received.values("report_id")
+    narrowed = Q()
+    for organization_id, unit_ids in scope.items():
+        narrowed |= Q(organization_id=organization_id) & (
+            Q(report__placement__unit_id__in=unit_ids)
+            | Q(report__handling__assigned_unit_id__in=unit_ids)
+            | Q(report__routing_state__policy__tiers__recipients__unit_id__in=unit_ids)
+        )
+    whole = received.exclude(organization_id__in=list(scope))
+    return Report.objects.filter(
+        Q(pk__in=whole.values("report_id"))
+        | Q(pk__in=received.filter(narrowed).values("report_id"))
+    ).values("pk")
+
+
+def _unlimited_organizations(
+    user: User | AnonymousUser, organizations: QuerySet[Organization]
+) -> QuerySet[Organization]:
+    # Shares name organizations, not units: a unit-limited member does not see them.
+    return organizations.exclude(pk__in=list(unit_scope(user)))
+
+
 def reports_visible_to(user: User | AnonymousUser) -> QuerySet[Report]:
     organizations = content_organizations(user)
-    shares = _active_shares(organizations)
-    received = ReportRecipient.objects.filter(organization__in=organizations).values("report_id")
+    shares = _active_shares(_unlimited_organizations(user, organizations))
+    received = _received_by(user, organizations)
     shared = shares.filter(report__isnull=False).values("report_id")
     in_shared_cases = CaseReport.objects.filter(
         case__in=shares.filter(case__isnull=False).values("case_id")
@@ -144,8 +173,14 @@ def report_access(*, user: User | AnonymousUser, report: Report) -> tuple[Access
 
 def cases_visible_to(user: User | AnonymousUser) -> QuerySet[Case]:
     organizations = content_organizations(user)
-    shared = _active_shares(organizations).filter(case__isnull=False).values("case_id")
-    return Case.objects.filter(Q(organization__in=organizations) | Q(pk__in=shared))
+    whole = _unlimited_organizations(user, organizations)
+    shared = _active_shares(whole).filter(case__isnull=False).values("case_id")
+    # A unit-limited member sees their organization's cases that hold a report they may see.
+    limited = organizations.exclude(pk__in=whole.values("pk"))
+    in_units = CaseReport.objects.filter(
+        case__organization__in=limited, report__in=reports_visible_to(user)
+    ).values("case_id")
+    return Case.objects.filter(Q(organization__in=whole) | Q(pk__in=shared) | Q(pk__in=in_units))
 
 
 def get_case_for_member(*, user: User | AnonymousUser, reference: str) -> Case:

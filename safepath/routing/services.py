@@ -828,7 +828,7 @@ def policy_create_default(*, organization: Organization) -> RoutingPolicy:
     existing = RoutingPolicy.objects.filter(organization=organization, is_default=True).first()
     if existing:
         return existing
-    sector = SECTOR_BY_KIND.get(organization.kind, Sector.PUBLIC_PLACE)  # type: ignore[call-overload]
+    sector = SECTOR_BY_KIND.get(organization.kind, Sector.PUBLIC_PLACE)
     policy = RoutingPolicy.objects.create(
         organization=organization,
         name=_("Default for %(sector)s") % {"sector": Sector(sector).label},

@@ -24,7 +24,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
-from safepath.accounts.models import Membership, Organization, Role, User
+from safepath.accounts.models import Membership, Organization, Role, Unit, User
 from safepath.cases.tests.test_tenancy import (
     API_LIST_URLS,
     API_OBJECT_URLS,
@@ -39,18 +39,40 @@ from safepath.conftest import logged_in
 
 pytestmark = pytest.mark.django_db
 
-ROLES = [Role.ADMIN, Role.SUPERVISOR, Role.RESPONDER, Role.ANALYST, Role.AUDITOR]
+# "unit_responder" is a responder limited to a unit (need-to-know) that did not receive the
+# world's report; "learner" only takes training.
+UNIT_RESPONDER = "unit_responder"
+ROLES = [
+    Role.ADMIN,
+    Role.SUPERVISOR,
+    Role.RESPONDER,
+    Role.ANALYST,
+    Role.AUDITOR,
+    Role.LEARNER,
+    UNIT_RESPONDER,
+]
 WORKS = {200, 302, 400}  # a page, a redirect after a change, or a validation error
 ROLE_404 = {404}
 REFUSED = {403}
 
 
 def rule(**by_role: set[int]) -> dict[str, set[int]]:
+    # A learner finds no staff page at all; a unit-limited responder is a responder unless
+    # the rule says otherwise (report contents outside their units).
+    by_role.setdefault("learner", ROLE_404)
+    by_role.setdefault(UNIT_RESPONDER, by_role["responder"])
     return {str(role): by_role[str(role)] for role in ROLES}
 
 
 # Who may do what, by kind of URL.
-CONTENTS = rule(admin=WORKS, supervisor=WORKS, responder=WORKS, analyst=ROLE_404, auditor=ROLE_404)
+CONTENTS = rule(
+    admin=WORKS,
+    supervisor=WORKS,
+    responder=WORKS,
+    analyst=ROLE_404,
+    auditor=ROLE_404,
+    unit_responder=ROLE_404,
+)
 EVERY_MEMBER = rule(admin=WORKS, supervisor=WORKS, responder=WORKS, analyst=WORKS, auditor=WORKS)
 MANAGERS = rule(admin=WORKS, supervisor=WORKS, responder=REFUSED, analyst=REFUSED, auditor=REFUSED)
 ADMINS = rule(admin=WORKS, supervisor=REFUSED, responder=REFUSED, analyst=REFUSED, auditor=REFUSED)
@@ -63,14 +85,18 @@ PLACEMENT_MANAGERS = rule(
 AUDIT_LOG = rule(
     admin=WORKS, supervisor=ROLE_404, responder=ROLE_404, analyst=ROLE_404, auditor=WORKS
 )
+# The inbox sends a learner to their training; API lists answer a learner with nothing.
+INBOX = {**EVERY_MEMBER, "learner": {302}}
+API_LIST = {**EVERY_MEMBER, "learner": {200}}
 
 RULES: dict[str, dict[str, set[int]]] = {
     # The inbox and exports open for every member but hold only what the role may read
     # (checked below: no report of Riverside's appears for an analyst or auditor).
-    "cases:dashboard": EVERY_MEMBER,
+    "cases:dashboard": INBOX,
     "cases:reports_csv": EVERY_MEMBER,
     "cases:audit_log": AUDIT_LOG,
-    "cases:case_list": CONTENTS,
+    # A unit-limited responder gets the list, holding only cases with their units' reports.
+    "cases:case_list": {**CONTENTS, UNIT_RESPONDER: WORKS},
     # Placements, their codes and posters, and routing are not report contents.
     "placements:list": EVERY_MEMBER,
     "placements:map": EVERY_MEMBER,
@@ -98,8 +124,17 @@ RULES: dict[str, dict[str, set[int]]] = {
     "routing:area_import": ADMINS,
     "routing:channels_update": EVERY_MEMBER,
     "routing:acknowledge": CONTENTS,
-    "api:reports": EVERY_MEMBER,
-    "api:cases": EVERY_MEMBER,
+    "api:reports": API_LIST,
+    "api:cases": API_LIST,
+    # Members are the administrator's to manage.
+    "members:list": ADMINS,
+    "members:invite": ADMINS,
+    "members:import": ADMINS,
+    "members:edit": ADMINS,
+    "members:deactivate": ADMINS,
+    "members:reset_second_factor": ADMINS,
+    "members:invitation_resend": ADMINS,
+    "members:invitation_revoke": ADMINS,
 }
 # Everything else that names a report, a case or a share is report contents.
 for _name in [*STAFF_OBJECT_URLS, *API_OBJECT_URLS]:
@@ -126,6 +161,15 @@ POST_ONLY_LISTS: dict[str, Callable[[User, World], dict[str, Any]]] = {
         "organization": _org(w),
         "file": SimpleUploadedFile("area.geojson", b'{"type": "FeatureCollection"}'),
     },
+    "members:invite": lambda user, w: {
+        "organization": w.placement.organization.slug,
+        "email": "someone@riverside.test",
+        "role": "responder",
+    },
+    "members:import": lambda user, w: {
+        "organization": w.placement.organization.slug,
+        "file": SimpleUploadedFile("m.csv", b"email,role\nsomeone@riverside.test,responder\n"),
+    },
     # A member's own notification channels: a personal setting every member has.
     "routing:channels_update": lambda user, w: {
         "membership": user.memberships.get().pk,
@@ -137,9 +181,13 @@ POST_ONLY_LISTS: dict[str, Callable[[User, World], dict[str, Any]]] = {
 @pytest.fixture
 def members(riverside: Organization) -> dict[str, User]:
     users = {}
+    night = Unit.objects.create(organization=riverside, slug="night", name="Night shift")
     for role in ROLES:
         user = User.objects.create_user(f"{role}@roles.test", "a-long-test-password")
-        Membership.objects.create(user=user, organization=riverside, role=role)
+        real_role = Role.RESPONDER if role == UNIT_RESPONDER else role
+        membership = Membership.objects.create(user=user, organization=riverside, role=real_role)
+        if role == UNIT_RESPONDER:
+            membership.units.set([night])
         users[str(role)] = user
     return users
 
@@ -188,8 +236,16 @@ def test_each_role_gets_exactly_what_it_may(
         expected = RULES[name][role]
         if response.status_code not in expected:
             wrong.append(f"{name}: {response.status_code}, expected {sorted(expected)}")
-        if RULES[name] is EVERY_MEMBER and role in {"analyst", "auditor"}:
+        if RULES[name] in (EVERY_MEMBER, INBOX, API_LIST) and role in {
+            "analyst",
+            "auditor",
+            "learner",
+            UNIT_RESPONDER,
+        }:
             body = response.content
             if b"secret words" in body or world.report.reference.encode() in body:
                 wrong.append(f"{name}: shows a report to an {role}")
+        listing = name in STAFF_LIST_URLS | set(API_LIST_URLS)
+        if role == UNIT_RESPONDER and listing and world.case.reference.encode() in response.content:
+            wrong.append(f"{name}: shows another unit's case to a unit-limited responder")
     assert not wrong, "\n".join(wrong)
