@@ -19,7 +19,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from safepath.accounts import services
 from safepath.accounts.access import organizations_for
 from safepath.accounts.forms import InviteForm, MembersCsvForm, MembershipForm
-from safepath.accounts.models import Invitation, Membership, Organization, Role, User
+from safepath.accounts.models import Invitation, Membership, Organization, User
+from safepath.accounts.permissions import Capability, organizations_with
 
 CSV_MAX_BYTES = 512 * 1024
 
@@ -29,7 +30,7 @@ def _user(request: HttpRequest) -> User:
 
 
 def _admin_organizations(request: HttpRequest) -> Any:
-    return organizations_for(request.user, roles=[Role.ADMIN])
+    return organizations_with(request.user, Capability.MEMBERS_MANAGE)
 
 
 def _organization(request: HttpRequest) -> Organization:
