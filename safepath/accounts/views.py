@@ -100,7 +100,8 @@ def locked_out(request: HttpRequest, *args: object, **kwargs: object) -> HttpRes
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     """An invitation link: choose a password (or confirm, if signed in), then the second step.
 
-    The page carries no referrer and is not cached: the token is a password until used.
+    The page is not cached and sends its address to no other site: the token is a password
+    until used.
     """
     invitation = invitation_for_token(token)
     if invitation is None:
@@ -142,6 +143,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             },
             status=400 if request.method == "POST" else 200,
         )
-    response["Referrer-Policy"] = "no-referrer"
+    # same-origin, not no-referrer: Chromium would send "Origin: null" and fail the CSRF check.
+    response["Referrer-Policy"] = "same-origin"
     response["Cache-Control"] = "no-store"
     return response
