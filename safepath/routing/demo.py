@@ -57,6 +57,10 @@ def seed_routing() -> None:
         placement_set_location(placement=placement, latitude=44.95 + 0.01 * index, longitude=-93.10)
 
     police = policy_create_default(organization=riverside)
+    district = Organization.objects.filter(slug="maple-county-schools").first()
+    if district is not None:
+        # Tier 1 the district safety team, tier 2 the whole district (the sector default).
+        policy_create_default(organization=district)
 
     for slug, name in (("social-work", "Social work"), ("security", "Security")):
         Unit.objects.update_or_create(organization=hospital, slug=slug, defaults={"name": name})
