@@ -25,6 +25,7 @@ from django.test import Client
 from django.urls import reverse
 
 from safepath.accounts.models import Membership, Organization, Role, Unit, User
+from safepath.accounts.permissions import Capability, role_can
 from safepath.cases.tests.test_tenancy import (
     API_LIST_URLS,
     API_OBJECT_URLS,
@@ -64,27 +65,31 @@ def rule(**by_role: set[int]) -> dict[str, set[int]]:
     return {str(role): by_role[str(role)] for role in ROLES}
 
 
+def by_capability(capability: Capability, *, otherwise: set[int]) -> dict[str, set[int]]:
+    """Read from the one permission table: WORKS for the roles holding ``capability``.
+
+    A learner finds no staff page at all (404); a unit-limited responder is a responder."""
+    real = {str(r): WORKS if role_can(r, capability) else otherwise for r in ROLES[:-2]}
+    return rule(**real)
+
+
 # Who may do what, by kind of URL.
-CONTENTS = rule(
-    admin=WORKS,
-    supervisor=WORKS,
-    responder=WORKS,
-    analyst=ROLE_404,
-    auditor=ROLE_404,
-    unit_responder=ROLE_404,
-)
+# A unit-limited responder finds no report outside their units (need-to-know).
+CONTENTS = {
+    **by_capability(Capability.REPORT_READ, otherwise=ROLE_404),
+    UNIT_RESPONDER: ROLE_404,
+}
 EVERY_MEMBER = rule(admin=WORKS, supervisor=WORKS, responder=WORKS, analyst=WORKS, auditor=WORKS)
-MANAGERS = rule(admin=WORKS, supervisor=WORKS, responder=REFUSED, analyst=REFUSED, auditor=REFUSED)
-ADMINS = rule(admin=WORKS, supervisor=REFUSED, responder=REFUSED, analyst=REFUSED, auditor=REFUSED)
+MANAGERS = by_capability(Capability.PLACEMENT_MANAGE, otherwise=REFUSED)
+ADMINS = by_capability(Capability.ROUTING_MANAGE, otherwise=REFUSED)
+MEMBER_ADMINS = by_capability(Capability.MEMBERS_MANAGE, otherwise=REFUSED)
 # Placements (internal notes, exact places) are for roles that pass the second factor:
 # another role finds no placement object at all.
-PLACEMENT = rule(admin=WORKS, supervisor=WORKS, responder=WORKS, analyst=ROLE_404, auditor=ROLE_404)
+PLACEMENT = by_capability(Capability.PLACEMENT_VIEW, otherwise=ROLE_404)
 PLACEMENT_MANAGERS = rule(
     admin=WORKS, supervisor=WORKS, responder=REFUSED, analyst=ROLE_404, auditor=ROLE_404
 )
-AUDIT_LOG = rule(
-    admin=WORKS, supervisor=ROLE_404, responder=ROLE_404, analyst=ROLE_404, auditor=WORKS
-)
+AUDIT_LOG = by_capability(Capability.AUDIT_READ, otherwise=ROLE_404)
 # The inbox sends a learner to their training; API lists answer a learner with nothing.
 INBOX = {**EVERY_MEMBER, "learner": {302}}
 API_LIST = {**EVERY_MEMBER, "learner": {200}}
@@ -127,14 +132,14 @@ RULES: dict[str, dict[str, set[int]]] = {
     "api:reports": API_LIST,
     "api:cases": API_LIST,
     # Members are the administrator's to manage.
-    "members:list": ADMINS,
-    "members:invite": ADMINS,
-    "members:import": ADMINS,
-    "members:edit": ADMINS,
-    "members:deactivate": ADMINS,
-    "members:reset_second_factor": ADMINS,
-    "members:invitation_resend": ADMINS,
-    "members:invitation_revoke": ADMINS,
+    "members:list": MEMBER_ADMINS,
+    "members:invite": MEMBER_ADMINS,
+    "members:import": MEMBER_ADMINS,
+    "members:edit": MEMBER_ADMINS,
+    "members:deactivate": MEMBER_ADMINS,
+    "members:reset_second_factor": MEMBER_ADMINS,
+    "members:invitation_resend": MEMBER_ADMINS,
+    "members:invitation_revoke": MEMBER_ADMINS,
 }
 # Everything else that names a report, a case or a share is report contents.
 for _name in [*STAFF_OBJECT_URLS, *API_OBJECT_URLS]:
