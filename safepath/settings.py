@@ -145,6 +145,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "safepath.core.context_processors.safepath",
                 "safepath.accounts.context_processors.staff",
+                "safepath.onboarding.context_processors.onboarding",
             ],
         },
     },

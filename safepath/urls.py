@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("safepath.reports.urls")),
     path("accounts/", include("safepath.accounts.urls")),
     path("dashboard/members/", include("safepath.accounts.members_urls")),
+    path("dashboard/onboarding/", include("safepath.onboarding.urls")),
     path("dashboard/", include("safepath.cases.urls")),
     path("dashboard/", include("safepath.routing.urls")),
     path("placements/", include("safepath.placements.urls")),

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django_otp import devices_for_user
 
 from safepath.accounts.models import Invitation, Membership, Organization, Role, Unit, User
-from safepath.core.audit import audit_record
+from safepath.core.activity import record_one
 from safepath.core.live import close_user_sockets
 
 logger = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ def membership_set_hired_on(
         return membership
     membership.hired_on = hired_on
     membership.save(update_fields=["hired_on"])
-    audit_record(
+    record_one(
         actor=actor,
         organization=membership.organization,
         action="accounts.hire_date_set",
@@ -177,7 +177,7 @@ def invitation_create(
             expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
         )
         invitation.units.set(unit_list)
-        audit_record(
+        record_one(
             actor=actor,
             organization=organization,
             action="accounts.invitation_created",
@@ -198,7 +198,7 @@ def invitation_resend(*, invitation: Invitation, actor: User) -> str:
     invitation.token_hash = _token_hash(token)
     invitation.expires_at = timezone.now() + timedelta(days=INVITATION_DAYS)
     invitation.save(update_fields=["token_hash", "expires_at"])
-    audit_record(
+    record_one(
         actor=actor,
         organization=invitation.organization,
         action="accounts.invitation_resent",
@@ -216,7 +216,7 @@ def invitation_revoke(*, invitation: Invitation, actor: User) -> None:
         return
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
-    audit_record(
+    record_one(
         actor=actor,
         organization=invitation.organization,
         action="accounts.invitation_revoked",
@@ -273,7 +273,7 @@ def invitation_accept(*, invitation: Invitation, user: User | None, password: st
         user.save(update_fields=["is_active"])
     locked.accepted_at = timezone.now()
     locked.save(update_fields=["accepted_at"])
-    audit_record(
+    record_one(
         actor=user,
         organization=locked.organization,
         action="accounts.invitation_accepted",
@@ -301,7 +301,7 @@ def membership_change(
     membership.role = role
     membership.save(update_fields=["role"])
     membership.units.set(unit_list)
-    audit_record(
+    record_one(
         actor=actor,
         organization=membership.organization,
         action="accounts.membership_changed",
@@ -351,7 +351,7 @@ def membership_deactivate(*, membership: Membership, actor: User) -> Membership:
         ended = _end_sessions(user)
     user_id = user.pk
     transaction.on_commit(lambda: close_user_sockets(user_id))
-    audit_record(
+    record_one(
         actor=actor,
         organization=membership.organization,
         action="accounts.membership_deactivated",
@@ -369,7 +369,7 @@ def second_factor_reset(*, membership: Membership, actor: User) -> None:
     for device in devices_for_user(user, confirmed=None):
         device.delete()
     _end_sessions(user)
-    audit_record(
+    record_one(
         actor=actor,
         organization=membership.organization,
         action="accounts.second_factor_reset",

@@ -21,7 +21,7 @@ from safepath.accounts.services import (
     invitation_url,
     organization_create,
 )
-from safepath.core.audit import audit_record
+from safepath.core.activity import record_one
 from safepath.routing.models import RoutingPolicy
 from safepath.routing.services import policy_create_default
 
@@ -81,7 +81,7 @@ def organization_onboard(
         invitation, token = invitation_create(
             organization=organization, email=admin_email, role=Role.ADMIN, actor=actor, send=False
         )
-        audit_record(
+        record_one(
             actor=actor,
             organization=organization,
             action="onboarding.organization_created",

@@ -133,6 +133,8 @@ RULES: dict[str, dict[str, set[int]]] = {
     "api:cases": API_LIST,
     # Members are the administrator's to manage.
     "members:list": MEMBER_ADMINS,
+    "onboarding:progress": MEMBER_ADMINS,
+    "onboarding:profile": MEMBER_ADMINS,
     "members:invite": MEMBER_ADMINS,
     "members:import": MEMBER_ADMINS,
     "members:edit": MEMBER_ADMINS,

@@ -79,6 +79,8 @@ STAFF_LIST_URLS = {
     "members:list",
     "members:invite",
     "members:import",
+    "onboarding:progress",
+    "onboarding:profile",
 }
 
 
