@@ -74,13 +74,28 @@ def _profile_step(organization: Organization) -> Step:
     )
 
 
-def _report_step(organization: Organization) -> Step:
-    received = ReportRecipient.objects.filter(organization=organization).count()
+def _drill_step(organization: Organization) -> Step:
+    drills = ReportRecipient.objects.filter(organization=organization, report__is_drill=True)
     return Step(
-        "first_report",
-        _("A test scan reached your inbox"),
-        received > 0,
-        _("%(n)d reports received") % {"n": received},
+        "drill",
+        _("A drill travelled your routing"),
+        drills.exists(),
+        _("%(n)d drills received (start one from a placement's page)") % {"n": drills.count()},
+        "/placements/",
+    )
+
+
+def _monitoring_step(organization: Organization) -> Step:
+    received = ReportRecipient.objects.filter(organization=organization)
+    return Step(
+        "monitoring",
+        _("Monitoring: a drill or a report reached your inbox"),
+        received.exists(),
+        _("%(d)d drills, %(r)d reports received")
+        % {
+            "d": received.filter(report__is_drill=True).count(),
+            "r": received.filter(report__is_drill=False).count(),
+        },
         "/dashboard/",
     )
 
@@ -142,7 +157,7 @@ def checklist(organization: Organization) -> list[Step]:
                 "/placements/",
             ),
             *_training_steps(organization, title=_("Staff training rollout")),
-            _report_step(organization),
+            _monitoring_step(organization),
         ]
         return steps
     if template.needs_area:
@@ -166,7 +181,7 @@ def checklist(organization: Organization) -> list[Step]:
             _("%(n)d placements, %(p)d posters printed") % {"n": placements.count(), "p": posters},
             "/placements/",
         ),
-        _report_step(organization),
+        _drill_step(organization),
         *_training_steps(organization, title=_("Training assigned")),
     ]
     return steps

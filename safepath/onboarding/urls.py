@@ -9,4 +9,5 @@ app_name = "onboarding"
 urlpatterns = [
     path("", views.progress, name="progress"),
     path("profile/", views.profile, name="profile"),
+    path("drill/<str:code>/", views.drill, name="drill"),
 ]

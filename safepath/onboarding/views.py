@@ -6,6 +6,7 @@ from typing import cast
 from zoneinfo import ZoneInfo, available_timezones
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -14,13 +15,15 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from safepath.accounts.access import organizations_for
 from safepath.accounts.models import Organization, User
 from safepath.accounts.permissions import Capability, organizations_with
 from safepath.core.activity import record_one
 from safepath.onboarding.checklist import PROFILE_SAVED, checklist, organizations_for_progress
+from safepath.placements.selectors import get_placement_for_member
+from safepath.reports.services import report_start
 
 
 class ProfileForm(forms.Form):
@@ -95,3 +98,32 @@ def profile(request: HttpRequest) -> HttpResponse:
         {"form": form, "organization": organization, "title": _("Organization profile")},
         status=400 if request.method == "POST" else 200,
     )
+
+
+@login_required
+@require_POST
+def drill(request: HttpRequest, code: str) -> HttpResponse:
+    """Start a drill at one of the member's placements: a report marked DRILL that travels the
+    placement's routing (inbox, email, webhook) inside the organization only."""
+    placement = get_placement_for_member(user=request.user, code=code)
+    managers = organizations_with(request.user, Capability.PLACEMENT_MANAGE)
+    if not managers.filter(pk=placement.organization_id).exists():
+        raise PermissionDenied
+    report, _token = report_start(
+        placement=placement,
+        step="what",
+        value=_("This is a drill started by %(email)s.")
+        % {"email": cast(User, request.user).email},
+        choices=["other"],
+        drill=True,
+    )
+    record_one(
+        actor=cast(User, request.user),
+        organization=placement.organization,
+        action="onboarding.drill_started",
+        object_type="report",
+        object_ref=report.reference,
+        detail=placement.code,
+    )
+    messages.success(request, _("Drill started: watch it arrive in the inbox and by email."))
+    return HttpResponseRedirect("/dashboard/")

@@ -92,7 +92,9 @@ def reports_visible_to(user: User | AnonymousUser) -> QuerySet[Report]:
 def reports_counted_for(user: User | AnonymousUser) -> QuerySet[Report]:
     """Reports ``user`` may count without reading them: what their organizations received or
     may read (analysts' true counts)."""
-    return reports_visible_in(organizations_with(user, Capability.REPORT_COUNT))
+    return reports_visible_in(organizations_with(user, Capability.REPORT_COUNT)).filter(
+        is_drill=False  # a drill is never counted as a real report
+    )
 
 
 def get_report_for_member(*, user: User | AnonymousUser, reference: str) -> Report:

@@ -112,22 +112,28 @@ def report_start(
     value: str = "",
     choices: Iterable[str] = (),
     language: str = "",
+    drill: bool = False,
 ) -> tuple[Report, str]:
     """Create a report with its first answer, route it, and return it with the browser token.
 
     Creating, routing and queueing deliveries happen in one transaction: once the reporter is
-    told the answer was saved, the responders are certain to hear of it.
+    told the answer was saved, the responders are certain to hear of it. A drill is routed the
+    same way (inside its organization only) and is never counted.
     """
     token = secrets.token_urlsafe(32)
     report = Report.objects.create(
-        placement=placement, browser_token_hash=hash_browser_token(token), language=language
+        placement=placement,
+        browser_token_hash=hash_browser_token(token),
+        language=language,
+        is_drill=drill,
     )
-    placement_count(placement=placement, counter="reports_started")
-    placement_count(placement=placement, counter="reports_answered")
+    if not drill:
+        placement_count(placement=placement, counter="reports_started")
+        placement_count(placement=placement, counter="reports_answered")
     # Routing answers in this transaction: recipients, escalation and deliveries are rows
     # committed with the report itself.
     report_started.send(sender=Report, report=report)
-    if _count_burst(f"burst:placement:{placement.pk}") > PLACEMENT_BURST_REPORTS:
+    if not drill and _count_burst(f"burst:placement:{placement.pk}") > PLACEMENT_BURST_REPORTS:
         _flag(report, "Many reports started at this placement in a few minutes.")
     report_add_answer(report=report, step=step, value=value, choices=choices)
     return report, token

@@ -236,8 +236,12 @@ def routing_plan(*, report: Report) -> Plan:
             seen.add(key)
             unique.append(target)
         plan_tier.targets = unique
-    plan.tiers = [plan_tier for plan_tier in plan.tiers if plan_tier.targets]
     owner = report.placement.organization
+    if report.is_drill:
+        # A drill never leaves the organization that runs it.
+        for plan_tier in plan.tiers:
+            plan_tier.targets = [t for t in plan_tier.targets if t.organization.pk == owner.pk]
+    plan.tiers = [plan_tier for plan_tier in plan.tiers if plan_tier.targets]
     if not plan.tiers and not (services_only and owner.kind in POLICE_KINDS):
         # Nothing in the policy applies here (no area contains the place): rather than nobody,
         # the organization that put the code up.
@@ -256,6 +260,8 @@ def routing_plan(*, report: Report) -> Plan:
 
 def fallback_target(*, report: Report) -> Target | None:
     """The deployment's last resort, respecting "not police" (then the national hotline)."""
+    if report.is_drill:
+        return None  # a drill never leaves its organization
     fallback = _organization_by_slug(settings.FALLBACK_ORGANIZATION)
     services_only = report.recipient_preference == RecipientPreference.SERVICE
     if fallback and not (services_only and fallback.kind in POLICE_KINDS):

@@ -134,6 +134,8 @@ RULES: dict[str, dict[str, set[int]]] = {
     # Members are the administrator's to manage.
     "members:list": MEMBER_ADMINS,
     "onboarding:progress": MEMBER_ADMINS,
+    # A drill starts from a placement: its managers may; others who see it are refused.
+    "onboarding:drill": PLACEMENT_MANAGERS,
     "onboarding:profile": MEMBER_ADMINS,
     "members:invite": MEMBER_ADMINS,
     "members:import": MEMBER_ADMINS,

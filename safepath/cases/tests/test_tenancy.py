@@ -211,6 +211,11 @@ STAFF_OBJECT_URLS: dict[str, tuple[str, Callable[[World], str], dict[str, str]]]
         {},
     ),
     "placements:batch_status": (GET, lambda w: f"/placements/batches/{w.batch.pk}/status.json", {}),
+    "onboarding:drill": (
+        POST,
+        lambda w: f"/dashboard/onboarding/drill/{w.placement.code}/",
+        {},
+    ),
     "members:edit": (GET, lambda w: f"/dashboard/members/{_membership(w).pk}/", {}),
     "members:deactivate": (
         POST,

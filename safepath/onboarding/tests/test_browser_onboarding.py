@@ -3,7 +3,8 @@
 Everything a person would do is done by following the emails a real SMTP server (aiosmtpd,
 in this process) received: the operator runs ``create_organization``; the chief opens the
 invitation, chooses a password, enrols an authenticator; invites an officer, who does the
-same; the chief makes a placement, a phone scans it, and the report is in the chief's inbox.
+same; the chief makes a placement, runs a drill from it (marked DRILL in the inbox and the
+officer's email), then a phone scans it and the real report is in both inboxes.
 """
 
 from __future__ import annotations
@@ -118,6 +119,17 @@ def test_a_police_department_onboards_from_the_command_line_to_its_first_report(
         chief.click("main form.stack button[type=submit]")
         chief.wait_for_url(re.compile(r".*/placements/[A-Z0-9]+/$"))
         code = chief.url.rstrip("/").rsplit("/", 1)[1]
+
+        # First a drill: marked DRILL in the inbox and in the officer's email.
+        chief.click("#drill button[type=submit]")
+        expect(chief).to_have_url(f"{server.url}/dashboard/")
+        drill_row = chief.locator("#report-rows tr", has_text="Lakeside bus depot, restroom")
+        expect(drill_row).to_have_count(1)
+        expect(drill_row).to_contain_text("DRILL")
+        drill_notice = mail.wait_for(OFFICER, count=2)[-1]
+        assert drill_notice.startswith("DRILL")
+
+        # Then a real scan from a phone.
         png = chief.request.get(f"{server.url}/placements/{code}/qr.png").body()
         (scan_url,) = [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))]
         reporter = phone.new_page()
@@ -128,16 +140,16 @@ def test_a_police_department_onboards_from_the_command_line_to_its_first_report(
         expect(reporter.locator("#saved")).to_contain_text("Saved.")
 
         chief.goto(f"{server.url}/dashboard/")
-        expect(
-            chief.locator("#report-rows tr", has_text="Lakeside bus depot, restroom")
-        ).to_have_count(1)
+        rows = chief.locator("#report-rows tr", has_text="Lakeside bus depot, restroom")
+        expect(rows).to_have_count(2)
+        expect(rows.filter(has_not_text="DRILL")).to_have_count(1)
         # The officer was told by email (no contents), and sees it too.
-        notice = mail.wait_for(OFFICER, count=2)[-1]
-        assert "/dashboard/" in notice
+        notice = mail.wait_for(OFFICER, count=3)[-1]
+        assert "/dashboard/" in notice and not notice.startswith("DRILL")
         officer.goto(f"{server.url}/dashboard/")
         expect(
             officer.locator("#report-rows tr", has_text="Lakeside bus depot, restroom")
-        ).to_have_count(1)
+        ).to_have_count(2)
     finally:
         chief_context.close()
         officer_context.close()

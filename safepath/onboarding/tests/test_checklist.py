@@ -29,7 +29,7 @@ def test_a_police_departments_steps_follow_what_it_really_did(
         "members": False,
         "area": False,
         "placements": False,
-        "first_report": False,
+        "drill": False,
         "training": False,
         "compliance": False,
     }
@@ -56,10 +56,12 @@ def test_a_police_departments_steps_follow_what_it_really_did(
     assert steps(riverside)["placements"] is False  # no poster printed yet
     settings.DEBUG = False
     admin.get(f"/placements/{placement.code}/poster.pdf")
-    report_start(placement=placement, step="what", value="test scan")
+    report_start(placement=placement, step="what", value="a real report is not a drill")
+    assert steps(riverside)["drill"] is False
+    assert admin.post(f"/dashboard/onboarding/drill/{placement.code}/").status_code == 302
 
     done = steps(riverside)
-    assert done["profile"] and done["members"] and done["area"] and done["first_report"]
+    assert done["profile"] and done["members"] and done["area"] and done["drill"]
     riverside.refresh_from_db()
     assert riverside.time_zone == "America/Chicago"
     assert not done["training"]
@@ -89,7 +91,7 @@ def test_schools_follow_assessment_deployment_training_monitoring(db: None) -> N
         "deployment",
         "training",
         "compliance",
-        "first_report",
+        "monitoring",
     ]
     Placement.objects.create(organization=district, public_name="Gym", site_type="lobby")
     assert steps(district)["assessment"] is False  # not a private place
