@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/", include("safepath.accounts.urls")),
     path("dashboard/members/", include("safepath.accounts.members_urls")),
     path("dashboard/onboarding/", include("safepath.onboarding.urls")),
+    path("operator/", include("safepath.onboarding.operator_urls")),
     path("dashboard/", include("safepath.cases.urls")),
     path("dashboard/", include("safepath.routing.urls")),
     path("placements/", include("safepath.placements.urls")),

@@ -17,9 +17,9 @@ from safepath.accounts.models import Membership, Organization, Role, User
 def memberships_for(user: User | AnonymousUser) -> QuerySet[Membership]:
     if not user.is_authenticated or not user.is_active:
         return Membership.objects.none()
-    return Membership.objects.filter(user_id=user.pk, deactivated_at__isnull=True).select_related(
-        "organization"
-    )
+    return Membership.objects.filter(
+        user_id=user.pk, deactivated_at__isnull=True, organization__suspended_at__isnull=True
+    ).select_related("organization")
 
 
 def organizations_for(
@@ -28,7 +28,9 @@ def organizations_for(
     """The organizations whose data this user may see (in one of ``roles``, if given)."""
     if not user.is_authenticated or not user.is_active:
         return Organization.objects.none()
-    memberships = Membership.objects.filter(user_id=user.pk, deactivated_at__isnull=True)
+    memberships = Membership.objects.filter(
+        user_id=user.pk, deactivated_at__isnull=True, organization__suspended_at__isnull=True
+    )
     if roles is not None:
         memberships = memberships.filter(role__in=list(roles))
     return Organization.objects.filter(pk__in=memberships.values("organization_id"))

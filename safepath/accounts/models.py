@@ -97,6 +97,9 @@ class Organization(models.Model):
     parent = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
     )
+    # Set by the operator: its staff see nothing until it is resumed. Its codes keep working
+    # and its reports keep routing (a reporter is never turned away).
+    suspended_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -158,6 +158,19 @@ def areas_import(
     return created
 
 
+def area_verify(*, area: OrganizationArea) -> OrganizationArea:
+    """The operator confirms one area; routing uses it from now on."""
+    if area.verified_at is None:
+        area.verified_at = timezone.now()
+        area.save(update_fields=["verified_at"])
+    return area
+
+
+def area_refuse(*, area: OrganizationArea) -> None:
+    """The operator refuses an area (wrong place, too wide): it is removed, never used."""
+    area.delete()
+
+
 def areas_verify(*, organization: Organization) -> int:
     """The operator confirms an organization's pending areas; routing uses them from now on."""
     return OrganizationArea.objects.filter(
