@@ -152,3 +152,22 @@ def test_a_learner_gets_404_for_every_report_and_placement_url(district: Distric
     assert Client().get("/api/v1/reports/", **api).json()["results"] == []
     ref = district.lincoln_report.reference
     assert Client().get(f"/api/v1/reports/{ref}/", **api).status_code == 404
+
+
+def test_a_unit_limited_member_is_not_told_of_another_schools_report(db: None) -> None:
+    from safepath.routing.models import Delivery
+
+    organization = Organization.objects.create(slug="m", name="Maple", kind="school_district")
+    lincoln = Unit.objects.create(organization=organization, slug="lincoln", name="Lincoln")
+    washington = Unit.objects.create(organization=organization, slug="wash", name="Washington")
+    counselor = member("c@lincoln.test", organization, Role.RESPONDER, lincoln)
+    admin = member("a@maple.test", organization, Role.ADMIN)
+    at_washington = Placement.objects.create(
+        organization=organization, public_name="Washington gym", unit=washington
+    )
+
+    report, _ = report_start(placement=at_washington, step="what", value="x")
+
+    told = set(Delivery.objects.filter(report=report).values_list("user__email", flat=True))
+    assert admin.email in told
+    assert counselor.email not in told
