@@ -159,6 +159,7 @@ INSTALLED_APPS = [
     "safepath.cases",
     "safepath.api",
     "safepath.training",
+    "safepath.onboarding",
 ]
 
 MIDDLEWARE = [
@@ -175,6 +176,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "safepath.accounts.middleware.StaffSessionMiddleware",
+    "safepath.accounts.middleware.LearnerScopeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -195,6 +197,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "safepath.core.context_processors.safepath",
                 "safepath.accounts.context_processors.staff",
+                "safepath.onboarding.context_processors.onboarding",
             ],
         },
     },

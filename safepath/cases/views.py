@@ -472,6 +472,11 @@ def share_revoke(request: HttpRequest, share_id: int) -> HttpResponse:
     )
     if share is None:
         raise Http404
+    if share.report is not None:
+        # A unit-limited member can only revoke a share of a report they may see.
+        get_report_for_member(user=request.user, reference=share.report.reference)
+    elif share.case is not None:
+        get_case_for_member(user=request.user, reference=share.case.reference)
     services.share_revoke(share=share, actor=_user(request))
     messages.success(request, _("Share revoked."))
     if share.report is not None:

@@ -59,6 +59,9 @@ class Report(models.Model):
     )
     placement = models.ForeignKey(Placement, on_delete=models.PROTECT, related_name="reports")
     status = models.CharField(max_length=20, choices=ReportStatus.choices, default=ReportStatus.NEW)
+    # A drill an administrator started to watch the routing work: marked DRILL everywhere,
+    # never counted as a real report, never routed outside the placement's organization.
+    is_drill = models.BooleanField(default=False, db_index=True)
     # Routing metadata derived from the reporter's choices; kept in the clear so that routing
     # and the inbox can filter on it. Free-text answers never go here.
     priority = models.CharField(

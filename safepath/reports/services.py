@@ -123,11 +123,13 @@ def report_start(
     start_key: str = "",
     draft: bool = False,
     recipient_preference: str = RecipientPreference.EITHER,
+    drill: bool = False,
 ) -> tuple[Report, str]:
     """Create a report with its first answer, route it, and return it with the browser token.
 
     Creating, routing and queueing deliveries happen in one transaction: once the reporter is
-    told the answer was saved, the responders are certain to hear of it.
+    told the answer was saved, the responders are certain to hear of it. A drill is routed the
+    same way (inside its organization only) and is never counted.
 
     ``start_key`` is the one-time key of the first question's form, and becomes the browser
     token: the same first answer posted twice (a double tap, an autosave racing "Save and go
@@ -155,18 +157,20 @@ def report_start(
                 language=language,
                 # Chosen before the first answer: routed with it, so police never read this.
                 recipient_preference=recipient_preference,
+                is_drill=drill,
             )
     except IntegrityError:
         # Another request with the same key committed first (PostgreSQL waits for it).
         existing = Report.objects.select_for_update().get(start_key_hash=key_hash)
         report_add_answer(report=existing, step=step, value=value, choices=choices, draft=draft)
         return existing, token
-    placement_count(placement=placement, counter="reports_started")
-    placement_count(placement=placement, counter="reports_answered")
+    if not drill:
+        placement_count(placement=placement, counter="reports_started")
+        placement_count(placement=placement, counter="reports_answered")
     # Routing answers in this transaction: recipients, escalation and deliveries are rows
     # committed with the report itself.
     report_started.send(sender=Report, report=report)
-    if _count_burst(f"burst:placement:{placement.pk}") > PLACEMENT_BURST_REPORTS:
+    if not drill and _count_burst(f"burst:placement:{placement.pk}") > PLACEMENT_BURST_REPORTS:
         _flag(report, "Many reports started at this placement in a few minutes.")
     report_add_answer(report=report, step=step, value=value, choices=choices, draft=draft)
     return report, token
