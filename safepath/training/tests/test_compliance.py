@@ -169,8 +169,20 @@ def test_csv_and_pdf_exports(alice: User, patrol: Unit, mixed_unit: dict[str, Us
     )
     pdf = client.get(f"/training/manage/units/{patrol.pk}/compliance.pdf")
 
-    assert rows[0] == ["person", "email", "patrol-biennial:status", "patrol-biennial:due_on"]
-    assert {row[2] for row in rows[1:]} == {
+    fields = ["status", "due_on", "completed_on", "hours", "certificate_id", "score"]
+    assert rows[0] == ["person", "email", "units", "active"] + [
+        f"patrol-biennial:{field}" for field in [*fields, "course_version"]
+    ]
+    compliant = next(row for row in rows if row[1] == mixed_unit["compliant"].email)
+    completion = Completion.objects.get(user=mixed_unit["compliant"])
+    assert compliant[6:11] == [
+        str(completion.completed_on),
+        "",  # no hours were measured for this completion
+        completion.certificate.pk,
+        "90",
+        "law-enforcement v1 (en)",
+    ]
+    assert {row[4] for row in rows[1:]} == {
         "compliant",
         "due_soon",
         "overdue",
