@@ -47,6 +47,9 @@ DEMO_ORGANIZATIONS = (
         users=(
             DemoUser("alice@riverside.example", "Alice", Role.ADMIN, "alice-demo-password"),
             DemoUser("bob@riverside.example", "Bob", Role.RESPONDER, "bob-demo-password"),
+            # Training: a sergeant who teaches sessions and an auditor who reads records.
+            DemoUser("erin@riverside.example", "Erin", Role.SUPERVISOR, "erin-demo-password"),
+            DemoUser("avery@riverside.example", "Avery", Role.AUDITOR, "avery-demo-password"),
         ),
         placements=(
             "Riverside bus station, restroom by gate 4",

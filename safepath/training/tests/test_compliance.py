@@ -130,8 +130,32 @@ def test_the_library_holds_real_mandates_with_source_and_verified_date(
     assert (new_york.recurrence, new_york.initial_days) == ("once", 60)
     assert (florida.recurrence, florida.interval_months) == ("from_completion", 12)
     assert michigan.recurrence == "once" and michigan.course == courses["healthcare"]
+    assert michigan.deadline_basis == "licence" and michigan.initial_days == 0
     for mandate in Requirement.objects.filter(organization=None):
-        assert mandate.source_url and mandate.verified_on
+        assert mandate.source_url.startswith("https://") and mandate.verified_on
+        assert mandate.required_topics, mandate.code
+        host = mandate.source_url.split("/")[2]
+        assert host.endswith((".gov", ".ca.gov", ".state.tx.us", "nysenate.gov")) or host in {
+            "statutes.capitol.texas.gov",
+            "www.flsenate.gov",
+            "mgaleg.maryland.gov",
+            "www.legislature.mi.gov",
+            "codes.ohio.gov",
+        }, mandate.source_url
+    codes = set(Requirement.objects.filter(organization=None).values_list("code", flat=True))
+    assert {
+        "tx-hb390-lodging-staff",
+        "tx-hb2059-health",
+        "tx-ed38-0041-school-staff",
+        "nj-2c13-12-hotel-staff",
+        "ca-civ52-6-transit-staff",
+        "fl-464-013-nurses",
+        "fl-456-0341-health-licensees",
+        "oh-109-745-peace-officers",
+    } <= codes
+    for code in ("ca-pc13519-14-peace-officers", "tn-38-6-114-officers"):
+        mandate = Requirement.objects.get(organization=None, code=code)
+        assert mandate.minimum_minutes == 120 and mandate.approval_body
 
 
 def test_compliance_matrix_shows_each_status(
