@@ -334,3 +334,16 @@ def test_the_organization_wide_view_shows_members_without_a_unit(
 
     assert "bob@riverside.test" in page and "no unit" in page
     assert "bob@riverside.test" in csv_export
+
+
+def test_the_rules_speak_the_learners_language(
+    bob_client: Client, bob_assignment: Assignment
+) -> None:
+    bob_client.post(f"/training/a/{bob_assignment.pk}/", {"language": "es"})
+
+    page = bob_client.post(
+        f"/training/a/{bob_assignment.pk}/assessment/", {"action": "start"}, follow=True
+    ).content.decode()
+
+    assert "Primero lea todas las lecciones, en orden." in page
+    assert "Read every lesson" not in page
