@@ -13,6 +13,7 @@ import segno
 from django.conf import settings
 from django.utils.translation import gettext as _
 from fpdf import FPDF
+from fpdf.enums import WrapMode
 
 if TYPE_CHECKING:
     from safepath.training.models import Certificate
@@ -87,7 +88,7 @@ def certificate_pdf(*, certificate: Certificate) -> bytes:
     if pdf.get_string_width(url) <= width:
         pdf.cell(width, 4, url, align="R")
     else:
-        pdf.multi_cell(width, 3.2, url, align="R", wrapmode="CHAR")
+        pdf.multi_cell(width, 3.2, url, align="R", wrapmode=WrapMode.CHAR)
     return bytes(pdf.output())
 
 

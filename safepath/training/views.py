@@ -4,7 +4,7 @@ verification page. Thin: reads come from selectors, writes from services."""
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
 
@@ -353,13 +353,15 @@ def certificate_pdf_view(request: HttpRequest, pk: str) -> HttpResponse:
 ORGANIZATION_SESSION_KEY = "training_organization"
 
 
-def _chosen_organization(request: HttpRequest, roles: set[Role]) -> Organization:
+def _chosen_organization(request: HttpRequest, roles: Iterable[str]) -> Organization:
     """The organization this person chose to manage (kept in the session), if they hold one
     of ``roles`` there; else the first they do, by name; 404 if none."""
     ids = selectors.organization_ids_with(user=request.user, roles=roles)
     chosen = request.session.get(ORGANIZATION_SESSION_KEY)
     organizations = Organization.objects.filter(pk__in=ids).order_by("name")
-    organization = organizations.filter(pk=chosen).first() or organizations.first()
+    organization = (
+        organizations.filter(pk=int(chosen)).first() if isinstance(chosen, int) else None
+    ) or organizations.first()
     if organization is None:
         raise Http404
     return organization
@@ -912,7 +914,7 @@ def sessions(request: HttpRequest) -> HttpResponse:
             "sessions": selectors.sessions_for_member(user=request.user),
             "form": form,
             "seats": set(
-                SessionSeat.objects.filter(user_id=request.user.pk).values_list(
+                SessionSeat.objects.filter(user_id=request.user.pk or 0).values_list(
                     "session_id", flat=True
                 )
             ),

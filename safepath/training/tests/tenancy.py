@@ -18,6 +18,7 @@ from safepath.training.models import (
     Certificate,
     Course,
     Requirement,
+    Session,
 )
 from safepath.training.selectors import latest_version
 from safepath.training.services import (
@@ -36,6 +37,7 @@ class TrainingWorld:
     unit: Unit
     requirement: Requirement
     membership_id: int
+    session: Session
 
 
 def training_world(*, organization: Organization, learner: User) -> TrainingWorld:
@@ -61,7 +63,18 @@ def training_world(*, organization: Organization, learner: User) -> TrainingWorl
         template=Requirement.objects.get(organization=None, code="ca-pc13519-14-peace-officers"),
         unit=unit,
     )
+    session = Session.objects.create(
+        organization=organization,
+        course=course,
+        title="Roll-call session",
+        starts_at=version.created_at,
+        minutes=60,
+        place="Training room",
+        capacity=10,
+        instructor=learner,
+    )
     return TrainingWorld(
+        session=session,
         assignment=assignment,
         certificate=certificate_issue(completion=completion),
         unit=unit,
@@ -110,6 +123,19 @@ TRAINING_OBJECT_URLS: dict[str, tuple[str, Callable[[TrainingWorld], str]]] = {
         MANAGER,
         lambda w: f"/training/manage/units/{w.unit.pk}/compliance.pdf",
     ),
+    "training:session": (LEARNER, lambda w: f"/training/sessions/{w.session.pk}/"),
+    "training:transcript": (
+        MANAGER,
+        lambda w: f"/training/manage/people/{w.membership_id}/transcript/",
+    ),
+    "training:transcript_pdf": (
+        MANAGER,
+        lambda w: f"/training/manage/people/{w.membership_id}/transcript.pdf",
+    ),
+    "training:external_record": (
+        MANAGER,
+        lambda w: f"/training/manage/people/{w.membership_id}/external/",
+    ),
     "training:completion_xapi": (
         MANAGER,
         lambda w: f"/training/manage/completions/{w.certificate.completion_id}/xapi.json",
@@ -121,5 +147,11 @@ TRAINING_LIST_URLS = {
     "training:sites": "/training/manage/sites/",
     "training:requirements": "/training/manage/requirements/",
     "training:local_lesson": "/training/manage/lessons/law-enforcement/local-resources/",
+    "training:choose_organization": "/training/manage/organization/",
+    "training:organization_compliance": "/training/manage/compliance/",
+    "training:organization_compliance_csv": "/training/manage/compliance.csv",
+    "training:organization_compliance_pdf": "/training/manage/compliance.pdf",
+    "training:people": "/training/manage/people/",
+    "training:sessions": "/training/sessions/",
 }
 TRAINING_PUBLIC = {"verify"}

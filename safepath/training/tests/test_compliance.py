@@ -27,8 +27,10 @@ from safepath.training.models import (
     AssignmentSource,
     Completion,
     Course,
+    ExternalRecord,
     Reminder,
     Requirement,
+    Session,
 )
 from safepath.training.recurrence import Recurrence
 from safepath.training.services import (
@@ -366,4 +368,8 @@ def test_seed_demo_enrolls_learners_and_leaves_a_certificate_and_a_mixed_unit() 
     statuses = {cell.status.value for row in matrix.rows for cell in row.cells if cell}
     assert {"compliant", "due_soon", "overdue"} <= statuses
     assert Assignment.objects.filter(user__email="bob@riverside.example").count() == 1
-    assert Completion.objects.count() == 3
+    assert Completion.objects.count() == 4  # three patrol learners and one who has left
+    leaver = User.objects.get(email="taylor.brooks@riverside.example")
+    assert not leaver.is_active and Completion.objects.filter(user=leaver).count() == 1
+    assert Session.objects.get().seats.count() == 2
+    assert ExternalRecord.objects.count() == 1
