@@ -14,6 +14,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 
 from safepath.accounts.access import memberships_for
@@ -43,10 +44,21 @@ VIEWERS = roles_with(Capability.TRAINING_VIEW)
 # Content ------------------------------------------------------------------------------------
 
 
-def available_languages(*, course: Course) -> list[tuple[str, str]]:
+def language_label(code: str) -> str:
+    """A language's own name ("Español", "Français") for any code a course file may use."""
     labels = dict(CourseVersion._meta.get_field("language").choices or [])
+    if code in labels:
+        return str(labels[code])
+    try:
+        return str(get_language_info(code)["name_local"])
+    except KeyError:
+        return code
+
+
+def available_languages(*, course: Course) -> list[tuple[str, str]]:
+    """Every language a course has been loaded in: whatever files its folder holds."""
     languages = sorted(set(course.versions.values_list("language", flat=True)))
-    return [(language, str(labels.get(language, language))) for language in languages]
+    return [(language, language_label(language)) for language in languages]
 
 
 def latest_version(*, course: Course, language: str) -> CourseVersion | None:
