@@ -91,6 +91,44 @@ class AdoptForm(forms.Form):
         return data
 
 
+class OwnRequirementForm(forms.Form):
+    """An organization's own requirement, beside the library's mandates."""
+
+    title = forms.CharField(max_length=200, label=_("Title"))
+    course = forms.ModelChoiceField(queryset=Course.objects.none(), label=_("Course"))
+    recurrence = forms.ChoiceField(
+        label=_("How often"),
+        choices=[
+            ("once", _("Once")),
+            ("from_completion", _("Again N months after each completion")),
+            ("from_expiry", _("Again N months after the previous expiry")),
+            ("anniversary", _("Every year on a fixed date")),
+        ],
+    )
+    interval_months = forms.IntegerField(
+        min_value=1, max_value=120, initial=12, label=_("Every (months)")
+    )
+    initial_days = forms.IntegerField(
+        min_value=0, max_value=3650, initial=30, label=_("First due (days after hire)")
+    )
+    minimum_minutes = forms.IntegerField(
+        min_value=1, max_value=6000, required=False, label=_("Minimum minutes (optional)")
+    )
+    unit = forms.ModelChoiceField(
+        queryset=Unit.objects.none(), required=False, label=_("Unit (optional)")
+    )
+    role = forms.ChoiceField(
+        choices=[("", "—"), *Role.choices], required=False, label=_("Role (optional)")
+    )
+
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        course_field: Any = self.fields["course"]
+        course_field.queryset = Course.objects.filter(versions__isnull=False).distinct()
+        unit_field: Any = self.fields["unit"]
+        unit_field.queryset = Unit.objects.filter(organization=organization)
+
+
 class RequirementForm(forms.Form):
     """What an organization may change in an adopted requirement: its windows."""
 
@@ -123,6 +161,14 @@ class HireDateForm(forms.Form):
     hired_on = forms.DateField(
         required=False,
         label=_("Hire date (empty: the date they joined SafePath is used)"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
+class LicenceForm(forms.Form):
+    renews_on = forms.DateField(
+        required=False,
+        label=_("Licence renews on (for mandates due at licence renewal)"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 

@@ -533,3 +533,22 @@ class ExternalRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.title} ({self.completed_on})"
+
+
+class LicenceRenewal(models.Model):
+    """When a person's professional licence next renews, for mandates due at renewal
+    (Michigan, Texas and Florida health licences). Recorded by an administrator."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="licence_renewals"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    renews_on = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "user"], name="one_licence_date")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} renews {self.renews_on}"

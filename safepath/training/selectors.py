@@ -29,6 +29,7 @@ from safepath.training.models import (
     Course,
     CourseVersion,
     ExternalRecord,
+    LicenceRenewal,
     LocalLesson,
     Requirement,
     ScenarioRun,
@@ -533,18 +534,49 @@ def requirement_standings(*, requirement: Requirement, today: date) -> list[Pers
     if requirement.role:
         members = members.filter(role=requirement.role)
     done = requirement_dates(requirements=[requirement], user_ids=members.values("user_id"))
+    licences = licence_dates(organization_id=requirement.organization_id or 0)
     return [
         PersonStanding(
             user_id=membership.user_id,
-            standing=standing(
-                requirement.rule,
-                started_on=membership.hired_on or membership.created_at.date(),
+            standing=person_standing(
+                requirement=requirement,
+                membership=membership,
                 completions=done.get((requirement.pk, membership.user_id), []),
+                licence_renews_on=licences.get(membership.user_id),
                 today=today,
             ),
         )
         for membership in members
     ]
+
+
+def licence_dates(*, organization_id: int) -> dict[int, date]:
+    """user id -> the licence renewal date recorded for them in this organization."""
+    return dict(
+        LicenceRenewal.objects.filter(organization_id=organization_id).values_list(
+            "user_id", "renews_on"
+        )
+    )
+
+
+def person_standing(
+    *,
+    requirement: Requirement,
+    membership: Membership,
+    completions: list[date],
+    licence_renews_on: date | None,
+    today: date,
+) -> Standing:
+    """Where one person stands on one requirement. A requirement due at licence renewal
+    counts from the renewal date recorded for the person; with none recorded and nothing
+    completed, it is pending with no due date (not overdue from the day they joined)."""
+    if requirement.deadline_basis == "licence":
+        if licence_renews_on is None and not completions:
+            return Standing(Status.PENDING, None, None, None)
+        started = licence_renews_on or today
+    else:
+        started = membership.hired_on or membership.created_at.date()
+    return standing(requirement.rule, started_on=started, completions=completions, today=today)
 
 
 @dataclass
@@ -629,6 +661,7 @@ def compliance_matrix(
     credits = requirement_credits(
         requirements=requirements, user_ids=[membership.user_id for membership in members]
     )
+    licences = licence_dates(organization_id=organization.pk)
     counts = {status.value: 0 for status in SEVERITY}
     rows: list[ComplianceRow] = []
     stop = None if limit is None else offset + limit
@@ -643,10 +676,11 @@ def compliance_matrix(
                 cells.append(None)
                 continue
             found = credits.get((requirement.pk, membership.user_id), [])
-            person = standing(
-                requirement.rule,
-                started_on=membership.hired_on or membership.created_at.date(),
+            person = person_standing(
+                requirement=requirement,
+                membership=membership,
                 completions=[credit.completed_on for credit in found],
+                licence_renews_on=licences.get(membership.user_id),
                 today=today,
             )
             cells.append(ComplianceCell(person, found[-1] if found else None))

@@ -44,6 +44,7 @@ from safepath.training.models import (
     ExternalRecord,
     Language,
     LessonProgress,
+    LicenceRenewal,
     LocalLesson,
     Reminder,
     ReminderKind,
@@ -159,6 +160,83 @@ def requirement_adopt(
             detail=f"{requirement.code} from library {template.code}"
             f"{'' if created else ' (again)'}",
         )
+    return requirement
+
+
+MAX_INTERVAL_MONTHS = 120
+MAX_INITIAL_DAYS = 3650
+
+
+@transaction.atomic
+def requirement_create(
+    *,
+    organization: Organization,
+    title: str,
+    course: Course,
+    recurrence: str,
+    interval_months: int = 12,
+    initial_days: int = 30,
+    minimum_minutes: int | None = None,
+    unit: Unit | None = None,
+    role: str = "",
+    anniversary_month: int = 1,
+    anniversary_day: int = 1,
+    actor: User,
+) -> Requirement:
+    """An organization's own requirement beside the library: an annual refresher, a course
+    within 30 days of hire... Its code is derived from the title and kept unique."""
+    from django.utils.text import slugify
+
+    from safepath.training.recurrence import Recurrence
+
+    title = title.strip()
+    if not title or len(title) > 200:
+        raise ValidationError(_("Please give the requirement a title (up to 200 characters)."))
+    if recurrence not in {r.value for r in Recurrence}:
+        raise ValidationError(_("Please choose how often it recurs from the list."))
+    if not 1 <= interval_months <= MAX_INTERVAL_MONTHS:
+        raise ValidationError(_("Please give an interval between 1 and 120 months."))
+    if not 0 <= initial_days <= MAX_INITIAL_DAYS:
+        raise ValidationError(_("Please give a first deadline between 0 and 3650 days."))
+    if minimum_minutes is not None and not 1 <= minimum_minutes <= 6000:
+        raise ValidationError(_("Please give minimum minutes between 1 and 6000, or none."))
+    if not (1 <= anniversary_month <= 12 and 1 <= anniversary_day <= 31):
+        raise ValidationError(_("Please give a valid anniversary month and day."))
+    if unit is not None and unit.organization_id != organization.pk:
+        raise ValidationError(_("That unit belongs to another organization."))
+    if role and role not in dict(Role.choices):
+        raise ValidationError(_("Please choose a role from the list."))
+    if not course.versions.exists():
+        raise ValidationError(_("That course has no content loaded."))
+    base = f"own-{slugify(title)[:60] or 'requirement'}"
+    code, n = base, 1
+    while Requirement.objects.filter(organization=organization, code=code).exists():
+        n += 1
+        code = f"{base}-{n}"
+    requirement = Requirement.objects.create(
+        organization=organization,
+        code=code,
+        title=title,
+        jurisdiction=organization.name[:80],
+        course=course,
+        recurrence=recurrence,
+        interval_months=interval_months,
+        initial_days=initial_days,
+        minimum_minutes=minimum_minutes,
+        unit=unit,
+        role=role,
+        anniversary_month=anniversary_month,
+        anniversary_day=anniversary_day,
+    )
+    audit_record(
+        actor=actor,
+        organization=organization,
+        action="training.requirement_created",
+        object_type="requirement",
+        object_ref=str(requirement.pk),
+        detail=f"{code}: {recurrence}, every {interval_months} months, first due "
+        f"{initial_days} days after hire, course {course.slug}",
+    )
     return requirement
 
 
@@ -1050,3 +1128,28 @@ def external_record_create(
         f"{record.completed_on}, sha256 {record.certificate_sha256[:16]}",
     )
     return record
+
+
+@transaction.atomic
+def licence_renewal_set(
+    *, organization: Organization, user: User, renews_on: date | None, actor: User
+) -> None:
+    """Record (or clear) when a person's licence renews; audited."""
+    if not Membership.objects.filter(organization=organization, user=user).exists():
+        raise ValidationError(_("That person is not a member of this organization."))
+    if renews_on is None:
+        changed = LicenceRenewal.objects.filter(organization=organization, user=user).delete()[0]
+    else:
+        LicenceRenewal.objects.update_or_create(
+            organization=organization, user=user, defaults={"renews_on": renews_on}
+        )
+        changed = 1
+    if changed:
+        audit_record(
+            actor=actor,
+            organization=organization,
+            action="training.licence_renewal_set",
+            object_type="membership",
+            object_ref=str(user.pk),
+            detail=f"{user.email}: {renews_on or 'cleared'}",
+        )

@@ -27,7 +27,9 @@ from safepath.training.forms import (
     AssignForm,
     ExternalRecordForm,
     HireDateForm,
+    LicenceForm,
     LocalLessonForm,
+    OwnRequirementForm,
     RequirementForm,
     RevokeForm,
     SessionForm,
@@ -463,9 +465,33 @@ def _administered_organization(request: HttpRequest) -> Organization:
 def requirements(request: HttpRequest) -> HttpResponse:
     """The organization's requirements and the library to adopt from."""
     organization = _administered_organization(request)
-    form = AdoptForm(request.POST or None, organization=organization)
+    creating = request.POST.get("action") == "create"
+    form = AdoptForm(None if creating else (request.POST or None), organization=organization)
+    own = OwnRequirementForm(request.POST if creating else None, organization=organization)
     status = 200
-    if request.method == "POST":
+    if request.method == "POST" and creating:
+        if own.is_valid():
+            data = own.cleaned_data
+            try:
+                created = services.requirement_create(
+                    organization=organization,
+                    title=data["title"],
+                    course=data["course"],
+                    recurrence=data["recurrence"],
+                    interval_months=data["interval_months"],
+                    initial_days=data["initial_days"],
+                    minimum_minutes=data["minimum_minutes"],
+                    unit=data["unit"],
+                    role=data["role"],
+                    actor=request.user,  # type: ignore[arg-type]  # login_required
+                )
+            except ValidationError as error:
+                _error(request, error)
+            else:
+                messages.success(request, _("Created “%(title)s”.") % {"title": created.title})
+                return redirect("training:requirement", pk=created.pk)
+        status = 400
+    elif request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -489,6 +515,7 @@ def requirements(request: HttpRequest) -> HttpResponse:
         {
             "organization": organization,
             "form": form,
+            "own": own,
             "requirements": selectors.requirements_for_manager(user=request.user).filter(
                 organization=organization
             ),
@@ -599,9 +626,27 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
     """One member as the training administrator sees them: the hire date that "within N
     days of hire" requirements count from."""
     membership = selectors.get_membership_for_manager(user=request.user, pk=pk)
-    form = HireDateForm(request.POST or None, initial={"hired_on": membership.hired_on})
+    licence = selectors.licence_dates(organization_id=membership.organization_id).get(
+        membership.user_id
+    )
+    is_licence = request.POST.get("action") == "licence"
+    form = HireDateForm(
+        None if is_licence else (request.POST or None), initial={"hired_on": membership.hired_on}
+    )
+    licence_form = LicenceForm(request.POST if is_licence else None, initial={"renews_on": licence})
     status = 200
-    if request.method == "POST":
+    if request.method == "POST" and is_licence:
+        if licence_form.is_valid():
+            services.licence_renewal_set(
+                organization=membership.organization,
+                user=membership.user,
+                renews_on=licence_form.cleaned_data["renews_on"],
+                actor=request.user,  # type: ignore[arg-type]  # login_required
+            )
+            messages.success(request, _("The licence renewal date was saved."))
+            return redirect("training:person", pk=pk)
+        status = 400
+    elif request.method == "POST":
         if form.is_valid():
             try:
                 accounts_services.membership_set_hired_on(
@@ -621,6 +666,8 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "membership": membership,
             "form": form,
+            "licence_form": licence_form,
+            "licence": licence,
             "units": list(membership.units.all()),
             "assignments": selectors.assignments_for_manager(user=request.user).filter(
                 user=membership.user, organization=membership.organization
