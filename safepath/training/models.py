@@ -92,6 +92,12 @@ class TrainingSettings(models.Model):
     # Law-enforcement staff may not want their full name on a public page.
     verify_shows_initials = models.BooleanField(default=False)
     self_enrolment = models.BooleanField(default=True)
+    # The organization's learning record store: its xAPI endpoint and Basic credentials
+    # (the password sealed with the organization's data key).
+    lrs_endpoint = models.URLField(max_length=500, blank=True)
+    lrs_username = models.CharField(max_length=200, blank=True)
+    lrs_password_sealed = models.BinaryField(null=True, blank=True)
+    lrs_sent_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"training settings of {self.organization_id}"

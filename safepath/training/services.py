@@ -1153,3 +1153,79 @@ def licence_renewal_set(
             object_ref=str(user.pk),
             detail=f"{user.email}: {renews_on or 'cleared'}",
         )
+
+
+# xAPI: the organization's learning record store ------------------------------------------
+
+
+def _lrs_context(organization: Organization) -> str:
+    return f"training-lrs:{organization.pk}"
+
+
+@transaction.atomic
+def lrs_configure(
+    *, organization: Organization, endpoint: str, username: str, password: str, actor: User
+) -> TrainingSettings:
+    """Save the organization's LRS address and credentials (the password sealed). An
+    empty password keeps the one saved before."""
+    from safepath.core.crypto import organization_scope, seal_text
+
+    endpoint = endpoint.strip()
+    if endpoint and not endpoint.startswith(("https://", "http://")):
+        raise ValidationError(_("The LRS address must start with https:// or http://."))
+    training, _created = TrainingSettings.objects.get_or_create(organization=organization)
+    training.lrs_endpoint = endpoint
+    training.lrs_username = username.strip()[:200]
+    if password:
+        training.lrs_password_sealed = seal_text(
+            scope=organization_scope(organization.pk),
+            context=_lrs_context(organization),
+            text=password,
+        )
+    training.save()
+    audit_record(
+        actor=actor,
+        organization=organization,
+        action="training.lrs_configured",
+        object_type="training_settings",
+        object_ref=str(training.pk),
+        detail=f"endpoint {endpoint or '(none)'}, user {training.lrs_username or '(none)'}",
+    )
+    return training
+
+
+def lrs_send(*, organization: Organization, actor: User | None) -> int:
+    """Send every completion and attendance as xAPI statements to the configured LRS."""
+    from safepath.core.crypto import organization_scope, unseal_text
+    from safepath.training.xapi import LrsError, organization_statements, send_to_lrs
+
+    training = TrainingSettings.objects.filter(organization=organization).first()
+    if training is None or not training.lrs_endpoint:
+        raise ValidationError(_("Please configure your learning record store first."))
+    password = ""
+    if training.lrs_password_sealed:
+        password = unseal_text(
+            scope=organization_scope(organization.pk),
+            context=_lrs_context(organization),
+            sealed=training.lrs_password_sealed,
+        )
+    statements = organization_statements(organization=organization)
+    try:
+        sent = send_to_lrs(
+            endpoint=training.lrs_endpoint,
+            username=training.lrs_username,
+            password=password,
+            statements=statements,
+        )
+    except LrsError as error:
+        raise ValidationError(str(error)) from error
+    TrainingSettings.objects.filter(pk=training.pk).update(lrs_sent_at=timezone.now())
+    audit_record(
+        actor=actor,
+        organization=organization,
+        action="training.lrs_sent",
+        object_type="training_settings",
+        object_ref=str(training.pk),
+        detail=f"{sent} statement(s) to {training.lrs_endpoint}",
+    )
+    return sent

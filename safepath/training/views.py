@@ -42,9 +42,10 @@ from safepath.training.models import (
     Language,
     ScenarioRun,
     SessionSeat,
+    TrainingSettings,
 )
 from safepath.training.pdf import compliance_pdf, transcript_pdf
-from safepath.training.xapi import completion_statements
+from safepath.training.xapi import completion_statements, organization_statements
 
 COMPLIANCE_PAGE_SIZE = 100
 # The language a learner last chose (or last studied in), for pages without an assignment.
@@ -1050,6 +1051,51 @@ def completion_xapi(request: HttpRequest, pk: int) -> HttpResponse:
     response = JsonResponse(completion_statements(completion=completion), safe=False)
     response["Content-Disposition"] = f'attachment; filename="xapi-completion-{pk}.json"'
     return response
+
+
+@login_required
+@require_GET
+def organization_xapi(request: HttpRequest) -> HttpResponse:
+    """Every completion and attended session of the organization as xAPI statements."""
+    organization = _managed_organization(request)
+    response = JsonResponse(organization_statements(organization=organization), safe=False)
+    response["Content-Disposition"] = f'attachment; filename="xapi-{organization.slug}.json"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def learning_record_store(request: HttpRequest) -> HttpResponse:
+    """Configure the organization's LRS and send statements to it."""
+    organization = _administered_organization(request)
+    training = TrainingSettings.objects.filter(organization=organization).first()
+    status = 200
+    if request.method == "POST":
+        actor: Any = request.user  # login_required
+        try:
+            if request.POST.get("action") == "send":
+                sent = services.lrs_send(organization=organization, actor=actor)
+                messages.success(request, _("%(n)d statement(s) sent.") % {"n": sent})
+            else:
+                services.lrs_configure(
+                    organization=organization,
+                    endpoint=request.POST.get("endpoint", "")[:500],
+                    username=request.POST.get("username", ""),
+                    password=request.POST.get("password", "")[:500],
+                    actor=actor,
+                )
+                messages.success(request, _("The learning record store was saved."))
+        except ValidationError as error:
+            _error(request, error)
+            status = 400
+        else:
+            return redirect("training:learning_record_store")
+    return render(
+        request,
+        "training/lrs.html",
+        {"organization": organization, "training": training},
+        status=status,
+    )
 
 
 # Public -----------------------------------------------------------------------------------------

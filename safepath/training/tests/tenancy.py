@@ -153,5 +153,7 @@ TRAINING_LIST_URLS = {
     "training:organization_compliance_pdf": "/training/manage/compliance.pdf",
     "training:people": "/training/manage/people/",
     "training:sessions": "/training/sessions/",
+    "training:organization_xapi": "/training/manage/xapi.json",
+    "training:learning_record_store": "/training/manage/lrs/",
 }
 TRAINING_PUBLIC = {"verify"}

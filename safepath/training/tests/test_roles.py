@@ -55,6 +55,8 @@ RULES: dict[str, dict[Role, int] | None] = {
     "training:transcript_pdf": VIEW,
     "training:external_record": MANAGE,
     "training:sessions": MEMBER,
+    "training:organization_xapi": VIEW,
+    "training:learning_record_store": MANAGE,
     "training:session": MEMBER,
     "training:choose_organization": None,  # POST only; checked in test_completion_rules
 }
