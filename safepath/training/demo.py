@@ -26,6 +26,7 @@ from safepath.training.models import (
     Completion,
     Course,
     ExternalRecord,
+    Question,
     Requirement,
     Session,
     SessionSeat,
@@ -141,6 +142,31 @@ def _seed_records(riverside: Organization, patrol: Unit, policy: Requirement) ->
     for email in ("riley.chen@riverside.example", "morgan.diaz@riverside.example"):
         user = User.objects.get(email=email)
         SessionSeat.objects.get_or_create(session=session, user=user)
+    bob = User.objects.filter(email="bob@riverside.example").first()
+    alice = User.objects.filter(email="alice@riverside.example").first()
+    if bob is not None and alice is not None and not Question.objects.filter(asked_by=bob).exists():
+        Question.objects.create(
+            organization=riverside,
+            course=course,
+            kind="lesson",
+            item_id="recognizing-indicators",
+            asked_by=bob,
+            anonymous=True,
+            text="Is one of these signs enough to extend a traffic stop?",
+            answer="No. One sign is not proof. Extending a stop needs reasonable suspicion "
+            "of a crime: write down the specific signs you saw, and when.",
+            answered_by=alice,
+            answered_at=timezone.now(),
+            shared=True,
+        )
+        Question.objects.create(
+            organization=riverside,
+            course=course,
+            kind="scenario",
+            item_id="traffic-stop",
+            asked_by=bob,
+            text="Who in our agency signs the T visa declaration?",
+        )
     leaver = _learner(riverside, patrol, LEAVER)
     _complete(policy, leaver, timezone.localdate() - timedelta(days=LEAVER.completed_days_ago or 0))
     User.objects.filter(pk=leaver.user_id).update(is_active=False)

@@ -558,3 +558,40 @@ class LicenceRenewal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} renews {self.renews_on}"
+
+
+QUESTION_MAX_CHARS = 2000
+
+
+class Question(models.Model):
+    """A learner's question on a lesson or scenario, answered by the organization's
+    trainers. An answer can be shared with everyone in the organization taking the course;
+    an anonymous question is shown to peers without the asker's name (trainers see it)."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="training_questions"
+    )
+    course = models.ForeignKey(Course, on_delete=models.PROTECT)
+    kind = models.CharField(
+        max_length=10, choices=[("lesson", _("Lesson")), ("scenario", _("Scenario"))]
+    )
+    item_id = models.CharField(max_length=80)
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    anonymous = models.BooleanField(default=False)
+    text = models.TextField(max_length=QUESTION_MAX_CHARS)
+    created_at = models.DateTimeField(auto_now_add=True)
+    answer = models.TextField(max_length=QUESTION_MAX_CHARS, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    shared = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["organization", "course", "kind", "item_id"])]
+
+    def __str__(self) -> str:
+        return f"question {self.pk} on {self.course_id}/{self.item_id}"

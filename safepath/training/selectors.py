@@ -31,6 +31,7 @@ from safepath.training.models import (
     ExternalRecord,
     LicenceRenewal,
     LocalLesson,
+    Question,
     Requirement,
     ScenarioRun,
     Session,
@@ -866,6 +867,44 @@ def can_take_attendance(*, user: User | AnonymousUser, session: Session) -> bool
     return session.instructor_id == user.pk or session.organization_id in organization_ids_with(
         user=user, roles=MANAGERS
     )
+
+
+# Questions ----------------------------------------------------------------------------------------
+
+
+def questions_for_item(*, assignment: Assignment, kind: str, item_id: str) -> list[Question]:
+    """What a learner sees under a lesson or scenario: answered questions the trainers
+    shared with the organization, and the learner's own (answered or not)."""
+    return list(
+        Question.objects.filter(
+            organization_id=assignment.organization_id,
+            course_id=assignment.course_id,
+            kind=kind,
+            item_id=item_id,
+        )
+        .filter(Q(shared=True, answered_at__isnull=False) | Q(asked_by_id=assignment.user_id))
+        .select_related("asked_by")
+        .order_by("created_at", "pk")
+    )
+
+
+def questions_for_manager(*, user: User | AnonymousUser, organization: Organization) -> Any:
+    if organization.pk not in organization_ids_with(user=user, roles=MANAGERS):
+        raise Http404
+    return (
+        Question.objects.filter(organization=organization)
+        .select_related("asked_by", "course")
+        .order_by("answered_at", "-created_at")
+    )
+
+
+def get_question_for_manager(*, user: User | AnonymousUser, pk: int) -> Question:
+    try:
+        return Question.objects.select_related("asked_by", "course", "organization").get(
+            pk=pk, organization_id__in=organization_ids_with(user=user, roles=MANAGERS)
+        )
+    except Question.DoesNotExist:
+        raise Http404 from None
 
 
 # Sites with placements -------------------------------------------------------------------------

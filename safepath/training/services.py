@@ -46,6 +46,7 @@ from safepath.training.models import (
     LessonProgress,
     LicenceRenewal,
     LocalLesson,
+    Question,
     Reminder,
     ReminderKind,
     Requirement,
@@ -1229,3 +1230,61 @@ def lrs_send(*, organization: Organization, actor: User | None) -> int:
         detail=f"{sent} statement(s) to {training.lrs_endpoint}",
     )
     return sent
+
+
+# Questions ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def question_ask(
+    *, assignment: Assignment, kind: str, item_id: str, text: str, anonymous: bool
+) -> Question:
+    """A learner asks about a lesson or scenario of the course they are taking."""
+    from safepath.training.models import QUESTION_MAX_CHARS
+
+    version = selectors.version_for(assignment=assignment)
+    items = version.data["lessons"] if kind == "lesson" else version.data["scenarios"]
+    if kind not in {"lesson", "scenario"} or item_id not in {item["id"] for item in items}:
+        raise ValidationError(_("There is no such lesson or scenario in this course."))
+    text = text.strip()
+    if not text:
+        raise ValidationError(_("Please write your question."))
+    if len(text) > QUESTION_MAX_CHARS:
+        raise ValidationError(
+            _("Please keep your question under %(n)d characters.") % {"n": QUESTION_MAX_CHARS}
+        )
+    return Question.objects.create(
+        organization=assignment.organization,
+        course=assignment.course,
+        kind=kind,
+        item_id=item_id,
+        asked_by=assignment.user,
+        anonymous=anonymous,
+        text=text,
+    )
+
+
+@transaction.atomic
+def question_answer(*, question: Question, answer: str, shared: bool, actor: User) -> Question:
+    """A trainer answers; a shared answer is shown to everyone taking the course."""
+    from safepath.training.models import QUESTION_MAX_CHARS
+
+    answer = answer.strip()
+    if not answer:
+        raise ValidationError(_("Please write an answer."))
+    if len(answer) > QUESTION_MAX_CHARS:
+        raise ValidationError(
+            _("Please keep the answer under %(n)d characters.") % {"n": QUESTION_MAX_CHARS}
+        )
+    question.answer, question.shared = answer, shared
+    question.answered_by, question.answered_at = actor, timezone.now()
+    question.save(update_fields=["answer", "shared", "answered_by", "answered_at"])
+    audit_record(
+        actor=actor,
+        organization=question.organization,
+        action="training.question_answered",
+        object_type="question",
+        object_ref=str(question.pk),
+        detail=f"{question.course.slug}/{question.item_id}, shared: {shared}",
+    )
+    return question

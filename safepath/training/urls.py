@@ -63,6 +63,8 @@ urlpatterns = [
         name="transcript_pdf",
     ),
     path("manage/people/<int:pk>/external/", views.external_record, name="external_record"),
+    path("manage/questions/", views.questions, name="questions"),
+    path("manage/questions/<int:pk>/", views.question, name="question"),
     path("manage/xapi.json", views.organization_xapi, name="organization_xapi"),
     path("manage/lrs/", views.learning_record_store, name="learning_record_store"),
     path("sessions/", views.sessions, name="sessions"),

@@ -202,6 +202,9 @@ def lesson_view(request: HttpRequest, assignment: Assignment, lesson_id: str) ->
     index = next((i for i, lesson in enumerate(lessons) if lesson["id"] == lesson_id), None)
     if index is None:
         raise Http404
+    if request.method == "POST" and request.POST.get("action") == "ask":
+        _ask(request, assignment, "lesson", lesson_id)
+        return redirect("training:lesson", pk=pk, lesson_id=lesson_id)
     if request.method == "POST":
         try:
             services.lesson_complete(assignment=assignment, lesson_id=lesson_id)
@@ -231,9 +234,30 @@ def lesson_view(request: HttpRequest, assignment: Assignment, lesson_id: str) ->
         position=index + 1,
         count=len(lessons),
         read=progress.completed_at is not None,
+        questions=selectors.questions_for_item(
+            assignment=assignment, kind="lesson", item_id=lesson_id
+        ),
+        question_kind="lesson",
+        question_item=lesson_id,
         minimum_minutes=-(-selectors.lesson_minimum_seconds(lessons[index]) // 60),
     )
     return render(request, "training/lesson.html", context)
+
+
+def _ask(request: HttpRequest, assignment: Assignment, kind: str, item_id: str) -> None:
+    """A learner's question on a lesson or scenario of their course."""
+    try:
+        services.question_ask(
+            assignment=assignment,
+            kind=kind,
+            item_id=item_id,
+            text=request.POST.get("text", "")[:5000],
+            anonymous=request.POST.get("anonymous") == "on",
+        )
+    except ValidationError as error:
+        _error(request, error)
+    else:
+        messages.success(request, _("Your question was sent to your trainers."))
 
 
 @login_required
@@ -242,6 +266,9 @@ def lesson_view(request: HttpRequest, assignment: Assignment, lesson_id: str) ->
 def scenario_view(request: HttpRequest, assignment: Assignment, scenario_id: str) -> HttpResponse:
     pk = assignment.pk
     scenario = selectors.scenario_of(assignment=assignment, scenario_id=scenario_id)
+    if request.method == "POST" and request.POST.get("action") == "ask":
+        _ask(request, assignment, "scenario", scenario_id)
+        return redirect("training:scenario", pk=pk, scenario_id=scenario_id)
     if request.method == "POST":
         try:
             if request.POST.get("action") == "restart":
@@ -273,6 +300,11 @@ def scenario_view(request: HttpRequest, assignment: Assignment, scenario_id: str
         node_text=markdown(node["text"]) if node else "",
         choices=list(enumerate(node["choices"])) if node else [],
         last=last,
+        questions=selectors.questions_for_item(
+            assignment=assignment, kind="scenario", item_id=scenario_id
+        ),
+        question_kind="scenario",
+        question_item=scenario_id,
     )
     return render(request, "training/scenario.html", context)
 
@@ -1051,6 +1083,45 @@ def completion_xapi(request: HttpRequest, pk: int) -> HttpResponse:
     response = JsonResponse(completion_statements(completion=completion), safe=False)
     response["Content-Disposition"] = f'attachment; filename="xapi-completion-{pk}.json"'
     return response
+
+
+@login_required
+@require_GET
+def questions(request: HttpRequest) -> HttpResponse:
+    """The organization's questions for its trainers: unanswered first."""
+    organization = _administered_organization(request)
+    return render(
+        request,
+        "training/questions.html",
+        {
+            "organization": organization,
+            "questions": selectors.questions_for_manager(
+                user=request.user, organization=organization
+            )[:300],
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def question(request: HttpRequest, pk: int) -> HttpResponse:
+    item = selectors.get_question_for_manager(user=request.user, pk=pk)
+    status = 200
+    if request.method == "POST":
+        try:
+            services.question_answer(
+                question=item,
+                answer=request.POST.get("answer", "")[:5000],
+                shared=request.POST.get("shared") == "on",
+                actor=request.user,  # type: ignore[arg-type]  # login_required
+            )
+        except ValidationError as error:
+            _error(request, error)
+            status = 400
+        else:
+            messages.success(request, _("The answer was saved."))
+            return redirect("training:questions")
+    return render(request, "training/question.html", {"question": item}, status=status)
 
 
 @login_required

@@ -17,6 +17,7 @@ from safepath.training.models import (
     AssignmentSource,
     Certificate,
     Course,
+    Question,
     Requirement,
     Session,
 )
@@ -38,6 +39,7 @@ class TrainingWorld:
     requirement: Requirement
     membership_id: int
     session: Session
+    question: Question
 
 
 def training_world(*, organization: Organization, learner: User) -> TrainingWorld:
@@ -73,7 +75,16 @@ def training_world(*, organization: Organization, learner: User) -> TrainingWorl
         capacity=10,
         instructor=learner,
     )
+    question = Question.objects.create(
+        organization=organization,
+        course=course,
+        kind="lesson",
+        item_id="recognizing-indicators",
+        asked_by=learner,
+        text="What counts as a sign?",
+    )
     return TrainingWorld(
+        question=question,
         session=session,
         assignment=assignment,
         certificate=certificate_issue(completion=completion),
@@ -124,6 +135,7 @@ TRAINING_OBJECT_URLS: dict[str, tuple[str, Callable[[TrainingWorld], str]]] = {
         lambda w: f"/training/manage/units/{w.unit.pk}/compliance.pdf",
     ),
     "training:session": (LEARNER, lambda w: f"/training/sessions/{w.session.pk}/"),
+    "training:question": (MANAGER, lambda w: f"/training/manage/questions/{w.question.pk}/"),
     "training:transcript": (
         MANAGER,
         lambda w: f"/training/manage/people/{w.membership_id}/transcript/",
@@ -155,5 +167,6 @@ TRAINING_LIST_URLS = {
     "training:sessions": "/training/sessions/",
     "training:organization_xapi": "/training/manage/xapi.json",
     "training:learning_record_store": "/training/manage/lrs/",
+    "training:questions": "/training/manage/questions/",
 }
 TRAINING_PUBLIC = {"verify"}

@@ -55,6 +55,8 @@ RULES: dict[str, dict[Role, int] | None] = {
     "training:transcript_pdf": VIEW,
     "training:external_record": MANAGE,
     "training:sessions": MEMBER,
+    "training:questions": MANAGE,
+    "training:question": MANAGE,
     "training:organization_xapi": VIEW,
     "training:learning_record_store": MANAGE,
     "training:session": MEMBER,
