@@ -159,9 +159,12 @@ INSTALLED_APPS = [
     "safepath.cases",
     "safepath.api",
     "safepath.training",
+    "safepath.onboarding",
 ]
 
 MIDDLEWARE = [
+    # First, so that it compresses what every other middleware produced (see its docstring).
+    "safepath.core.compression.CompressionMiddleware",
     "safepath.core.middleware.FormEncodingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -173,6 +176,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "safepath.accounts.middleware.StaffSessionMiddleware",
+    "safepath.accounts.middleware.LearnerScopeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -193,6 +197,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "safepath.core.context_processors.safepath",
                 "safepath.accounts.context_processors.staff",
+                "safepath.onboarding.context_processors.onboarding",
             ],
         },
     },
@@ -359,9 +364,17 @@ REQUEST_MAX_BYTES = int(
 )
 FILE_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES
 DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES
-# A follow-up with a receipt stays open in this browser this long (a signed cookie).
+# A follow-up with a receipt stays open in this browser only while it is used: it ends on the
+# server after this long without a request (and at once with quick exit). The cookie lives
+# no longer. FOLLOWUP_COOKIE_AGE is the old name of the same setting.
 FOLLOWUP_COOKIE_NAME = "spf"
-FOLLOWUP_COOKIE_AGE = int(os.environ.get("FOLLOWUP_COOKIE_AGE", str(30 * 60)))
+FOLLOWUP_IDLE_SECONDS = int(
+    os.environ.get("FOLLOWUP_IDLE_SECONDS", os.environ.get("FOLLOWUP_COOKIE_AGE", str(10 * 60)))
+)
+FOLLOWUP_COOKIE_AGE = FOLLOWUP_IDLE_SECONDS
+# A report with no activity this long is "quiet": a message from the reporter then tells its
+# recipients again, like a new report (a closed one also opens again).
+REPORT_QUIET_SECONDS = int(os.environ.get("REPORT_QUIET_SECONDS", str(24 * 60 * 60)))
 
 # Placements: where poster fonts live (Debian's fonts-noto-core and fonts-noto-cjk), how
 # often a poster should be checked on site, and the limits of a CSV import and a batch.
@@ -373,6 +386,8 @@ POSTER_BATCH_MAX = int(os.environ.get("POSTER_BATCH_MAX", "2000"))
 
 # Training reminders: how often the worker sweeps for due reminders and recertifications.
 TRAINING_SWEEP_SECONDS = int(os.environ.get("TRAINING_SWEEP_SECONDS", "300"))
+# Reading speed behind each lesson's minimum open time (words per minute).
+TRAINING_READING_WPM = int(os.environ.get("TRAINING_READING_WPM", "240"))
 # Deliveries (the outbox): how long the worker keeps retrying before it gives up (then the
 # delivery is marked failed, the organization's admins are told and the next tier is).
 DELIVERY_MAX_AGE_SECONDS = int(os.environ.get("DELIVERY_MAX_AGE_SECONDS", str(60 * 60)))

@@ -10,10 +10,11 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 
+from safepath.accounts.access import is_learner_only
 from safepath.accounts.mfa import needs_second_factor
 from safepath.accounts.models import Membership
 
@@ -22,6 +23,9 @@ OPEN_PREFIXES = (
     "/accounts/login/",
     "/accounts/logout/",
     "/accounts/two-factor/",
+    "/accounts/invitation/",
+    "/accounts/password_reset/",
+    "/accounts/reset/",
     "/static/",
     "/healthz",
     "/verify/",
@@ -79,3 +83,44 @@ class StaffSessionMiddleware:
             # fragments, PDFs, documents, CSV, the API): no browser or proxy keeps a copy.
             patch_cache_control(response, no_store=True, private=True)
         return response
+
+
+# Where a learner (staff who only take training) may go; anything else is a 404 to them.
+LEARNER_PREFIXES = (
+    "/training/",
+    "/accounts/login/",
+    "/accounts/logout/",
+    "/accounts/two-factor/",
+    "/accounts/invitation/",
+    "/accounts/password_reset/",
+    "/accounts/reset/",
+    "/static/",
+    "/healthz",
+    "/verify/",
+)
+
+
+class LearnerScopeMiddleware:
+    """Learners see their courses and certificates and nothing else.
+
+    Sign-in lands on /dashboard/, so that one address sends a learner to their training;
+    every other staff page answers 404, as if it did not exist.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from safepath.core.middleware import is_reporter_path
+
+        path = request.path
+        if (
+            request.user.is_authenticated
+            and not path.startswith(LEARNER_PREFIXES)
+            and not is_reporter_path(path)
+            and is_learner_only(request.user)
+        ):
+            if path == "/dashboard/":
+                return HttpResponseRedirect("/training/")
+            raise Http404
+        return self.get_response(request)

@@ -13,7 +13,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from safepath.accounts.mfa import needs_second_factor, session_passed_second_factor
 from safepath.cases.live_sessions import seconds_left, session_group
 from safepath.cases.selectors import content_organizations
-from safepath.core.live import organization_group
+from safepath.core.live import organization_group, user_group
 
 
 def _content_organization_ids(user: Any) -> list[int]:
@@ -39,7 +39,9 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
             return
         org_ids = await database_sync_to_async(_content_organization_ids)(user)
         session = self.scope["session"]
-        groups = [organization_group(org_id) for org_id in org_ids]
+        # The person's own group: leaving an organization closes their sockets at once; the
+        # session's group: signing out or timing out closes them too.
+        groups = [user_group(user.pk), *(organization_group(o) for o in org_ids)]
         groups.append(session_group(session.session_key))
         for group in groups:
             await self.channel_layer.group_add(group, self.channel_name)
@@ -88,3 +90,6 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
 
     async def dashboard_event(self, message: dict[str, Any]) -> None:
         await self.send_json(message["event"])
+
+    async def account_ended(self, message: dict[str, Any]) -> None:
+        await self.close(code=4403)

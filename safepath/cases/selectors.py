@@ -14,9 +14,10 @@ from django.db.models import Case as SqlCase
 from django.db.models import Count, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
 
+from safepath.accounts.access import unit_scope
 from safepath.accounts.models import Organization, User
 from safepath.accounts.permissions import Capability, roles_with
-from safepath.cases.models import Case, CaseEntry, Share, WorkflowEvent
+from safepath.cases.models import Case, CaseEntry, CaseReport, Share, WorkflowEvent
 from safepath.reports.access import (
     Access as Access,
 )
@@ -132,8 +133,15 @@ def inbox_counts(*, user: User | AnonymousUser) -> dict[str, int]:
 
 def cases_visible_to(user: User | AnonymousUser) -> QuerySet[Case]:
     organizations = content_organizations(user)
-    shared = _active_shares(organizations).filter(case__isnull=False).values("case_id")
-    return Case.objects.filter(Q(organization__in=organizations) | Q(pk__in=shared))
+    # Need-to-know: where the member is limited to units, only cases holding a report they
+    # may read; shares name organizations, not units, so they do not reach such members.
+    limited_ids = list(unit_scope(user))
+    whole = organizations.exclude(pk__in=limited_ids)
+    shared = _active_shares(whole).filter(case__isnull=False).values("case_id")
+    in_units = CaseReport.objects.filter(
+        case__organization_id__in=limited_ids, report__in=reports_visible_to(user)
+    ).values("case_id")
+    return Case.objects.filter(Q(organization__in=whole) | Q(pk__in=shared) | Q(pk__in=in_units))
 
 
 def get_case_for_member(*, user: User | AnonymousUser, reference: str) -> Case:

@@ -53,6 +53,7 @@ from safepath.reports.languages import NATIVE_NAMES
 from safepath.reports.models import Report
 from safepath.reports.selectors import messages_for_reporter, report_photo_bytes
 from safepath.reports.services import report_message_from_responder
+from safepath.routing.recipients import report_withdrawn_from
 
 INBOX_LIMIT = 100
 CSV_LIMIT = 50_000
@@ -260,7 +261,18 @@ def _audit_view(request: HttpRequest, report: Report, organization: Any, *, live
 @require_GET
 @login_required
 def report_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    report = get_report_for_member(user=request.user, reference=reference)
+    try:
+        report = get_report_for_member(user=request.user, reference=reference)
+    except Http404:
+        mine = list(organizations_for(request.user).values_list("pk", flat=True))
+        if report_withdrawn_from(reference=reference, organization_ids=mine):
+            # An honest line instead of a dead link in an email: no contents, no reason more.
+            message = _(
+                "The reporter chose a help group instead of police. This report is no longer "
+                "shown to your organization."
+            )
+            return render(request, "cases/read_only.html", {"message": message}, status=410)
+        raise
     _access, organization = report_access(user=request.user, report=report)
     _audit_view(request, report, organization, live=False)
     return _report_page(request, report)
@@ -460,6 +472,11 @@ def share_revoke(request: HttpRequest, share_id: int) -> HttpResponse:
     )
     if share is None:
         raise Http404
+    if share.report is not None:
+        # A unit-limited member can only revoke a share of a report they may see.
+        get_report_for_member(user=request.user, reference=share.report.reference)
+    elif share.case is not None:
+        get_case_for_member(user=request.user, reference=share.case.reference)
     services.share_revoke(share=share, actor=_user(request))
     messages.success(request, _("Share revoked."))
     if share.report is not None:

@@ -60,6 +60,10 @@ def seed_routing() -> None:
         )
 
     police = policy_create_default(organization=riverside)
+    district = Organization.objects.filter(slug="maple-county-schools").first()
+    if district is not None:
+        # Tier 1 the district safety team, tier 2 the whole district (the sector default).
+        policy_create_default(organization=district)
 
     for slug, name in (("social-work", "Social work"), ("security", "Security")):
         Unit.objects.update_or_create(organization=hospital, slug=slug, defaults={"name": name})

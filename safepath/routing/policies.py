@@ -77,7 +77,7 @@ def policy_create_default(*, organization: Organization) -> RoutingPolicy:
     existing = RoutingPolicy.objects.filter(organization=organization, is_default=True).first()
     if existing:
         return existing
-    sector = SECTOR_BY_KIND.get(organization.kind, Sector.PUBLIC_PLACE)  # type: ignore[call-overload]
+    sector = SECTOR_BY_KIND.get(organization.kind, Sector.PUBLIC_PLACE)
     policy = RoutingPolicy.objects.create(
         organization=organization,
         name=_("Default for %(sector)s") % {"sector": Sector(sector).label},
@@ -173,6 +173,19 @@ def areas_import(
             )
         )
     return created
+
+
+def area_verify(*, area: OrganizationArea) -> OrganizationArea:
+    """The operator confirms one area; routing uses it from now on."""
+    if area.verified_at is None:
+        area.verified_at = timezone.now()
+        area.save(update_fields=["verified_at"])
+    return area
+
+
+def area_refuse(*, area: OrganizationArea) -> None:
+    """The operator refuses an area (wrong place, too wide): it is removed, never used."""
+    area.delete()
 
 
 def areas_verify(*, organization: Organization) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AnonymousUser
@@ -45,14 +46,14 @@ def placement_coordinates(*, placement: Placement) -> tuple[float, float] | None
 
 
 def jurisdiction_for(
-    *, latitude: float, longitude: float, kinds: set[str]
+    *, latitude: float, longitude: float, kinds: Iterable[str]
 ) -> tuple[Organization, OrganizationArea] | None:
     """The organization of one of ``kinds`` whose area contains the point, the most specific
     area winning. "Most specific" is the smallest area: a city inside a county inside a state
     wins over both without anyone having to label levels."""
     candidates = OrganizationArea.objects.filter(
         verified_at__isnull=False,
-        organization__kind__in=kinds,
+        organization__kind__in=list(kinds),
         min_lon__lte=longitude,
         max_lon__gte=longitude,
         min_lat__lte=latitude,

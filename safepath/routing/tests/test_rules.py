@@ -252,7 +252,9 @@ def test_reporter_saying_not_police_later_removes_police_before_they_are_told(
 
     assert recipients(report) == {"national-hotline"}
     assert "bob@riverside.test" not in delivered_emails()
-    assert bob_client.get(f"/dashboard/reports/{report.reference}/").status_code == 404
+    page = bob_client.get(f"/dashboard/reports/{report.reference}/")
+    assert page.status_code == 410  # an honest line, no contents (issue 11)
+    assert MARKER not in page.content.decode()
 
 
 def test_reporter_asking_for_police_adds_the_place_police(
