@@ -60,6 +60,9 @@ PLACEMENT = rule(admin=WORKS, supervisor=WORKS, responder=WORKS, analyst=ROLE_40
 PLACEMENT_MANAGERS = rule(
     admin=WORKS, supervisor=WORKS, responder=REFUSED, analyst=ROLE_404, auditor=ROLE_404
 )
+# Analytics (counts only) for administrators, supervisors and analysts; another role finds no
+# organization's figures at all.
+ANALYTICS = rule(admin=WORKS, supervisor=WORKS, responder=ROLE_404, analyst=WORKS, auditor=ROLE_404)
 AUDIT_LOG = rule(
     admin=WORKS, supervisor=ROLE_404, responder=ROLE_404, analyst=ROLE_404, auditor=WORKS
 )
@@ -98,6 +101,9 @@ RULES: dict[str, dict[str, set[int]]] = {
     "routing:area_import": ADMINS,
     "routing:channels_update": EVERY_MEMBER,
     "routing:acknowledge": CONTENTS,
+    "analytics:page": ANALYTICS,
+    "analytics:export_csv": ANALYTICS,
+    "analytics:summary_pdf": ANALYTICS,
     "api:reports": EVERY_MEMBER,
     "api:cases": EVERY_MEMBER,
 }

@@ -39,7 +39,12 @@
 
   function showScan(event) {
     const item = document.createElement("li");
-    item.textContent = new Date().toLocaleTimeString() + " · Code scanned at " + event.placement;
+    // Events carry the hour of the scan, never its minute (see docs/analytics.md).
+    const start = event.hour ? new Date(event.hour) : new Date();
+    const from = start.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    const end = new Date(start.getTime() + 3600000);
+    const to = end.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    item.textContent = from + "–" + to + " · Code scanned at " + event.placement;
     feed.prepend(item);
     while (feed.children.length > 30) feed.lastElementChild.remove();
   }
