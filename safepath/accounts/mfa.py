@@ -19,10 +19,11 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from safepath.accounts.models import Membership, Role, User
+from safepath.accounts.models import Membership, User
+from safepath.accounts.permissions import Capability, roles_with
 
 # Roles that can read what reporters wrote (analysts see aggregates, auditors the audit log).
-SECOND_FACTOR_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.RESPONDER})
+SECOND_FACTOR_ROLES = roles_with(Capability.REPORT_READ)
 RECOVERY_CODE_COUNT = 10
 TOTP_DEVICE_NAME = "Authenticator app"
 RECOVERY_DEVICE_NAME = "Recovery codes"

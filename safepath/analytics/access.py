@@ -13,15 +13,13 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from safepath.accounts.access import organizations_for
-from safepath.accounts.models import Organization, Role, User
-
-# Until the permission table lands in accounts, the one place this capability's roles live.
-ANALYTICS_ROLES = (Role.ADMIN, Role.SUPERVISOR, Role.ANALYST)
+from safepath.accounts.models import Organization, User
+from safepath.accounts.permissions import Capability, organizations_with
 
 
 def analytics_organizations(user: User | AnonymousUser) -> QuerySet[Organization]:
-    return organizations_for(user, roles=ANALYTICS_ROLES).order_by("name")
+    """Roles come from the permission table (``Capability.ANALYTICS_VIEW``)."""
+    return organizations_with(user, Capability.ANALYTICS_VIEW).order_by("name")
 
 
 def organization_for_analytics(user: User | AnonymousUser, slug: str | None) -> Organization:

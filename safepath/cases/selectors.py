@@ -1,14 +1,12 @@
 """Reads for the responders' side. Every query here starts from what the user may see.
 
-A member sees a report when one of their organizations received it, or when it (or a case
-it is linked into) was shared with one of their organizations and the share is not revoked.
-Only roles that may read report contents count (admin, supervisor, responder).
+Who may see a report is decided by ``safepath.reports.access`` (the Report's owner); this
+module adds the inbox, cases and timelines on top.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from enum import StrEnum
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
@@ -16,41 +14,37 @@ from django.db.models import Case as SqlCase
 from django.db.models import Count, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
 
-from safepath.accounts.access import organizations_for
-from safepath.accounts.models import Organization, Role, User
-from safepath.cases.models import Case, CaseEntry, CaseReport, Share, WorkflowEvent
+from safepath.accounts.models import Organization, User
+from safepath.accounts.permissions import Capability, roles_with
+from safepath.cases.models import Case, CaseEntry, Share, WorkflowEvent
+from safepath.reports.access import (
+    Access as Access,
+)
+from safepath.reports.access import (
+    get_report_for_member as get_report_for_member,
+)
+from safepath.reports.access import (
+    reading_organizations,
+    reports_counted_for,
+    reports_visible_to,
+)
+from safepath.reports.access import (
+    report_access as report_access,
+)
+from safepath.reports.access import (
+    report_audience as report_audience,
+)
 from safepath.reports.models import Report, ReportPriority
-from safepath.routing.models import ReportRecipient
 
-CONTENT_ROLES = (Role.ADMIN, Role.SUPERVISOR, Role.RESPONDER)
-MANAGER_ROLES = (Role.ADMIN, Role.SUPERVISOR)
-
-
-class Access(StrEnum):
-    OWNER = "owner"  # one of the user's organizations received it (or owns the case)
-    WRITE = "write"  # shared with one of the user's organizations, read-write
-    READ = "read"  # shared, read-only
-
-
-def content_organizations(user: User | AnonymousUser) -> QuerySet[Organization]:
-    return organizations_for(user, roles=CONTENT_ROLES)
+# Kept for callers that import them from here; the rules live in the permission table and in
+# ``safepath.reports.access``, the Report's owner.
+CONTENT_ROLES = tuple(roles_with(Capability.REPORT_READ))
+MANAGER_ROLES = tuple(roles_with(Capability.MANAGE))
+content_organizations = reading_organizations
 
 
 def _active_shares(organizations: QuerySet[Organization]) -> QuerySet[Share]:
     return Share.objects.filter(shared_with__in=organizations, revoked_at__isnull=True)
-
-
-def reports_visible_to(user: User | AnonymousUser) -> QuerySet[Report]:
-    organizations = content_organizations(user)
-    shares = _active_shares(organizations)
-    received = ReportRecipient.objects.filter(organization__in=organizations).values("report_id")
-    shared = shares.filter(report__isnull=False).values("report_id")
-    in_shared_cases = CaseReport.objects.filter(
-        case__in=shares.filter(case__isnull=False).values("case_id")
-    ).values("report_id")
-    # Linking a report into one's own case grants nothing by itself: a report stays visible
-    # only while it is received or shared, so revoking a share really ends access.
-    return Report.objects.filter(Q(pk__in=received) | Q(pk__in=shared) | Q(pk__in=in_shared_cases))
 
 
 def reports_for_inbox(
@@ -98,48 +92,18 @@ def reports_for_inbox(
 
 
 def inbox_counts(*, user: User | AnonymousUser) -> dict[str, int]:
-    rows = reports_visible_to(user).values("status").annotate(n=Count("pk"))
+    """Reports by status, and urgent ones still open. Counted over what the user's
+    organizations received or may read, so an analyst (who may count, not read) sees true
+    numbers."""
+    rows = reports_counted_for(user).values("status").annotate(n=Count("pk"))
     counts = {row["status"]: row["n"] for row in rows}
     counts["urgent_open"] = (
-        reports_visible_to(user)
+        reports_counted_for(user)
         .filter(priority=ReportPriority.URGENT)
         .exclude(status="closed")
         .count()
     )
     return counts
-
-
-def get_report_for_member(*, user: User | AnonymousUser, reference: str) -> Report:
-    """The report if the user may see it (received or shared); 404 otherwise."""
-    try:
-        return (
-            reports_visible_to(user)
-            .select_related("placement__organization")
-            .get(reference=reference)
-        )
-    except Report.DoesNotExist:
-        raise Http404 from None
-
-
-def report_access(*, user: User | AnonymousUser, report: Report) -> tuple[Access, Organization]:
-    """How the user may act on a visible report, and through which of their organizations."""
-    organizations = content_organizations(user)
-    recipient = (
-        ReportRecipient.objects.filter(report=report, organization__in=organizations)
-        .select_related("organization")
-        .first()
-    )
-    if recipient is not None:
-        return Access.OWNER, recipient.organization
-    shares = _active_shares(organizations).select_related("shared_with")
-    share = (
-        shares.filter(Q(report=report) | Q(case__links__report=report))
-        .order_by("-access")  # "write" sorts after "read": take the strongest
-        .first()
-    )
-    if share is None:
-        raise Http404
-    return Access(share.access if share.report_id else Access.READ), share.shared_with
 
 
 def cases_visible_to(user: User | AnonymousUser) -> QuerySet[Case]:
@@ -219,19 +183,3 @@ def report_photo_size(*, report: Report) -> tuple[int, int] | None:
     """Width and height of the report's photo, or None when it has none (no bytes read)."""
     size = report.photos.values_list("width", "height").first()
     return (int(size[0]), int(size[1])) if size else None
-
-
-def report_audience(*, report: Report) -> list[int]:
-    """The organizations whose dashboards hear of a report: its recipients and the partners
-    it (or a case holding it) is shared with."""
-    shared = Share.objects.filter(revoked_at__isnull=True).filter(
-        Q(report=report) | Q(case__links__report=report)
-    )
-    return sorted(
-        {
-            *ReportRecipient.objects.filter(report=report).values_list(
-                "organization_id", flat=True
-            ),
-            *shared.values_list("shared_with_id", flat=True),
-        }
-    )

@@ -30,25 +30,15 @@ from safepath.cases.models import (
     ShareAccess,
     WorkflowEvent,
 )
+from safepath.core.activity import record
 from safepath.core.audit import audit_record
 from safepath.core.crypto import lookup_key, organization_scope, seal, seal_text
-from safepath.core.live import publish_to_organizations
+from safepath.reports import workflow
+from safepath.reports.access import report_audience, report_event, report_owner_ids
 from safepath.reports.models import Report, ReportStatus
-from safepath.routing.services import report_acknowledge
 
-# new -> acknowledged -> in progress -> referred or closed; a closed report may be reopened.
-TRANSITIONS: dict[str, frozenset[str]] = {
-    # A new report may be closed at once, e.g. as a duplicate.
-    ReportStatus.NEW: frozenset(
-        {ReportStatus.ACKNOWLEDGED, ReportStatus.IN_PROGRESS, ReportStatus.CLOSED}
-    ),
-    ReportStatus.ACKNOWLEDGED: frozenset(
-        {ReportStatus.IN_PROGRESS, ReportStatus.REFERRED, ReportStatus.CLOSED}
-    ),
-    ReportStatus.IN_PROGRESS: frozenset({ReportStatus.REFERRED, ReportStatus.CLOSED}),
-    ReportStatus.REFERRED: frozenset({ReportStatus.IN_PROGRESS, ReportStatus.CLOSED}),
-    ReportStatus.CLOSED: frozenset({ReportStatus.IN_PROGRESS}),
-}
+# Kept for callers that read it here; the Report's status belongs to ``reports.workflow``.
+TRANSITIONS = workflow.TRANSITIONS
 
 NOTE_MAX_CHARS = 5000
 DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
@@ -60,29 +50,24 @@ DOCUMENT_TYPES = {
 }
 
 
-def _report_audience(report: Report) -> list[int]:
-    from safepath.cases.selectors import report_audience
-
-    return report_audience(report=report)
-
-
 def _event(
     *, report: Report, organization: Organization, actor: User, kind: str, detail: str = ""
 ) -> WorkflowEvent:
+    """A step on the report's timeline, through the activity record: the acting
+    organization's log and every owner's log show it, and the whole audience (partners
+    included) hears of it live."""
     event = WorkflowEvent.objects.create(
         report=report, organization=organization, actor=actor, kind=kind, detail=detail[:300]
     )
-    audit_record(
-        actor=actor,
-        organization=organization,
+    record(
         action=f"report.{kind}",
+        actor=actor,
+        organizations=[organization, *report_owner_ids(report=report)],
         object_type="report",
         object_ref=report.reference,
         detail=detail,
-    )
-    publish_to_organizations(
-        _report_audience(report),
-        {"kind": "report", "report": report.reference, "placement": report.placement.public_name},
+        audience=report_audience(report=report),
+        event=report_event(report),
     )
     return event
 
@@ -96,37 +81,26 @@ def report_set_status(
     organization: Organization,
     outcome: str = "",
 ) -> Report:
-    """Move a report along its workflow. Closing needs an outcome."""
-    locked = Report.objects.select_for_update().get(pk=report.pk)
-    if locked.status == ReportStatus.NEW and status in TRANSITIONS[ReportStatus.NEW]:
-        # Leaving "new" is an acknowledgement whatever comes next: it stops escalation.
-        report_acknowledge(report=locked, user=actor)
-        locked.status = ReportStatus.ACKNOWLEDGED
-        if status == ReportStatus.ACKNOWLEDGED:
-            _event(
-                report=locked,
-                organization=organization,
-                actor=actor,
-                kind="status",
-                detail=str(ReportStatus.ACKNOWLEDGED.label),
-            )
-            return locked
-    if status not in TRANSITIONS.get(locked.status, frozenset()):
-        raise ValidationError(
-            _("A report that is %(current)s cannot be moved to %(target)s.")
-            % {
-                "current": ReportStatus(locked.status).label,
-                "target": ReportStatus(status).label if status in ReportStatus.values else status,
-            }
+    """Move a report along its workflow (``reports.workflow`` owns the status); closing needs
+    an outcome, which the responders' side keeps."""
+    locked, moved = workflow.report_change_status(
+        report=report, status=status, actor=actor, organization=organization
+    )
+    if not moved:
+        _event(
+            report=locked,
+            organization=organization,
+            actor=actor,
+            kind="status",
+            detail=str(ReportStatus.ACKNOWLEDGED.label),
         )
+        return locked
     if status == ReportStatus.CLOSED:
         if outcome not in Outcome.values:
             raise ValidationError(_("Choose an outcome to close the report."))
         handling, _created = ReportHandling.objects.get_or_create(report=locked)
         handling.outcome = outcome
         handling.save(update_fields=["outcome", "updated_at"])
-    Report.objects.filter(pk=locked.pk).update(status=status, last_activity_at=timezone.now())
-    locked.status = status
     detail = str(ReportStatus(status).label)
     if outcome:
         detail = f"{detail}: {Outcome(outcome).label}"

@@ -11,7 +11,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
+
+from django.db import connection, models, transaction
+from django.db.models import Q
+from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +33,45 @@ def processors() -> dict[str, Processor]:
     return dict(_processors)
 
 
+def claim_due(
+    model: type[models.Model],
+    *,
+    due: Q,
+    order: str,
+    limit: int,
+    hold_seconds: float,
+    **claim_updates: Any,
+) -> list[int]:
+    """Claim up to ``limit`` due rows of ``model`` for this worker; returns their ids.
+
+    The one claim loop every processor uses (deliveries, escalations, poster batches,
+    reminders). A row is free when its ``locked_until`` is empty or past; claiming sets it
+    ``hold_seconds`` ahead (a worker that dies lets go when it passes) and applies
+    ``claim_updates`` (e.g. a status or an attempt count). PostgreSQL: ``SELECT … FOR UPDATE
+    SKIP LOCKED``, so workers take different rows without waiting on each other. Elsewhere
+    (SQLite): a conditional UPDATE per row that only succeeds if nobody else took it.
+    """
+    now = timezone.now()
+    free = Q(locked_until__isnull=True) | Q(locked_until__lt=now)
+    updates = {"locked_until": now + timedelta(seconds=hold_seconds), **claim_updates}
+    manager = model._default_manager
+    if connection.vendor == "postgresql":
+        with transaction.atomic():
+            ids = list(
+                manager.filter(free & due)
+                .order_by(order)
+                .select_for_update(skip_locked=True)
+                .values_list("pk", flat=True)[:limit]
+            )
+            if ids:
+                manager.filter(pk__in=ids).update(**updates)
+        return ids
+    candidates = list(
+        manager.filter(free & due).order_by(order).values_list("pk", flat=True)[:limit]
+    )
+    return [pk for pk in candidates if manager.filter(free & due, pk=pk).update(**updates)]
+
+
 # Waking the worker. A worker that only polled every second or so could not tell responders
 # within a second; instead a commit that queues work wakes it: PostgreSQL LISTEN/NOTIFY, and
 # on SQLite a cheap check of ``PRAGMA data_version`` (it changes when another connection
@@ -38,8 +82,6 @@ _listener: Any = None
 
 def notify_work() -> None:
     """Wake sleeping workers once the current transaction commits."""
-    from django.db import connection, transaction
-
     if connection.vendor != "postgresql":
         return  # SQLite workers notice the commit itself (data_version)
 
@@ -55,8 +97,6 @@ def notify_work() -> None:
 
 def wait_for_work(timeout: float) -> None:
     """Sleep until work may be due (a wake-up) or ``timeout`` seconds pass."""
-    from django.db import connection
-
     global _listener
     deadline = time.monotonic() + timeout
     if connection.vendor == "postgresql":

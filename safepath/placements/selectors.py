@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safepath.accounts.access import memberships_for, organizations_for
-from safepath.accounts.models import Organization, Role, Unit, User
+from safepath.accounts.models import Organization, Unit, User
+from safepath.accounts.permissions import Capability, roles_with
 from safepath.core.codes import normalize_code
 from safepath.placements.models import (
     Placement,
@@ -25,11 +26,11 @@ from safepath.placements.models import (
 
 # Roles that may create, edit, retire and import placements. Everyone else in the
 # organization may look, print and confirm a poster is still there.
-MANAGER_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR})
+MANAGER_ROLES = roles_with(Capability.PLACEMENT_MANAGE)
 
 # Placements (internal notes, exact places, codes) are for the roles that pass the second
 # factor; analysts and auditors do not see them.
-PLACEMENT_ROLES = (Role.ADMIN, Role.SUPERVISOR, Role.RESPONDER)
+PLACEMENT_ROLES = roles_with(Capability.PLACEMENT_VIEW)
 
 
 def placements_for_member(*, user: User | AnonymousUser) -> QuerySet[Placement]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from safepath.accounts.models import Organization, User
 from safepath.core.codes import new_code, normalize_code
+from safepath.core.jobs import claim_due
 from safepath.core.live import publish_count, publish_to_organizations
 from safepath.placements.models import (
     BatchStatus,
@@ -290,22 +291,17 @@ def poster_batch_create(
 
 def poster_batch_claim() -> PosterBatch | None:
     """Take the oldest waiting batch (or one whose worker died) with a conditional UPDATE."""
-    now = timezone.now()
-    free = Q(locked_until__isnull=True) | Q(locked_until__lt=now)
     due = Q(status=BatchStatus.PENDING) | Q(status=BatchStatus.RUNNING)
-    for pk in (
-        PosterBatch.objects.filter(free, due)
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:5]
-    ):
-        taken = PosterBatch.objects.filter(free, due, pk=pk).update(
-            status=BatchStatus.RUNNING,
-            locked_until=now + timedelta(seconds=BATCH_CLAIM_SECONDS),
-            attempts=F("attempts") + 1,
-        )
-        if taken:
-            return PosterBatch.objects.get(pk=pk)
-    return None
+    ids = claim_due(
+        PosterBatch,
+        due=due,
+        order="created_at",
+        limit=1,
+        hold_seconds=BATCH_CLAIM_SECONDS,
+        status=BatchStatus.RUNNING,
+        attempts=F("attempts") + 1,
+    )
+    return PosterBatch.objects.get(pk=ids[0]) if ids else None
 
 
 def poster_batch_run(*, batch: PosterBatch) -> None:

@@ -25,7 +25,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from safepath.accounts.access import organizations_for
-from safepath.accounts.models import Role, User
+from safepath.accounts.models import User
+from safepath.accounts.permissions import Capability, roles_with
 from safepath.placements import csvio, qr
 from safepath.placements.forms import (
     BatchForm,
@@ -68,7 +69,7 @@ from safepath.placements.services import (
 )
 
 # The roles that may confirm a poster is still up: everyone who works in the field.
-FIELD_ROLES = (Role.ADMIN, Role.SUPERVISOR, Role.RESPONDER)
+FIELD_ROLES = roles_with(Capability.PLACEMENT_VIEW)
 
 
 def _user(request: HttpRequest) -> User:

@@ -20,7 +20,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from safepath.core.crypto import lookup_key, seal
-from safepath.core.live import publish_to_organizations
 from safepath.placements.models import Placement
 from safepath.placements.services import placement_count
 from safepath.reports.models import (
@@ -35,8 +34,8 @@ from safepath.reports.models import (
 )
 from safepath.reports.photos import CleanPhoto
 from safepath.reports.questions import FOLLOWUP_STEP, QUESTIONS
-from safepath.reports.signals import report_facts_changed
-from safepath.routing.services import report_route
+from safepath.reports.signals import report_facts_changed, report_started
+from safepath.reports.workflow import report_publish
 
 if TYPE_CHECKING:
     from safepath.accounts.models import User
@@ -70,13 +69,8 @@ def receipt_lookup(receipt: str) -> str:
 
 def _publish(report: Report) -> None:
     # One event shape for answers, photos and messages: the dashboard refetches the row.
-    # Partners a report is shared with hear of it too (the responders' side keeps shares).
-    from safepath.cases.selectors import report_audience
-
-    publish_to_organizations(
-        report_audience(report=report),
-        {"kind": "report", "report": report.reference, "placement": report.placement.public_name},
-    )
+    # The whole audience hears of it: owners and the partners it is shared with.
+    report_publish(report=report)
 
 
 def _count_burst(key: str) -> int:
@@ -128,7 +122,9 @@ def report_start(
     )
     placement_count(placement=placement, counter="reports_started")
     placement_count(placement=placement, counter="reports_answered")
-    report_route(report=report)
+    # Routing answers in this transaction: recipients, escalation and deliveries are rows
+    # committed with the report itself.
+    report_started.send(sender=Report, report=report)
     if _count_burst(f"burst:placement:{placement.pk}") > PLACEMENT_BURST_REPORTS:
         _flag(report, "Many reports started at this placement in a few minutes.")
     report_add_answer(report=report, step=step, value=value, choices=choices)
@@ -163,10 +159,9 @@ def report_add_answer(
     if _count_burst(f"burst:report:{report.pk}") > REPORT_BURST_WRITES:
         _flag(report, "Very many saves on this report in a few minutes.")
     if facts:
-        changed = set(facts)
-        transaction.on_commit(
-            lambda: report_facts_changed.send(sender=Report, report=report, changed=changed)
-        )
+        # Re-routing ("urgent", "not police") happens in the answer's own transaction, so it
+        # is committed with the answer or not at all (never lost to a crash after commit).
+        report_facts_changed.send(sender=Report, report=report, changed=set(facts))
     _publish(report)
     return entry
 

@@ -1,11 +1,18 @@
-"""Signals the reporter's side sends for other apps to act on.
+"""Signals the Report's owner sends for other apps to act on, inside the same transaction.
 
-``report_facts_changed`` is sent (after commit) when an answer changes what routing depends
-on: the report's priority or the reporter's choice of who should receive it. Routing listens
-to it; the reporter's side does not need to know what routing does.
+They are sent synchronously, before the write commits, so what another app does in answer
+(routing a new report, re-routing after a changed fact, stopping escalation) is part of the
+reporter's or responder's own transaction: a crash between commit and a post-commit hook can
+no longer lose it. Receivers write rows only (no network); the worker does the rest.
+
+- ``report_started``: report=<Report>. Routing records who receives it.
+- ``report_facts_changed``: report=<Report>, changed=<set of field names, e.g. {"priority"}>,
+  when an answer changes what routing depends on (priority, the reporter's choice).
+- ``report_acknowledged``: report=<Report>, user=<User>. Routing stops escalation.
 """
 
 from django.dispatch import Signal
 
-# Sent with: report=<Report>, changed=<set of field names, e.g. {"priority"}>
+report_started = Signal()
 report_facts_changed = Signal()
+report_acknowledged = Signal()

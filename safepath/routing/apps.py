@@ -1,4 +1,5 @@
-"""App configuration for routing: registers the worker's processors and the re-routing hook."""
+"""App configuration for routing: registers the worker's processors, routing's answers to the
+Report's signals (all sent inside the report's own transaction) and the demo seeder."""
 
 from django.apps import AppConfig
 
@@ -9,13 +10,21 @@ class RoutingConfig(AppConfig):
 
     def ready(self) -> None:
         from safepath.core.jobs import register_processor
-        from safepath.reports.signals import report_facts_changed
+        from safepath.reports.signals import (
+            report_acknowledged,
+            report_facts_changed,
+            report_started,
+        )
         from safepath.routing.services import (
             deliveries_process_due,
             escalations_process_due,
+            on_report_acknowledged,
             on_report_facts_changed,
+            on_report_started,
         )
 
         register_processor("deliveries", deliveries_process_due)
         register_processor("escalations", escalations_process_due)
+        report_started.connect(on_report_started, dispatch_uid="routing-route")
         report_facts_changed.connect(on_report_facts_changed, dispatch_uid="routing-reroute")
+        report_acknowledged.connect(on_report_acknowledged, dispatch_uid="routing-acknowledged")

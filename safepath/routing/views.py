@@ -15,8 +15,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from safepath.accounts.access import memberships_for
 from safepath.accounts.models import Organization, User
-from safepath.cases.selectors import Access, get_report_for_member, report_access
 from safepath.placements.selectors import get_placement_for_member, placements_for_member
+from safepath.reports.access import Access, get_report_for_member, report_access
 from safepath.routing import services
 from safepath.routing.forms import (
     AreaImportForm,

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from safepath.accounts.access import memberships_for
 from safepath.accounts.models import Membership, Organization, Role, Unit, User
+from safepath.accounts.permissions import Capability, roles_with
 from safepath.placements.models import Placement
 from safepath.training.models import (
     ORGANIZATION_LESSONS,
@@ -30,8 +31,8 @@ from safepath.training.models import (
 )
 from safepath.training.recurrence import Standing, Status, standing
 
-MANAGERS = {Role.ADMIN}
-VIEWERS = {Role.ADMIN, Role.SUPERVISOR, Role.AUDITOR}
+MANAGERS = roles_with(Capability.TRAINING_MANAGE)
+VIEWERS = roles_with(Capability.TRAINING_VIEW)
 
 
 # Content ------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from safepath.accounts.models import Membership, Organization, Role, Unit, User
 from safepath.core.audit import audit_record
+from safepath.core.jobs import claim_due
 from safepath.training import selectors
 from safepath.training.content import CourseFile
 from safepath.training.mandates import MANDATES, VERIFIED_ON
@@ -649,20 +650,13 @@ def reminders_queue(*, today: date | None = None) -> int:
 
 
 def reminders_claim(*, limit: int = 20) -> list[Reminder]:
-    now = timezone.now()
-    free = Q(locked_until__isnull=True) | Q(locked_until__lt=now)
-    candidates = list(
-        Reminder.objects.filter(free, sent_at__isnull=True, attempts__lt=10)
-        .order_by("pk")
-        .values_list("pk", flat=True)[:limit]
+    claimed = claim_due(
+        Reminder,
+        due=Q(sent_at__isnull=True, attempts__lt=10),
+        order="pk",
+        limit=limit,
+        hold_seconds=CLAIM_SECONDS,
     )
-    claimed = [
-        pk
-        for pk in candidates
-        if Reminder.objects.filter(free, pk=pk, sent_at__isnull=True).update(
-            locked_until=now + timedelta(seconds=CLAIM_SECONDS)
-        )
-    ]
     return list(
         Reminder.objects.filter(pk__in=claimed).select_related(
             "user", "assignment__course", "certificate__completion__course_version"

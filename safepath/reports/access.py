@@ -1,0 +1,142 @@
+"""Who may see a report, how they may act on it, and who hears of it: the Report's one owner.
+
+A member sees a report when one of their organizations received it (an owner), when it was
+shared with one of their organizations by an owner and the share is not revoked, or when a
+case holding it is shared with them by an organization that owns the report. Linking a report
+into a case never widens who can read it: only an owner can share its report, directly or
+through its own case. Only roles with ``Capability.REPORT_READ`` count.
+
+Written with reverse relations (``recipients`` from routing, ``shares`` and ``case_links``
+from cases), so this app imports neither routing nor cases.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import F, Q, QuerySet
+from django.http import Http404
+
+from safepath.accounts.models import Organization, User
+from safepath.accounts.permissions import Capability, organizations_with
+from safepath.reports.models import Report
+
+
+class Access(StrEnum):
+    OWNER = "owner"  # one of the user's organizations received it (or owns the case)
+    WRITE = "write"  # shared with one of the user's organizations, read-write
+    READ = "read"  # shared, read-only
+
+
+def reading_organizations(user: User | AnonymousUser) -> QuerySet[Organization]:
+    """The organizations in which ``user`` may read report contents."""
+    return organizations_with(user, Capability.REPORT_READ)
+
+
+def _received_by(organizations: Any) -> QuerySet[Report]:
+    return Report.objects.filter(recipients__organization__in=organizations)
+
+
+def _shared_with(organizations: Any) -> QuerySet[Report]:
+    return Report.objects.filter(
+        shares__shared_with__in=organizations, shares__revoked_at__isnull=True
+    )
+
+
+def _in_cases_shared_with(organizations: Any) -> QuerySet[Report]:
+    # The case's organization must itself own the report: a member of two organizations who
+    # links one's report into the other's case must not hand it to that case's partners.
+    return Report.objects.filter(
+        case_links__case__shares__shared_with__in=organizations,
+        case_links__case__shares__revoked_at__isnull=True,
+        recipients__organization_id=F("case_links__case__organization_id"),
+    )
+
+
+def reports_visible_in(organizations: Any) -> QuerySet[Report]:
+    """Reports these organizations may read (received, or shared by an owner)."""
+    return Report.objects.filter(
+        Q(pk__in=_received_by(organizations).values("pk"))
+        | Q(pk__in=_shared_with(organizations).values("pk"))
+        | Q(pk__in=_in_cases_shared_with(organizations).values("pk"))
+    )
+
+
+def reports_visible_to(user: User | AnonymousUser) -> QuerySet[Report]:
+    return reports_visible_in(reading_organizations(user))
+
+
+def reports_counted_for(user: User | AnonymousUser) -> QuerySet[Report]:
+    """Reports ``user`` may count without reading them: what their organizations received or
+    may read (analysts' true counts)."""
+    return reports_visible_in(organizations_with(user, Capability.REPORT_COUNT))
+
+
+def get_report_for_member(*, user: User | AnonymousUser, reference: str) -> Report:
+    """The report if the user may read it; 404 otherwise (missing or not theirs alike)."""
+    try:
+        return (
+            reports_visible_to(user)
+            .select_related("placement__organization")
+            .get(reference=reference)
+        )
+    except Report.DoesNotExist:
+        raise Http404 from None
+
+
+def report_access(*, user: User | AnonymousUser, report: Report) -> tuple[Access, Organization]:
+    """How the user may act on a visible report, and through which of their organizations."""
+    organizations = reading_organizations(user)
+    recipient = (
+        report.recipients.filter(organization__in=organizations)
+        .select_related("organization")
+        .first()
+    )
+    if recipient is not None:
+        return Access.OWNER, recipient.organization
+    share = (
+        report.shares.filter(shared_with__in=organizations, revoked_at__isnull=True)
+        .select_related("shared_with")
+        .order_by("-access")  # "write" sorts after "read": take the strongest
+        .first()
+    )
+    if share is not None:
+        return Access(share.access), share.shared_with
+    through_case = (
+        organizations.filter(
+            shares_received__case__links__report=report,
+            shares_received__revoked_at__isnull=True,
+            shares_received__case__organization__in=report_owner_ids(report=report),
+        )
+        .distinct()
+        .first()
+    )
+    if through_case is None:
+        raise Http404
+    return Access.READ, through_case
+
+
+def report_owner_ids(*, report: Report) -> list[int]:
+    """The organizations that received the report: its owners, whose audit log shows every
+    read of it by anyone."""
+    return sorted(report.recipients.values_list("organization_id", flat=True))
+
+
+def report_audience(*, report: Report) -> list[int]:
+    """The organizations whose dashboards hear of a report: its owners and the partners that
+    may read it (shares of the report, and of owners' cases holding it)."""
+    owners = report_owner_ids(report=report)
+    direct = report.shares.filter(revoked_at__isnull=True).values_list("shared_with_id", flat=True)
+    through_cases = Organization.objects.filter(
+        shares_received__case__links__report=report,
+        shares_received__revoked_at__isnull=True,
+        shares_received__case__organization__in=owners,
+    ).values_list("pk", flat=True)
+    return sorted({*owners, *direct, *through_cases})
+
+
+def report_event(report: Report) -> dict[str, Any]:
+    """The one live event shape for a report: the dashboard refetches the row it names."""
+    return {"kind": "report", "report": report.reference, "placement": report.placement.public_name}

@@ -1,0 +1,140 @@
+"""Telling a recipient: making an organization (or unit) a recipient, recording why, and
+queueing its notifications as outbox rows.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from safepath.accounts.models import (
+    Membership,
+    Organization,
+)
+from safepath.accounts.permissions import Capability, roles_with
+from safepath.core.jobs import claim_due, notify_work
+from safepath.core.live import publish_to_organizations
+from safepath.reports.access import report_audience, report_event
+from safepath.reports.models import Report, ReportPriority
+from safepath.routing.models import (
+    Delivery,
+    DeliveryChannel,
+    DeliveryPurpose,
+    DeliveryStatus,
+    ReportRecipient,
+    ResponderChannels,
+    RoutingEvent,
+    Webhook,
+)
+from safepath.routing.plan import Target
+
+logger = logging.getLogger(__name__)
+
+# ---------------------------------------------------------------- telling a recipient
+
+
+def timeline_event(
+    report: Report, kind: str, organization: Organization | None, reason: str
+) -> None:
+    RoutingEvent.objects.create(
+        report=report, kind=kind, organization=organization, reason=reason[:300]
+    )
+
+
+def publish_report(report: Report, extra_org_ids: list[int] | None = None) -> None:
+    """Tell the report's whole audience (owners and partners it is shared with), and any
+    organization that just lost it, that it changed."""
+    publish_to_organizations(
+        [*report_audience(report=report), *(extra_org_ids or [])], report_event(report)
+    )
+
+
+def claim_rows(model: Any, due: Q, order: str, limit: int) -> list[int]:
+    """Claim due routing rows (deliveries, escalations) for this worker."""
+    return claim_due(
+        model, due=due, order=order, limit=limit, hold_seconds=settings.DELIVERY_CLAIM_SECONDS
+    )
+
+
+def _members(target: Target) -> list[Membership]:
+    # Only roles that may read reports are told: a notification links to the report, and
+    # analysts and auditors would find a 404 there.
+    members = Membership.objects.filter(
+        organization=target.organization,
+        user__is_active=True,
+        role__in=roles_with(Capability.REPORT_READ),
+    ).select_related("user")
+    if target.unit is not None:
+        in_unit = list(members.filter(units=target.unit))
+        if in_unit:
+            return in_unit
+    return list(members)
+
+
+def _queue(report: Report, target: Target, purpose: str) -> int:
+    """Queue every channel ``target`` should get, skipping what was already queued. Urgent
+    reports use every channel a member has; others email (and SMS where a member asks)."""
+    urgent = report.priority == ReportPriority.URGENT
+    existing = set(
+        Delivery.objects.filter(
+            report=report,
+            organization=target.organization,
+            purpose__in=[DeliveryPurpose.REPORT, DeliveryPurpose.ESCALATION],
+        )
+        .exclude(status=DeliveryStatus.CANCELLED)
+        .values_list("channel", "user_id", "webhook_id")
+    )
+    now = timezone.now()
+    rows = []
+    for membership in _members(target):
+        channels = ResponderChannels.objects.filter(membership=membership).first()
+        wanted = []
+        if (channels is None or channels.email) and membership.user.email:
+            wanted.append(DeliveryChannel.EMAIL)
+        if channels and channels.phone and (urgent or channels.sms_always):
+            wanted.append(DeliveryChannel.SMS)
+        for channel in wanted:
+            if (channel, membership.user_id, None) not in existing:
+                rows.append(
+                    Delivery(
+                        report=report,
+                        organization=target.organization,
+                        user_id=membership.user_id,
+                        channel=channel,
+                        purpose=purpose,
+                        created_at=now,
+                        next_attempt_at=now,
+                    )
+                )
+    for webhook in Webhook.objects.filter(organization=target.organization, active=True):
+        if (DeliveryChannel.WEBHOOK, None, webhook.pk) not in existing:
+            rows.append(
+                Delivery(
+                    report=report,
+                    organization=target.organization,
+                    webhook=webhook,
+                    channel=DeliveryChannel.WEBHOOK,
+                    purpose=purpose,
+                    created_at=now,
+                    next_attempt_at=now,
+                )
+            )
+    Delivery.objects.bulk_create(rows)
+    if rows:
+        notify_work()
+    return len(rows)
+
+
+def tell_target(report: Report, target: Target, *, kind: str, purpose: str) -> bool:
+    """Make ``target`` a recipient (dashboard), record why, and queue its notifications."""
+    _, created = ReportRecipient.objects.get_or_create(
+        report=report, organization=target.organization, defaults={"reason": target.reason[:200]}
+    )
+    if created:
+        timeline_event(report, kind, target.organization, target.reason)
+    _queue(report, target, purpose)
+    return created
