@@ -154,6 +154,9 @@ def seed_demo() -> dict[str, list[dict[str, Any]]]:
     from safepath.routing.demo import seed_routing
 
     seed_routing()
+    from safepath.analytics.demo import seed_analytics
+
+    seed_analytics()
     first = Placement.objects.filter(organization__slug=DEMO_ORGANIZATIONS[0].slug).first()
     if first is not None:
         responder = User.objects.filter(email=DEMO_ORGANIZATIONS[0].users[1].email).first()

@@ -130,3 +130,38 @@ def test_the_page_allows_the_tile_server_and_nothing_else(alice: User, settings)
     settings.MAP_TILE_URL = ""
     policy = logged_in(alice).get("/analytics/")["Content-Security-Policy"]
     assert "img-src 'self' data:;" in policy
+
+
+def test_the_menu_offers_analytics_to_the_roles_that_may_open_it(
+    riverside: Organization, alice: User
+) -> None:
+    responder = member(riverside, Role.RESPONDER)
+    analyst = member(riverside, Role.ANALYST)
+
+    assert b'href="/analytics/"' in logged_in(analyst).get("/training/").content
+    assert b'href="/analytics/"' in logged_in(alice).get("/training/").content
+    assert b'href="/analytics/"' not in logged_in(responder).get("/training/").content
+
+
+def test_seed_demo_gives_analytics_real_pictures(db) -> None:
+    from safepath.analytics import selectors
+    from safepath.core.demo import seed_demo
+
+    seed_demo()
+    seed_demo()  # idempotent: a second run adds no counters and no reports
+    riverside = Organization.objects.get(slug="riverside-pd")
+    figures = selectors.where(
+        organizations=[riverside.pk],
+        period=selectors.period_for(organization=riverside, days=28),
+    )
+    hot = {name for h in figures.significant if h.result.kind == "hot" for name in h.placements}
+    assert "Riverside bus station, restroom by gate 4" in hot
+    assert "Public library, ground floor" in {c.placement.public_name for c in figures.changes}
+    response = selectors.response(
+        organizations=[riverside.pk],
+        period=selectors.period_for(organization=riverside, days=120),
+    )
+    assert response.total.reports >= 40 and response.total.acknowledged > 0
+    from safepath.reports.models import Report
+
+    assert Report.objects.filter(placement__organization=riverside).count() == 41
