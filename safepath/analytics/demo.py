@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 import h3
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from safepath.accounts.models import Organization, Unit, User
@@ -141,6 +142,21 @@ def _seed_counters(placement: Placement, *, busy: float, jump: bool, now: dateti
     ScanCount.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
 
 
+def _move_report_counters(placement: Placement, *, to: datetime) -> None:
+    """Count a back-dated demo report in its own hour, not in the hour it was made."""
+    current = timezone.now().replace(minute=0, second=0, microsecond=0)
+    ScanCount.objects.filter(placement=placement, hour=current).update(
+        reports_started=F("reports_started") - 1, reports_answered=F("reports_answered") - 1
+    )
+    hour = to.replace(minute=0, second=0, microsecond=0)
+    row, _created = ScanCount.objects.get_or_create(placement=placement, hour=hour)
+    ScanCount.objects.filter(pk=row.pk).update(
+        scans=F("scans") + 1,
+        reports_started=F("reports_started") + 1,
+        reports_answered=F("reports_answered") + 1,
+    )
+
+
 def _seed_reports(organization: Organization, placements: list[Placement], now: datetime) -> None:
     past = Report.objects.filter(
         placement__organization=organization, created_at__lt=now - timedelta(days=1)
@@ -157,6 +173,7 @@ def _seed_reports(organization: Organization, placements: list[Placement], now: 
         report, _token = report_start(
             placement=placement, step="about", choices=["other"], language="en"
         )
+        _move_report_counters(placement, to=created)
         # Demo history: pretend the deliveries went out when the report came in.
         Delivery.objects.filter(report=report).update(status=DeliveryStatus.SENT, sent_at=created)
         minutes = rng.lognormvariate(2.3 if urgent else 3.0, 0.8)

@@ -11,10 +11,15 @@
     const element = document.getElementById("map");
     if (!window.L || !element) return;
     const map = window.L.map(element, { scrollWheelZoom: false });
+    // The view is set before any layer is added: Leaflet draws vectors against it.
+    const bounds = [];
+    data.cells.forEach(function (cell) { cell.boundary.forEach(function (p) { bounds.push(p); }); });
+    data.points.forEach(function (p) { bounds.push([p.lat, p.lon]); });
+    if (bounds.length) map.fitBounds(bounds, { padding: [20, 20], maxZoom: 15 });
+    else map.setView([39.8, -98.6], 4);
     if (data.tiles) {
       window.L.tileLayer(data.tiles, { attribution: data.attribution, maxZoom: 19 }).addTo(map);
     }
-    const bounds = [];
     data.areas.forEach(function (area) {
       window.L.geoJSON(area.geometry, { style: { color: "#555", weight: 2, fill: false, dashArray: "4" } })
         .bindTooltip(area.name).addTo(map);
@@ -22,12 +27,10 @@
     data.cells.forEach(function (cell) {
       const strength = { 99: 0.6, 95: 0.45, 90: 0.3 }[cell.confidence] || 0.05;
       const color = cell.kind === "hot" ? "#c62828" : cell.kind === "cold" ? "#1565c0" : "#777";
-      const polygon = window.L.polygon(cell.boundary, {
+      window.L.polygon(cell.boundary, {
         color: color, weight: 1, fillColor: color, fillOpacity: strength,
         className: "hex " + (cell.kind || "plain"),
-      });
-      polygon.bindPopup(cell.words + " (" + cell.count + ", z = " + cell.z + ")").addTo(map);
-      cell.boundary.forEach(function (p) { bounds.push(p); });
+      }).bindPopup(cell.words + " (" + cell.count + ", z = " + cell.z + ")").addTo(map);
     });
     const top = Math.max(1, ...data.points.map(function (p) { return p.scans; }));
     data.points.forEach(function (p) {
@@ -35,10 +38,7 @@
         radius: 4 + 10 * Math.sqrt(p.scans / top), color: "#1d2b3a", weight: 1,
         fillColor: "#1d4f91", fillOpacity: 0.8, className: "placement",
       }).bindTooltip(p.name + ": " + p.scans).addTo(map);
-      bounds.push([p.lat, p.lon]);
     });
-    if (bounds.length) map.fitBounds(bounds, { padding: [20, 20], maxZoom: 15 });
-    else map.setView([39.8, -98.6], 4);
     element.dataset.ready = "1";
   }
 
