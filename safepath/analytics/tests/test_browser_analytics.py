@@ -36,7 +36,8 @@ class TileServer:
     """A local stand-in for the operator's tile server: any /z/x/y.png is a plain tile."""
 
     def __init__(self) -> None:
-        tile, paths = _tile(), []
+        tile = _tile()
+        paths: list[str] = []
         self.paths: list[str] = paths
 
         class Handler(BaseHTTPRequestHandler):
