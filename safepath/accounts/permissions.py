@@ -38,6 +38,8 @@ class Capability(StrEnum):
     TRAINING_VIEW = "training.view"
     # Read the organization's analytics (aggregates only, never a report's contents).
     ANALYTICS_VIEW = "analytics.view"
+    # Choose the weekly analytics digest and share aggregates with a regional organization.
+    ANALYTICS_MANAGE = "analytics.manage"
 
 
 _CONTENT = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.RESPONDER})
@@ -53,6 +55,7 @@ PERMISSIONS: dict[Capability, frozenset[str]] = {
     Capability.TRAINING_MANAGE: frozenset({Role.ADMIN}),
     Capability.TRAINING_VIEW: frozenset({Role.ADMIN, Role.SUPERVISOR, Role.AUDITOR}),
     Capability.ANALYTICS_VIEW: frozenset({Role.ADMIN, Role.SUPERVISOR, Role.ANALYST}),
+    Capability.ANALYTICS_MANAGE: frozenset({Role.ADMIN}),
 }
 
 

@@ -648,3 +648,73 @@ def training(*, organizations: list[int], period: Period) -> TrainingFigures:
 
 def utc_hour(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+# Regional view: aggregates shared by organizations that opted in -----------------------------
+
+SMALL_COUNT = 5
+
+
+def suppress(values: list[int]) -> list[int | None]:
+    """Counts from 1 to 4 become None (shown as "fewer than 5"), so no small group of people
+    can be picked out. When exactly one count is hidden, the next smallest is hidden too, so
+    it cannot be worked back from a total."""
+    shown: list[int | None] = [None if 0 < v < SMALL_COUNT else v for v in values]
+    hidden = [i for i, v in enumerate(shown) if v is None]
+    if len(hidden) == 1:
+        rest = [(v, i) for i, v in enumerate(values) if shown[i] is not None and v > 0]
+        if rest:
+            shown[min(rest)[1]] = None
+    return shown
+
+
+@dataclass
+class RegionalFigures:
+    region: Organization
+    period: Period
+    members: list[Organization]
+    grid: list[tuple[str, list[int | None]]]  # weekday, 24 suppressed counts
+    by_organization: list[tuple[str, int | None, int | None]]  # name, scans, reports started
+    days: list[tuple[date, int | None, int | None]]  # day, scans, previous period's scans
+
+
+def sharing_organizations(*, region: Organization) -> list[Organization]:
+    from safepath.analytics.models import RegionalSharing
+
+    return [
+        s.organization
+        for s in RegionalSharing.objects.filter(region=region)
+        .select_related("organization")
+        .order_by("organization__name")
+    ]
+
+
+def regional(*, region: Organization, period: Period) -> RegionalFigures:
+    members = sharing_organizations(region=region)
+    ids = [m.pk for m in members]
+    figures = when(organizations=ids, period=period)
+    scans = next(g for g in figures.grids if g.counter == "scans")
+    flat = suppress([v for row in scans.rows for v in row])
+    grid = [(str(WEEKDAYS[d]), flat[d * 24 : (d + 1) * 24]) for d in range(7)]
+    begin, finish = period.bounds()
+    totals: dict[int, dict[str, Any]] = {
+        row["placement__organization_id"]: dict(row)
+        for row in ScanCount.objects.filter(
+            placement__organization_id__in=ids, hour__gte=begin, hour__lt=finish
+        )
+        .values("placement__organization_id")
+        .annotate(scans=Sum("scans"), started=Sum("reports_started"))
+        .order_by()
+    }
+    scans_by = suppress([int(totals.get(m.pk, {}).get("scans") or 0) for m in members])
+    started_by = suppress([int(totals.get(m.pk, {}).get("started") or 0) for m in members])
+    day_now = suppress([r.counts["scans"] for r in figures.days])
+    day_then = suppress([r.previous["scans"] for r in figures.days])
+    return RegionalFigures(
+        region=region,
+        period=period,
+        members=members,
+        grid=grid,
+        by_organization=[(m.name, scans_by[i], started_by[i]) for i, m in enumerate(members)],
+        days=[(r.day, day_now[i], day_then[i]) for i, r in enumerate(figures.days)],
+    )

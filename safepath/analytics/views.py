@@ -12,14 +12,17 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from safepath.accounts.models import Organization
-from safepath.analytics import selectors, vendor
+from safepath.accounts.models import Organization, OrganizationKind
+from safepath.accounts.permissions import Capability, role_can
+from safepath.analytics import selectors, services, vendor
 from safepath.analytics.access import analytics_organizations, organization_for_analytics
+from safepath.analytics.models import DigestSubscription, RegionalSharing
 from safepath.core.spreadsheets import spreadsheet_safe
 
 
@@ -129,6 +132,21 @@ def page(request: HttpRequest) -> HttpResponse:
             "hours": range(24),
             "month": (period.end.replace(day=1)).strftime("%Y-%m"),
             "map_library": vendor.installed(),
+            "can_manage": role_can(
+                request.user.memberships.get(organization=organization).role,  # type: ignore[union-attr]
+                Capability.ANALYTICS_MANAGE,
+            ),
+            "subscribed": DigestSubscription.objects.filter(
+                user=request.user,  # type: ignore[misc]  # login_required: a User
+                organization=organization,
+            ).exists(),
+            "sharing": RegionalSharing.objects.filter(organization=organization)
+            .select_related("region")
+            .first(),
+            "regions": Organization.objects.filter(kind=OrganizationKind.TASK_FORCE).exclude(
+                pk=organization.pk
+            ),
+            "is_region": RegionalSharing.objects.filter(region=organization).exists(),
             "funnel_tables": [
                 (_("By placement"), figures.funnel.placements, "funnel-placements"),
                 (_("By site type"), figures.funnel.site_types, "funnel-site-types"),
@@ -374,3 +392,56 @@ def summary_pdf(request: HttpRequest) -> HttpResponse:
         f'attachment; filename="{organization.slug}-summary-{year}-{month:02d}.pdf"'
     )
     return response
+
+
+@login_required
+@require_POST
+def digest(request: HttpRequest) -> HttpResponse:
+    organization = organization_for_analytics(request.user, request.POST.get("org"))
+    wanted = request.POST.get("weekly") == "on"
+    services.digest_set(user=request.user, organization=organization, wanted=wanted)  # type: ignore[arg-type]
+    return redirect(f"{reverse('analytics:page')}?org={organization.slug}")
+
+
+@login_required
+@require_POST
+def regional_sharing(request: HttpRequest) -> HttpResponse:
+    organization = organization_for_analytics(request.user, request.POST.get("org"))
+    slug = request.POST.get("region", "")
+    region = Organization.objects.filter(slug=slug).first() if slug else None
+    if slug and region is None:
+        return HttpResponseBadRequest(
+            _("There is no regional organization by that name.").encode(),
+            content_type="text/plain; charset=utf-8",
+        )
+    try:
+        services.regional_sharing_set(
+            user=request.user,  # type: ignore[arg-type]
+            organization=organization,
+            region=region,
+        )
+    except ValueError as error:
+        return HttpResponseBadRequest(str(error).encode(), content_type="text/plain; charset=utf-8")
+    return redirect(f"{reverse('analytics:page')}?org={organization.slug}")
+
+
+@login_required
+@require_GET
+def region(request: HttpRequest) -> HttpResponse:
+    organization = organization_for_analytics(request.user, request.GET.get("org"))
+    try:
+        days = _days(request)
+    except ValueError:
+        return _bad_period()
+    period = selectors.period_for(organization=organization, days=days)
+    figures = selectors.regional(region=organization, period=period)
+    return render(
+        request,
+        "analytics/region.html",
+        {
+            "r": figures,
+            "days": days,
+            "period_choices": selectors.PERIOD_CHOICES,
+            "hours": range(24),
+        },
+    )

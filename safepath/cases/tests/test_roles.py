@@ -63,6 +63,10 @@ PLACEMENT_MANAGERS = rule(
 # Analytics (counts only) for administrators, supervisors and analysts; another role finds no
 # organization's figures at all.
 ANALYTICS = rule(admin=WORKS, supervisor=WORKS, responder=ROLE_404, analyst=WORKS, auditor=ROLE_404)
+# The digest and regional sharing are the administrator's choice.
+ANALYTICS_ADMINS = rule(
+    admin=WORKS, supervisor=REFUSED, responder=ROLE_404, analyst=REFUSED, auditor=ROLE_404
+)
 AUDIT_LOG = rule(
     admin=WORKS, supervisor=ROLE_404, responder=ROLE_404, analyst=ROLE_404, auditor=WORKS
 )
@@ -104,6 +108,9 @@ RULES: dict[str, dict[str, set[int]]] = {
     "analytics:page": ANALYTICS,
     "analytics:export_csv": ANALYTICS,
     "analytics:summary_pdf": ANALYTICS,
+    "analytics:region": ANALYTICS,
+    "analytics:digest": ANALYTICS_ADMINS,
+    "analytics:regional_sharing": ANALYTICS_ADMINS,
     "api:reports": EVERY_MEMBER,
     "api:cases": EVERY_MEMBER,
 }
