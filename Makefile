@@ -30,10 +30,14 @@ run: setup ## Migrate, load demo data, then serve SafePath with its worker on HO
 test: setup lint ## Run the linters and the whole test suite
 	$(PY) -m pytest
 
-lint: setup ## Check formatting, lint rules and types
+lint: setup ## Check formatting, lint rules, types and the layering between apps
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy safepath bench
+	$(VENV)/bin/lint-imports
+
+check: setup lint ## The inner loop: linters and every test except those that start real processes
+	$(PY) -m pytest -m "not browser and not process"
 
 format: setup ## Rewrite the code in the house format and fix what ruff can
 	$(VENV)/bin/ruff format .
@@ -48,4 +52,4 @@ lock: ## Re-pin requirements.lock from pyproject.toml (needs uv on PATH)
 clean: ## Remove the virtual environment and local data
 	rm -rf $(VENV) db.sqlite3 .mypy_cache .pytest_cache .ruff_cache
 
-.PHONY: help setup run test lint format bench lock clean
+.PHONY: help setup run test check lint format bench lock clean

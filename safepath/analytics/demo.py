@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import random
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import h3
 from django.db import transaction
@@ -209,7 +210,8 @@ def _seed_reports(organization: Organization, placements: list[Placement], now: 
 
 
 @transaction.atomic
-def seed_analytics() -> None:
+def seed_analytics(summary: dict[str, Any] | None = None) -> None:
+    """Seed the counters and reports; adds nothing to seed_demo's JSON summary."""
     now = timezone.now().astimezone(UTC)
     for organization in Organization.objects.filter(
         slug__in=["riverside-pd", "st-brigid-hospital"]

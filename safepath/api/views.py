@@ -28,6 +28,7 @@ from safepath.cases.selectors import (
     reports_for_inbox,
 )
 from safepath.core.audit import audit_record
+from safepath.reports.access import report_record_read
 from safepath.reports.models import Report, ReportStatus
 
 
@@ -76,13 +77,8 @@ class ReportDetail(APIView):
     @extend_schema(responses=api.ReportDetailSerializer)
     def get(self, request: Request, reference: str) -> Response:
         report, access, organization = _visible_report(request, reference)
-        audit_record(
-            actor=_user(request),
-            organization=organization,
-            action="report.view",
-            object_type="report",
-            object_ref=report.reference,
-            detail="api",
+        report_record_read(
+            report=report, actor=_user(request), organization=organization, detail="api"
         )
         report_with_count = reports_for_inbox(user=request.user).get(pk=report.pk)
         report_with_count.access = access  # type: ignore[attr-defined]  # serializer field
@@ -99,13 +95,8 @@ class ReportTimeline(APIView):
     @extend_schema(responses=api.TimelineItemSerializer(many=True))
     def get(self, request: Request, reference: str) -> Response:
         report, _access, organization = _visible_report(request, reference)
-        audit_record(
-            actor=_user(request),
-            organization=organization,
-            action="report.view",
-            object_type="report",
-            object_ref=report.reference,
-            detail="api timeline",
+        report_record_read(
+            report=report, actor=_user(request), organization=organization, detail="api timeline"
         )
         items: list[dict[str, Any]] = [
             {"at": e.created_at, "kind": "answer", "actor": "", "text": e.body}

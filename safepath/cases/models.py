@@ -116,7 +116,8 @@ class Case(models.Model):
     reference = models.CharField(
         max_length=16, unique=True, default=new_case_reference, editable=False
     )
-    title = models.CharField(max_length=200)
+    # The title names people, places and operations: sealed with the organization's key.
+    sealed_title = models.BinaryField(default=b"")
     status = models.CharField(max_length=10, choices=CaseStatus.choices, default=CaseStatus.OPEN)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -128,13 +129,23 @@ class Case(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.reference} {self.title}"
+        return f"case {self.reference}"
+
+    @staticmethod
+    def seal_title(*, organization_id: int, reference: str, title: str) -> bytes:
+        return _seal(organization_id, f"case-title:{reference}", title)
+
+    @property
+    def title(self) -> str:
+        if not self.sealed_title:
+            return ""
+        return _unseal(self.organization_id, f"case-title:{self.reference}", self.sealed_title)
 
 
 class CaseReport(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="links")
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="case_links")
-    reason = models.CharField(max_length=200, blank=True)
+    sealed_reason = models.BinaryField(default=b"")  # sealed with the case's organization key
     linked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -145,6 +156,20 @@ class CaseReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} <- {self.report_id}"
+
+    @staticmethod
+    def seal_reason(*, organization_id: int, case_id: int, report_id: int, reason: str) -> bytes:
+        return _seal(organization_id, f"case-link:{case_id}:{report_id}", reason)
+
+    @property
+    def reason(self) -> str:
+        if not self.sealed_reason:
+            return ""
+        return _unseal(
+            self.case.organization_id,
+            f"case-link:{self.case_id}:{self.report_id}",
+            self.sealed_reason,
+        )
 
 
 class EntryKind(models.TextChoices):
@@ -292,7 +317,7 @@ class Share(models.Model):
         Organization, on_delete=models.CASCADE, related_name="shares_received"
     )
     access = models.CharField(max_length=8, choices=ShareAccess.choices)
-    reason = models.CharField(max_length=300)
+    sealed_reason = models.BinaryField(default=b"")  # sealed with the sharing organization's key
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -314,6 +339,16 @@ class Share(models.Model):
 
     def __str__(self) -> str:
         return f"share {self.pk} -> {self.shared_with_id}"
+
+    @staticmethod
+    def seal_reason(*, shared_by_id: int, shared_with_id: int, reason: str) -> bytes:
+        return _seal(shared_by_id, f"share-reason:{shared_with_id}", reason)
+
+    @property
+    def reason(self) -> str:
+        if not self.sealed_reason:
+            return ""
+        return _unseal(self.shared_by_id, f"share-reason:{self.shared_with_id}", self.sealed_reason)
 
     @property
     def active(self) -> bool:

@@ -200,10 +200,15 @@ def share_create(
         shared_by=organization,
         shared_with=shared_with,
         access=access,
-        reason=_clean_text(reason, limit=300, what=str(_("reason"))),
+        sealed_reason=Share.seal_reason(
+            shared_by_id=organization.pk,
+            shared_with_id=shared_with.pk,
+            reason=_clean_text(reason, limit=300, what=str(_("reason"))),
+        ),
         created_by=actor,
     )
-    detail = f"{shared_with.name} ({ShareAccess(access).label}): {share.reason}"
+    # The reason is sealed; the timeline and the audit log name who and how, not why.
+    detail = f"{shared_with.name} ({ShareAccess(access).label})"
     if report is not None:
         _event(report=report, organization=organization, actor=actor, kind="shared", detail=detail)
         audit_record(
@@ -280,11 +285,13 @@ def _case_audit(
 
 @transaction.atomic
 def case_create(*, organization: Organization, actor: User, title: str) -> Case:
-    case = Case.objects.create(
-        organization=organization,
+    case = Case(organization=organization, created_by=actor)
+    case.sealed_title = Case.seal_title(
+        organization_id=organization.pk,
+        reference=case.reference,
         title=_clean_text(title, limit=200, what=str(_("title"))),
-        created_by=actor,
     )
+    case.save()
     _case_audit(case=case, actor=actor, organization=organization, action="case.created")
     return case
 
@@ -294,7 +301,17 @@ def case_link_report(
     *, case: Case, report: Report, actor: User, organization: Organization, reason: str = ""
 ) -> CaseReport:
     link, created = CaseReport.objects.get_or_create(
-        case=case, report=report, defaults={"linked_by": actor, "reason": reason.strip()[:200]}
+        case=case,
+        report=report,
+        defaults={
+            "linked_by": actor,
+            "sealed_reason": CaseReport.seal_reason(
+                organization_id=case.organization_id,
+                case_id=case.pk,
+                report_id=report.pk,
+                reason=reason.strip()[:200],
+            ),
+        },
     )
     if created:
         _case_audit(

@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from safepath.accounts.access import memberships_for, organizations_for
-from safepath.accounts.models import Role, User
+from safepath.accounts.models import User
+from safepath.accounts.permissions import Capability, organizations_with, roles_with
 from safepath.cases import forms, services
 from safepath.cases.indicators import CATEGORIES, INDICATORS, INDICATORS_BY_CODE, NOT_PROOF
 from safepath.cases.models import Case, CaseDocument, InternalNote, Share
@@ -42,9 +43,11 @@ from safepath.cases.selectors import (
     shares_of_case,
     shares_of_report,
 )
+from safepath.core.activity import Action, record
 from safepath.core.audit import audit_entries_for_organizations, audit_recent, audit_record
 from safepath.core.spreadsheets import spreadsheet_safe
 from safepath.placements.selectors import placements_for_member, recent_scans_for_member
+from safepath.reports.access import report_owner_ids_of, report_record_read
 from safepath.reports.languages import NATIVE_NAMES
 from safepath.reports.models import Report
 from safepath.reports.selectors import messages_for_reporter, report_photo_bytes
@@ -52,7 +55,7 @@ from safepath.reports.services import report_message_from_responder
 
 INBOX_LIMIT = 100
 CSV_LIMIT = 50_000
-AUDIT_ROLES = (Role.ADMIN, Role.AUDITOR)
+AUDIT_ROLES = roles_with(Capability.AUDIT_READ)
 AUDIT_PAGE_SIZE = 200
 WRITE_ACCESS = (Access.OWNER, Access.WRITE)
 LIVE_AUDIT_WINDOW = timedelta(minutes=10)
@@ -157,14 +160,15 @@ def reports_csv(request: HttpRequest) -> HttpResponse:
                 handling.outcome if handling else "",
             ]
         )
-    # Each organization whose reports may be in the export sees it in its own audit log.
-    for organization in content_organizations(_user(request)):
-        audit_record(
-            actor=_user(request),
-            organization=organization,
-            action="reports.export_csv",
-            detail=request.GET.urlencode()[:500],
-        )
+    # The exporting member's organizations and every organization whose reports are in the
+    # export (partners' exports included) see it in their own audit log.
+    owners = report_owner_ids_of(reports=reports)
+    record(
+        action=Action.REPORTS_EXPORT_CSV,
+        actor=_user(request),
+        organizations=[*content_organizations(_user(request)), *owners],
+        detail=request.GET.urlencode()[:500],
+    )
     return response
 
 
@@ -230,13 +234,7 @@ def _audit_view(request: HttpRequest, report: Report, organization: Any, *, live
         within=LIVE_AUDIT_WINDOW,
     ):
         return
-    audit_record(
-        actor=request.user,
-        organization=organization,
-        action="report.view",
-        object_type="report",
-        object_ref=report.reference,
-    )
+    report_record_read(report=report, actor=request.user, organization=organization)
 
 
 @require_GET
@@ -272,12 +270,11 @@ def report_photo(request: HttpRequest, reference: str) -> HttpResponse:
     data = report_photo_bytes(report=report)
     if data is None:
         raise Http404
-    audit_record(
+    report_record_read(
+        report=report,
         actor=request.user,
         organization=organization,
-        action="report.photo_view",
-        object_type="report",
-        object_ref=report.reference,
+        action=Action.REPORT_PHOTO_VIEW,
     )
     response = HttpResponse(data, content_type="image/jpeg")
     response["Content-Disposition"] = f'inline; filename="report-{report.reference}.jpg"'
@@ -436,9 +433,7 @@ def share_revoke(request: HttpRequest, share_id: int) -> HttpResponse:
     share = (
         Share.objects.filter(
             pk=share_id,
-            shared_by__in=organizations_for(
-                request.user, roles=(Role.ADMIN, Role.SUPERVISOR, Role.RESPONDER)
-            ),
+            shared_by__in=organizations_with(request.user, Capability.REPORT_ACT),
         )
         .select_related("report", "case", "shared_with", "shared_by")
         .first()
@@ -707,6 +702,15 @@ def case_summary(request: HttpRequest, reference: str) -> HttpResponse:
         object_ref=case.reference,
     )
     reports = reports_visible_to(request.user).filter(case_links__case=case)
+    # The PDF carries each report's contents: a read of each, in its owners' logs too.
+    for report in reports.select_related("placement"):
+        report_record_read(
+            report=report,
+            actor=request.user,
+            organization=organization,
+            action=Action.REPORT_EXPORTED,
+            detail=f"case {case.reference} PDF",
+        )
     response = HttpResponse(
         case_summary_pdf(case=case, reports=reports), content_type="application/pdf"
     )

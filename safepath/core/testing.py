@@ -8,13 +8,16 @@ talk to them over HTTP and WebSockets only, like a phone and a responder's brows
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import re
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -102,38 +105,84 @@ def _admin_dsn(database_url: str) -> str:
     return urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
 
 
-@contextmanager
-def deployment(workdir: Path, *, redis_url: str | None = None) -> Iterator[Deployment]:
-    """A migrated, seeded database with no server yet; everything is removed afterwards."""
+# Migrating and seeding costs most of a deployment's start. It is done once per test process
+# and database kind into a template (a SQLite file, or a PostgreSQL template database), which
+# each deployment copies: every deployment still starts from the same fresh, seeded state.
+_templates: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}
+
+
+def _base_env(redis_url: str | None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DATABASE_URL"}}
     env["SAFEPATH_ENV"] = "development"
     if redis_url:
         env["REDIS_URL"] = redis_url
+    return env
+
+
+def _drop_postgres_database(database_url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(_admin_dsn(database_url), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _template(database_url: str, redis_url: str | None) -> tuple[str, dict[str, Any]]:
+    """The migrated, seeded template for this database kind: (file path or database name,
+    seed_demo's summary). Built on first use; removed when the test process exits."""
+    postgres = database_url.startswith(("postgres://", "postgresql://"))
+    key = (database_url if postgres else "sqlite", redis_url or "")
+    if key in _templates:
+        return _templates[key]
+    env = _base_env(redis_url)
+    if postgres:
+        import psycopg
+
+        name = f"safepath_e2e_tpl_{secrets.token_hex(4)}"
+        with psycopg.connect(_admin_dsn(database_url), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        atexit.register(_drop_postgres_database, database_url, name)
+        env["DATABASE_URL"] = urlunsplit(urlsplit(database_url)._replace(path=f"/{name}"))
+        where = name
+    else:
+        folder = Path(tempfile.mkdtemp(prefix="safepath-e2e-template-"))
+        atexit.register(shutil.rmtree, folder, True)
+        where = str(folder / "template.sqlite3")
+        env["SQLITE_PATH"] = where
+    builder = Deployment(env=env, workdir=Path(tempfile.gettempdir()))
+    builder.manage("migrate", "--noinput", "-v", "0")
+    summary = json.loads(builder.manage("seed_demo"))
+    _templates[key] = (where, summary)
+    return _templates[key]
+
+
+@contextmanager
+def deployment(workdir: Path, *, redis_url: str | None = None) -> Iterator[Deployment]:
+    """A migrated, seeded database with no server yet; everything is removed afterwards."""
+    env = _base_env(redis_url)
     database_url = os.environ.get("DATABASE_URL", "")
+    template, summary = _template(database_url, redis_url)
     dropped: str | None = None
     if database_url.startswith(("postgres://", "postgresql://")):
         import psycopg
 
         name = f"safepath_e2e_{secrets.token_hex(4)}"
         with psycopg.connect(_admin_dsn(database_url), autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
         env["DATABASE_URL"] = urlunsplit(urlsplit(database_url)._replace(path=f"/{name}"))
         dropped = name
     else:
         env["SQLITE_PATH"] = str(workdir / "e2e.sqlite3")
-    live = Deployment(env=env, workdir=workdir)
+        shutil.copyfile(template, env["SQLITE_PATH"])
+        if Path(f"{template}-wal").exists():  # committed pages not yet checkpointed
+            shutil.copyfile(f"{template}-wal", f"{env['SQLITE_PATH']}-wal")
+    live = Deployment(env=env, workdir=workdir, summary=json.loads(json.dumps(summary)))
     try:
-        live.manage("migrate", "--noinput", "-v", "0")
-        live.summary = json.loads(live.manage("seed_demo"))
         yield live
     finally:
         for server in live.servers:
             server.stop()
         if dropped:
-            import psycopg
-
-            with psycopg.connect(_admin_dsn(database_url), autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{dropped}" WITH (FORCE)')
+            _drop_postgres_database(database_url, dropped)
 
 
 def sign_in(page: Any, base_url: str, user: dict[str, Any]) -> None:

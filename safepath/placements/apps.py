@@ -12,3 +12,8 @@ class PlacementsConfig(AppConfig):
         from safepath.placements.services import poster_batches_process_due
 
         register_processor("poster_batches", poster_batches_process_due)
+
+        from safepath.core.demo import register_demo_seeder
+        from safepath.placements.demo import seed_placements
+
+        register_demo_seeder("placements", seed_placements, order=20)

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from safepath.accounts.demo import DEMO_ORGANIZATIONS
 from safepath.accounts.models import Organization, Unit
 from safepath.placements.models import Placement, ScanCount, SiteType
 from safepath.placements.services import placement_count, placement_replace_code
@@ -114,3 +117,25 @@ def seed_placement_details(*, placement: Placement, organization: Organization) 
                     reports_started=1 if scans >= 4 else 0,
                     reports_answered=1 if scans >= 4 else 0,
                 )
+
+
+def seed_placements(summary: dict[str, list[dict[str, Any]]]) -> None:
+    """The demo organizations' placements with their details (registered with core.demo)."""
+    for spec in DEMO_ORGANIZATIONS:
+        organization = Organization.objects.get(slug=spec.slug)
+        for public_name in spec.placements:
+            placement = Placement.objects.filter(
+                organization=organization, public_name=public_name
+            ).first() or Placement.objects.create(
+                organization=organization, public_name=public_name
+            )
+            seed_placement_details(placement=placement, organization=organization)
+            placement.refresh_from_db()
+            summary["placements"].append(
+                {
+                    "code": placement.code,
+                    "public_name": placement.public_name,
+                    "scan_url": f"{settings.BASE_URL}/Q/{placement.code}",
+                    "organization": organization.slug,
+                }
+            )

@@ -21,6 +21,7 @@ from django.http import Http404
 
 from safepath.accounts.models import Organization, User
 from safepath.accounts.permissions import Capability, organizations_with
+from safepath.core.activity import Action, record
 from safepath.reports.models import Report
 
 
@@ -140,3 +141,33 @@ def report_audience(*, report: Report) -> list[int]:
 def report_event(report: Report) -> dict[str, Any]:
     """The one live event shape for a report: the dashboard refetches the row it names."""
     return {"kind": "report", "report": report.reference, "placement": report.placement.public_name}
+
+
+def report_record_read(
+    *,
+    report: Report,
+    actor: User | AnonymousUser,
+    organization: Organization | None,
+    action: Action | str = Action.REPORT_VIEW,
+    detail: str = "",
+) -> None:
+    """Record that ``actor`` (acting for ``organization``) read the report's contents: in the
+    reader's log and in the log of every organization that owns the report, so an owner sees
+    every read of its reports by anyone, partners included."""
+    record(
+        action=action,
+        actor=actor,
+        organizations=[organization, *report_owner_ids(report=report)],
+        object_type="report",
+        object_ref=report.reference,
+        detail=detail,
+    )
+
+
+def report_owner_ids_of(*, reports: QuerySet[Report]) -> list[int]:
+    """The organizations that own any of ``reports`` (for exports of many reports)."""
+    return sorted(
+        Organization.objects.filter(received_reports__report__in=reports.values("pk"))
+        .distinct()
+        .values_list("pk", flat=True)
+    )

@@ -28,3 +28,8 @@ class RoutingConfig(AppConfig):
         report_started.connect(on_report_started, dispatch_uid="routing-route")
         report_facts_changed.connect(on_report_facts_changed, dispatch_uid="routing-reroute")
         report_acknowledged.connect(on_report_acknowledged, dispatch_uid="routing-acknowledged")
+
+        from safepath.core.demo import register_demo_seeder
+        from safepath.routing.demo import seed_routing_demo
+
+        register_demo_seeder("routing", seed_routing_demo, order=40)

@@ -6,6 +6,7 @@ Idempotent: run again, it updates the same rows.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from safepath.accounts.models import Organization, Unit
 from safepath.placements.models import Placement
@@ -74,3 +75,8 @@ def seed_routing() -> None:
         police_when_urgent=False,
         service_slugs=[shelter.slug],
     )
+
+
+def seed_routing_demo(summary: dict[str, list[dict[str, Any]]]) -> None:
+    """Registered with core.demo: areas, locations and policies of the demo organizations."""
+    seed_routing()

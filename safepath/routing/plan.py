@@ -215,14 +215,21 @@ def routing_plan(*, report: Report) -> Plan:
                 )
             )
 
-    # An organization is told once, in the first tier that names it: a policy cannot loop.
-    seen: set[int] = set()
+    # A recipient is told once, in the first tier that names it, so a policy cannot loop.
+    # A recipient is an organization's unit or the whole organization: a later tier naming
+    # another unit of an organization already told (social work, then security; a school's
+    # safety team, then the whole district) is an escalation, not a repeat. Once the whole
+    # organization was named, its units add nobody new.
+    seen: set[tuple[int, int | None]] = set()
     for plan_tier in plan.tiers:
         unique = []
         for target in plan_tier.targets:
-            if target.organization.pk not in seen:
-                seen.add(target.organization.pk)
-                unique.append(target)
+            organization_id = target.organization.pk
+            key = (organization_id, target.unit.pk if target.unit else None)
+            if key in seen or (organization_id, None) in seen:
+                continue
+            seen.add(key)
+            unique.append(target)
         plan_tier.targets = unique
     plan.tiers = [plan_tier for plan_tier in plan.tiers if plan_tier.targets]
     owner = report.placement.organization

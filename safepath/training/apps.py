@@ -12,3 +12,8 @@ class TrainingConfig(AppConfig):
         from safepath.training.services import training_process_due
 
         register_processor("training", training_process_due)
+
+        from safepath.core.demo import register_demo_seeder
+        from safepath.training.demo import seed_training_demo
+
+        register_demo_seeder("training", seed_training_demo, order=30)

@@ -165,3 +165,8 @@ def seed_training() -> list[dict[str, Any]]:
     if shown is None:
         return []
     return [{"id": shown.pk, "verify_url": f"{settings.BASE_URL}/verify/{shown.pk}"}]
+
+
+def seed_training_demo(summary: dict[str, list[dict[str, Any]]]) -> None:
+    """Registered with core.demo: courses, demo training data and certificates to list."""
+    summary["certificates"] = seed_training()

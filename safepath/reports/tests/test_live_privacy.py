@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+import pytest
+
 from safepath.core.testing import deployment
 from safepath.reports.tests.live import raw_dump
 
@@ -40,6 +42,7 @@ def request(server_url: str, method: str, path: str, *, cookie: str = "", **form
     return response
 
 
+@pytest.mark.process
 def test_nothing_identifying_reaches_the_logs_or_the_database(tmp_path: Path) -> None:
     with deployment(tmp_path) as live:
         live.env["LOG_LEVEL"] = "DEBUG"

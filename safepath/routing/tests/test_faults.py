@@ -129,6 +129,7 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=20)
 
 
+@pytest.mark.process
 def test_two_workers_send_every_delivery_exactly_once(live: Deployment, tmp_path: Path) -> None:
     inbox = Inbox()
     controller = smtp(inbox)
@@ -145,6 +146,7 @@ def test_two_workers_send_every_delivery_exactly_once(live: Deployment, tmp_path
     assert inbox.ids() == Counter({uid: 1 for uid in expected})  # no double send
 
 
+@pytest.mark.process
 def test_a_worker_killed_mid_send_loses_nothing(live: Deployment, tmp_path: Path) -> None:
     inbox = Inbox(hold_first=True)
     controller = smtp(inbox)
@@ -171,6 +173,7 @@ def test_a_worker_killed_mid_send_loses_nothing(live: Deployment, tmp_path: Path
     assert sorted(ids.values()) == [1] * (len(expected) - 1) + [2]
 
 
+@pytest.mark.process
 @pytest.mark.skipif(
     not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")),
     reason="the database restart test runs on PostgreSQL",

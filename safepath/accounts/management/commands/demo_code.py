@@ -7,8 +7,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from safepath.accounts.demo import DEMO_ORGANIZATIONS
 from safepath.accounts.mfa import TOTP_DEVICE_NAME, totp_code_for_secret, totp_secret_base32
-from safepath.core.demo import DEMO_ORGANIZATIONS
 
 
 class Command(BaseCommand):
