@@ -119,6 +119,35 @@ def binomial_tail(k: int, n: int, p: float, *, upper: bool) -> float:
     return min(1.0, math.exp(top) * sum(math.exp(v - top) for v in logs))
 
 
+def binomial_two_sided(k: int, n: int, p: float) -> float:
+    """Twice the smaller tail of Binomial(n, p) at k, capped at 1.
+
+    Only the smaller tail is summed, outward from k, until the terms no longer matter:
+    terms shrink geometrically away from the mean, so this costs a few times sqrt(n) steps
+    rather than n (a placement with thousands of scans stays cheap).
+    """
+    if n == 0:
+        return 1.0
+    upper = k >= n * p
+    term, total, i = 1.0, 1.0, k
+    odds = p / (1 - p)
+    while True:
+        if upper:
+            if i == n:
+                break
+            term *= (n - i) / (i + 1) * odds
+            i += 1
+        else:
+            if i == 0:
+                break
+            term *= i / (n - i + 1) / odds
+            i -= 1
+        total += term
+        if term < 1e-12 * total:
+            break
+    return min(1.0, 2 * math.exp(_log_binom_pmf(k, n, p)) * total)
+
+
 @dataclass(frozen=True)
 class ChangeResult:
     key: Any
@@ -145,13 +174,7 @@ def changes_against_history(
     raw = []
     for key in keys:
         recent, baseline = series[key]
-        n = recent + baseline
-        if n == 0:
-            raw.append(1.0)
-            continue
-        upper = binomial_tail(recent, n, share, upper=True)
-        lower = binomial_tail(recent, n, share, upper=False)
-        raw.append(min(1.0, 2 * min(upper, lower)))
+        raw.append(binomial_two_sided(recent, recent + baseline, share))
     adjusted = benjamini_hochberg(raw)
     results = []
     for key, p in zip(keys, adjusted, strict=True):

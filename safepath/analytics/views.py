@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,16 +26,38 @@ from safepath.analytics.models import DigestSubscription, RegionalSharing
 from safepath.core.spreadsheets import spreadsheet_safe
 
 
-@dataclass
 class Figures:
-    organization: Organization
-    period: selectors.Period
-    when: selectors.WhenFigures
-    funnel: selectors.Funnel
-    engagement: list[selectors.WeekRow]
-    where: selectors.WhereFigures
-    response: selectors.ResponseFigures
-    training: selectors.TrainingFigures
+    """The figures of one organization and period, each section computed when first read
+    (a CSV export reads one section; the page reads them all)."""
+
+    def __init__(self, organization: Organization, period: selectors.Period) -> None:
+        self.organization = organization
+        self.period = period
+        self._ids = [organization.pk]
+
+    @cached_property
+    def when(self) -> selectors.WhenFigures:
+        return selectors.when(organizations=self._ids, period=self.period)
+
+    @cached_property
+    def funnel(self) -> selectors.Funnel:
+        return selectors.funnel(organizations=self._ids, period=self.period)
+
+    @cached_property
+    def engagement(self) -> list[selectors.WeekRow]:
+        return selectors.engagement(organizations=self._ids, period=self.period)
+
+    @cached_property
+    def where(self) -> selectors.WhereFigures:
+        return selectors.where(organizations=self._ids, period=self.period)
+
+    @cached_property
+    def response(self) -> selectors.ResponseFigures:
+        return selectors.response(organizations=self._ids, period=self.period)
+
+    @cached_property
+    def training(self) -> selectors.TrainingFigures:
+        return selectors.training(organizations=self._ids, period=self.period)
 
 
 def _days(request: HttpRequest) -> int:
@@ -46,17 +68,7 @@ def _days(request: HttpRequest) -> int:
 
 
 def figures_for(organization: Organization, period: selectors.Period) -> Figures:
-    ids = [organization.pk]
-    return Figures(
-        organization=organization,
-        period=period,
-        when=selectors.when(organizations=ids, period=period),
-        funnel=selectors.funnel(organizations=ids, period=period),
-        engagement=selectors.engagement(organizations=ids, period=period),
-        where=selectors.where(organizations=ids, period=period),
-        response=selectors.response(organizations=ids, period=period),
-        training=selectors.training(organizations=ids, period=period),
-    )
+    return Figures(organization, period)
 
 
 def _bad_period() -> HttpResponse:

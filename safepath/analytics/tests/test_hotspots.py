@@ -122,3 +122,16 @@ def test_a_placement_that_jumps_against_its_own_history_is_marked() -> None:
     assert results["silent"].direction == "down" and results["silent"].confidence == 99
     assert results["tiny"].confidence == 0
     assert results["jumped"].expected == pytest.approx(10.0)
+
+
+@pytest.mark.parametrize(
+    ("k", "n", "p"), [(40, 120, 1 / 9), (0, 160, 1 / 9), (3, 11, 1 / 9), (9, 90, 0.1)]
+)
+def test_the_fast_two_sided_test_matches_the_full_sums(k: int, n: int, p: float) -> None:
+    from safepath.analytics.hotspots import binomial_two_sided
+
+    full = min(
+        1.0,
+        2 * min(binomial_tail(k, n, p, upper=True), binomial_tail(k, n, p, upper=False)),
+    )
+    assert binomial_two_sided(k, n, p) == pytest.approx(full, rel=1e-9)
