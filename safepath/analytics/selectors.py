@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import h3
 import numpy as np
 from django.conf import settings
-from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, F, Max, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -503,21 +504,29 @@ class ResponseRow:
     closed: int = 0
     close_minutes: list[float] = field(default_factory=list)
 
+    @cached_property
+    def _ack(self) -> tuple[float | None, float | None]:
+        return _percentiles(self.ack_minutes)
+
+    @cached_property
+    def _close(self) -> tuple[float | None, float | None]:
+        return _percentiles(self.close_minutes)
+
     @property
     def ack_median(self) -> str:
-        return minutes_text(_percentiles(self.ack_minutes)[0])
+        return minutes_text(self._ack[0])
 
     @property
     def ack_p90(self) -> str:
-        return minutes_text(_percentiles(self.ack_minutes)[1])
+        return minutes_text(self._ack[1])
 
     @property
     def close_median(self) -> str:
-        return minutes_text(_percentiles(self.close_minutes)[0])
+        return minutes_text(self._close[0])
 
     @property
     def close_p90(self) -> str:
-        return minutes_text(_percentiles(self.close_minutes)[1])
+        return minutes_text(self._close[1])
 
 
 @dataclass
@@ -533,30 +542,36 @@ class ResponseFigures:
 
 def response(*, organizations: list[int], period: Period) -> ResponseFigures:
     begin, finish = period.bounds()
-    escalations = RoutingEvent.objects.filter(
-        report=OuterRef("pk"), kind__in=[EventKind.ESCALATED, EventKind.FALLBACK]
+    in_period = Report.objects.filter(
+        placement__organization_id__in=organizations,
+        created_at__gte=begin,
+        created_at__lt=finish,
     )
-    closed_at = (
-        WorkflowEvent.objects.filter(report=OuterRef("pk"), kind="status")
+    # Three flat queries rather than a correlated subquery per report.
+    escalation_counts = dict(
+        RoutingEvent.objects.filter(
+            report__in=in_period, kind__in=[EventKind.ESCALATED, EventKind.FALLBACK]
+        )
+        .values("report_id")
+        .annotate(n=Count("pk"))
+        .values_list("report_id", "n")
         .order_by()
-        .values("report")
+    )
+    closed_at = dict(
+        WorkflowEvent.objects.filter(
+            report__in=in_period.filter(status=ReportStatus.CLOSED), kind="status"
+        )
+        .values("report_id")
         .annotate(last=Max("at"))
-        .values("last")
+        .values_list("report_id", "last")
+        .order_by()
     )
     rows = (
-        Report.objects.filter(
-            placement__organization_id__in=organizations,
-            created_at__gte=begin,
-            created_at__lt=finish,
-        )
-        .annotate(
-            escalation_count=Subquery(
-                escalations.order_by().values("report").annotate(n=Count("pk")).values("n")[:1]
-            ),
-            closed_at=Subquery(closed_at[:1]),
-            unit_name=Coalesce(F("handling__assigned_unit__name"), F("placement__unit__name")),
+        in_period.annotate(
+            unit_name=Coalesce(F("handling__assigned_unit__name"), F("placement__unit__name"))
         )
         .values(
+            "pk",
             "created_at",
             "status",
             "priority",
@@ -564,8 +579,6 @@ def response(*, organizations: list[int], period: Period) -> ResponseFigures:
             "routing_state__tier_index",
             "routing_state__acknowledged_at",
             "handling__outcome",
-            "escalation_count",
-            "closed_at",
         )
         .order_by()
     )
@@ -581,7 +594,7 @@ def response(*, organizations: list[int], period: Period) -> ResponseFigures:
         unit_label = row["unit_name"] or _("No unit")
         unit_row = units.setdefault(unit_label, ResponseRow(unit_label))
         priority_row = priorities.setdefault(row["priority"], ResponseRow(row["priority"]))
-        escalated = row["escalation_count"] or 0
+        escalated = escalation_counts.get(row["pk"], 0)
         escalation_total += escalated
         acknowledged = row["routing_state__acknowledged_at"]
         if acknowledged is None and row["status"] == ReportStatus.NEW:
@@ -595,10 +608,11 @@ def response(*, organizations: list[int], period: Period) -> ResponseFigures:
                 target.ack_minutes.append(
                     max((acknowledged - row["created_at"]).total_seconds() / 60, 0)
                 )
-            if row["status"] == ReportStatus.CLOSED and row["closed_at"] is not None:
+            closed = closed_at.get(row["pk"])
+            if row["status"] == ReportStatus.CLOSED and closed is not None:
                 target.closed += 1
                 target.close_minutes.append(
-                    max((row["closed_at"] - row["created_at"]).total_seconds() / 60, 0)
+                    max((closed - row["created_at"]).total_seconds() / 60, 0)
                 )
         if row["handling__outcome"]:
             outcome_counts[row["handling__outcome"]] += 1
