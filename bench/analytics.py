@@ -164,7 +164,7 @@ def _run_in(name: str) -> dict[str, Any]:
     Membership.objects.create(user=admin, organization=organization, role=Role.ADMIN)
     started = time.perf_counter()
     with connection.cursor() as cursor:
-        sizes = _fill(cursor, organization.pk)
+        sizes: dict[str, float] = dict(_fill(cursor, organization.pk))
     sizes["fill_seconds"] = round(time.perf_counter() - started, 1)
     client = _client_for(admin)
 
