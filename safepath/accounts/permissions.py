@@ -24,8 +24,10 @@ class Capability(StrEnum):
     REPORT_ACT = "report.act"
     # Know how many reports there are (counts, aggregates), without their contents.
     REPORT_COUNT = "report.count"
-    # Manage cases, shares and the organization's routing.
+    # Manage cases and shares (supervise the organization's work).
     MANAGE = "organization.manage"
+    # Configure routing (policies, webhooks, areas) and receive delivery-failure notices.
+    ROUTING_MANAGE = "routing.manage"
     # Create, edit, retire and import placements.
     PLACEMENT_MANAGE = "placement.manage"
     # See placements (codes, exact places, internal notes) and confirm a poster is up.
@@ -49,6 +51,7 @@ PERMISSIONS: dict[Capability, frozenset[str]] = {
     Capability.REPORT_ACT: _CONTENT,
     Capability.REPORT_COUNT: frozenset({*_CONTENT, Role.ANALYST}),
     Capability.MANAGE: frozenset({Role.ADMIN, Role.SUPERVISOR}),
+    Capability.ROUTING_MANAGE: frozenset({Role.ADMIN}),
     Capability.PLACEMENT_MANAGE: frozenset({Role.ADMIN, Role.SUPERVISOR}),
     Capability.PLACEMENT_VIEW: _CONTENT,
     Capability.AUDIT_READ: frozenset({Role.ADMIN, Role.AUDITOR}),

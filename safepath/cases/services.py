@@ -194,6 +194,9 @@ def share_create(
         raise ValidationError(_("Choose another organization to share with."))
     if access not in ShareAccess.values:
         raise ValidationError(_("Choose read only or read and write."))
+    if report is not None and organization.pk not in report_owner_ids(report=report):
+        # Only an organization that received a report may open it to another.
+        raise ValidationError(_("Only an organization that received this report can share it."))
     share = Share.objects.create(
         report=report,
         case=case,

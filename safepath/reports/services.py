@@ -19,9 +19,11 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from safepath.core.activity import Action, record
 from safepath.core.crypto import lookup_key, seal
 from safepath.placements.models import Placement
 from safepath.placements.services import placement_count
+from safepath.reports.access import report_owner_ids
 from safepath.reports.models import (
     MessageDirection,
     RecipientPreference,
@@ -221,6 +223,13 @@ def report_message_from_responder(*, report: Report, author: User, body: str) ->
         direction=MessageDirection.FROM_RESPONDER,
         author=author,
         sealed_body=report.seal("message", body),
+    )
+    record(
+        action=Action.REPORT_MESSAGE,
+        actor=author,
+        organizations=report_owner_ids(report=report),
+        object_type="report",
+        object_ref=report.reference,
     )
     _publish(report)
     return message

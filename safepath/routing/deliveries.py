@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 
 from safepath.accounts.models import (
     Membership,
-    Role,
 )
+from safepath.accounts.permissions import Capability, roles_with
 from safepath.core.jobs import notify_work
 from safepath.reports.models import ReportPriority
 from safepath.routing.models import (
@@ -160,7 +160,9 @@ def _give_up(delivery: Delivery, now: Any) -> None:
     if delivery.purpose == DeliveryPurpose.FAILURE_NOTICE:
         return  # a notice about a notice would never end
     admins = Membership.objects.filter(
-        organization=delivery.organization, role=Role.ADMIN, user__is_active=True
+        organization=delivery.organization,
+        role__in=roles_with(Capability.ROUTING_MANAGE),
+        user__is_active=True,
     ).exclude(user__email="")
     Delivery.objects.bulk_create(
         Delivery(

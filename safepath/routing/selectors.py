@@ -10,7 +10,8 @@ from django.http import Http404
 from shapely.geometry import Point, shape
 
 from safepath.accounts.access import memberships_for, organizations_for
-from safepath.accounts.models import Organization, Role, User
+from safepath.accounts.models import Organization, User
+from safepath.accounts.permissions import Capability, roles_with
 from safepath.routing.models import (
     OrganizationArea,
     PlacementRouting,
@@ -85,7 +86,8 @@ def routing_timeline(*, report: Report) -> QuerySet[RoutingEvent]:
 
 
 def admin_organization_ids(*, user: User | AnonymousUser) -> set[int]:
-    return {m.organization_id for m in memberships_for(user) if m.role == Role.ADMIN}
+    managers = roles_with(Capability.ROUTING_MANAGE)
+    return {m.organization_id for m in memberships_for(user) if m.role in managers}
 
 
 def policies_for_member(*, user: User | AnonymousUser) -> QuerySet[RoutingPolicy]:

@@ -16,9 +16,10 @@ from safepath.accounts.models import (
     Organization,
 )
 from safepath.accounts.permissions import Capability, roles_with
+from safepath.core.activity import record
 from safepath.core.jobs import claim_due, notify_work
 from safepath.core.live import publish_to_organizations
-from safepath.reports.access import report_audience, report_event
+from safepath.reports.access import report_audience, report_event, report_owner_ids
 from safepath.reports.models import Report, ReportPriority
 from safepath.routing.models import (
     Delivery,
@@ -40,8 +41,17 @@ logger = logging.getLogger(__name__)
 def timeline_event(
     report: Report, kind: str, organization: Organization | None, reason: str
 ) -> None:
+    """A routing step on the report's timeline, and in the activity record of the organization
+    it concerns (or, for a step that names nobody, of the report's owners)."""
     RoutingEvent.objects.create(
         report=report, kind=kind, organization=organization, reason=reason[:300]
+    )
+    record(
+        action=f"routing.{kind}",
+        organizations=[organization] if organization else report_owner_ids(report=report),
+        object_type="report",
+        object_ref=report.reference,
+        detail=reason,
     )
 
 

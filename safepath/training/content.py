@@ -7,6 +7,7 @@ is only loaded when all of its language files are valid and match each other str
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Iterator
@@ -136,8 +137,17 @@ def _reject_anchors(text: str, name: str) -> list[Problem]:
 
 
 def parse_file(path: Path, *, name: str | None = None) -> CourseFile:
-    """Parse and validate one language file on its own; raise ContentError on any problem."""
-    name = name or str(path)
+    """Parse and validate one language file on its own; raise ContentError on any problem.
+
+    Parsed files are cached per process by path, size and modification time: seeding the
+    demo, loading courses and the tests read the same files many times, and a changed file
+    is parsed again."""
+    stat = path.stat()
+    return _parse_file_cached(path, name or str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=512)
+def _parse_file_cached(path: Path, name: str, mtime_ns: int, size: int) -> CourseFile:
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8")

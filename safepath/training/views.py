@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from safepath.accounts import services as accounts_services
 from safepath.accounts.access import memberships_for
-from safepath.accounts.models import Organization, Role
+from safepath.accounts.models import Organization
 from safepath.core.spreadsheets import spreadsheet_safe
 from safepath.training import selectors, services
 from safepath.training.forms import (
@@ -344,7 +344,7 @@ def _managed_organization(request: HttpRequest) -> Organization:
 def manage(request: HttpRequest) -> HttpResponse:
     organization = _managed_organization(request)
     can_assign = organization.pk in selectors.organization_ids_with(
-        user=request.user, roles={Role.ADMIN}
+        user=request.user, roles=selectors.MANAGERS
     )
     form = AssignForm(request.POST or None, organization=organization)
     if request.method == "POST":

@@ -293,3 +293,19 @@ def test_case_titles_and_share_and_link_reasons_are_sealed(
         assert words not in everything
     page = logged_in(alice).get(f"/dashboard/cases/{case.reference}/").content.decode()
     assert "Operation Bluebird" in page
+
+
+def test_only_an_owner_can_share_a_report(
+    report: Report, charlie: User, st_brigid: Organization, harbor: Organization
+) -> None:
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        services.share_create(
+            actor=charlie,
+            organization=st_brigid,
+            shared_with=harbor,
+            access=ShareAccess.READ,
+            reason="not ours to give",
+            report=report,
+        )

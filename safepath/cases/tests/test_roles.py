@@ -25,6 +25,7 @@ from django.test import Client
 from django.urls import reverse
 
 from safepath.accounts.models import Membership, Organization, Role, User
+from safepath.accounts.permissions import Capability, role_can
 from safepath.cases.tests.test_tenancy import (
     API_LIST_URLS,
     API_OBJECT_URLS,
@@ -49,27 +50,31 @@ def rule(**by_role: set[int]) -> dict[str, set[int]]:
     return {str(role): by_role[str(role)] for role in ROLES}
 
 
+def by_capability(capability: Capability, *, otherwise: set[int]) -> dict[str, set[int]]:
+    """Read from the one permission table: WORKS for the roles holding ``capability``."""
+    return {str(role): WORKS if role_can(role, capability) else otherwise for role in ROLES}
+
+
 # Who may do what, by kind of URL.
-CONTENTS = rule(admin=WORKS, supervisor=WORKS, responder=WORKS, analyst=ROLE_404, auditor=ROLE_404)
+CONTENTS = by_capability(Capability.REPORT_READ, otherwise=ROLE_404)
 EVERY_MEMBER = rule(admin=WORKS, supervisor=WORKS, responder=WORKS, analyst=WORKS, auditor=WORKS)
-MANAGERS = rule(admin=WORKS, supervisor=WORKS, responder=REFUSED, analyst=REFUSED, auditor=REFUSED)
-ADMINS = rule(admin=WORKS, supervisor=REFUSED, responder=REFUSED, analyst=REFUSED, auditor=REFUSED)
+MANAGERS = by_capability(Capability.PLACEMENT_MANAGE, otherwise=REFUSED)
+ADMINS = by_capability(Capability.ROUTING_MANAGE, otherwise=REFUSED)
 # Placements (internal notes, exact places) are for roles that pass the second factor:
 # another role finds no placement object at all.
-PLACEMENT = rule(admin=WORKS, supervisor=WORKS, responder=WORKS, analyst=ROLE_404, auditor=ROLE_404)
+PLACEMENT = by_capability(Capability.PLACEMENT_VIEW, otherwise=ROLE_404)
 PLACEMENT_MANAGERS = rule(
     admin=WORKS, supervisor=WORKS, responder=REFUSED, analyst=ROLE_404, auditor=ROLE_404
 )
-# Analytics (counts only) for administrators, supervisors and analysts; another role finds no
+# Analytics (counts only) for the roles with analytics.view; another role finds no
 # organization's figures at all.
-ANALYTICS = rule(admin=WORKS, supervisor=WORKS, responder=ROLE_404, analyst=WORKS, auditor=ROLE_404)
-# The digest and regional sharing are the administrator's choice.
+ANALYTICS = by_capability(Capability.ANALYTICS_VIEW, otherwise=ROLE_404)
+# The digest and regional sharing are the administrator's choice (analytics.manage); a role
+# that may read the figures is refused, another finds nothing.
 ANALYTICS_ADMINS = rule(
     admin=WORKS, supervisor=REFUSED, responder=ROLE_404, analyst=REFUSED, auditor=ROLE_404
 )
-AUDIT_LOG = rule(
-    admin=WORKS, supervisor=ROLE_404, responder=ROLE_404, analyst=ROLE_404, auditor=WORKS
-)
+AUDIT_LOG = by_capability(Capability.AUDIT_READ, otherwise=ROLE_404)
 
 RULES: dict[str, dict[str, set[int]]] = {
     # The inbox and exports open for every member but hold only what the role may read
