@@ -156,7 +156,9 @@ def test_seed_demo_gives_analytics_real_pictures(db) -> None:
     )
     hot = {name for h in figures.significant if h.result.kind == "hot" for name in h.placements}
     assert "Riverside bus station, restroom by gate 4" in hot
-    assert "Public library, ground floor" in {c.placement.public_name for c in figures.changes}
+    assert "Stop: Public library, ground floor" in {
+        c.placement.public_name for c in figures.changes
+    }
     response = selectors.response(
         organizations=[riverside.pk],
         period=selectors.period_for(organization=riverside, days=120),
