@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from safepath.accounts import services as accounts_services
 from safepath.accounts.access import memberships_for
 from safepath.accounts.models import Organization
+from safepath.core.db import as_row_id
 from safepath.core.spreadsheets import spreadsheet_safe
 from safepath.training import selectors, services
 from safepath.training.forms import (
@@ -274,8 +275,9 @@ def assessment_view(request: HttpRequest, assignment: Assignment) -> HttpRespons
                 answers: dict[str, int] = {}
                 for item in attempt.questions:
                     raw = request.POST.get(f"q-{item['id']}")
-                    if raw is not None and raw.isdigit():
-                        answers[item["id"]] = int(raw)
+                    choice = as_row_id(raw)
+                    if choice is not None:
+                        answers[item["id"]] = choice
                 services.attempt_submit(attempt=attempt, answers=answers)
         except ValidationError as error:
             _error(request, error)
@@ -644,7 +646,9 @@ def compliance(request: HttpRequest, pk: int, fmt: str = "html") -> HttpResponse
         response["Content-Disposition"] = f'attachment; filename="compliance-{unit.slug}.pdf"'
         return response
     raw_page = request.GET.get("page", "1")
-    page_number = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) < 10**6 else 1
+    page_number = as_row_id(raw_page) or 1
+    if page_number >= 10**6:
+        page_number = 1
     matrix = selectors.compliance_matrix(
         unit=unit,
         today=today,
