@@ -53,6 +53,9 @@ DEMO_ORGANIZATIONS = (
             DemoUser("sam@riverside.example", "Sam", Role.SUPERVISOR, "sam-demo-password"),
             DemoUser("ana@riverside.example", "Ana", Role.ANALYST, "ana-demo-password"),
             DemoUser("audrey@riverside.example", "Audrey", Role.AUDITOR, "audrey-demo-password"),
+            # Training: a sergeant who teaches sessions and an auditor who reads records.
+            DemoUser("erin@riverside.example", "Erin", Role.SUPERVISOR, "erin-demo-password"),
+            DemoUser("avery@riverside.example", "Avery", Role.AUDITOR, "avery-demo-password"),
         ),
         placements=(
             "Riverside bus station, restroom by gate 4",

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('training', '0003_local_lesson'),
+        ('training', '0007_questions'),
     ]
 
     operations = [
