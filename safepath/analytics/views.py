@@ -35,21 +35,33 @@ class Figures:
         self.period = period
         self._ids = [organization.pk]
 
+    # The counters are read twice per page, not once per figure: the hourly sums behind the
+    # time figures, and the per-placement sums behind the funnel and the map.
+    @cached_property
+    def _hourly(self) -> list[dict[str, Any]]:
+        return selectors.hourly_window(organizations=self._ids, period=self.period)
+
+    @cached_property
+    def _by_placement(self) -> dict[int, dict[str, Any]]:
+        return selectors.placement_sums(organizations=self._ids, period=self.period)
+
     @cached_property
     def when(self) -> selectors.WhenFigures:
-        return selectors.when(organizations=self._ids, period=self.period)
+        return selectors.when(organizations=self._ids, period=self.period, rows=self._hourly)
 
     @cached_property
     def funnel(self) -> selectors.Funnel:
-        return selectors.funnel(organizations=self._ids, period=self.period)
+        return selectors.funnel(
+            organizations=self._ids, period=self.period, sums=self._by_placement
+        )
 
     @cached_property
     def engagement(self) -> list[selectors.WeekRow]:
-        return selectors.engagement(organizations=self._ids, period=self.period)
+        return selectors.engagement(organizations=self._ids, period=self.period, rows=self._hourly)
 
     @cached_property
     def where(self) -> selectors.WhereFigures:
-        return selectors.where(organizations=self._ids, period=self.period)
+        return selectors.where(organizations=self._ids, period=self.period, sums=self._by_placement)
 
     @cached_property
     def response(self) -> selectors.ResponseFigures:
