@@ -295,12 +295,17 @@ def _change_windows(period: Period) -> tuple[datetime, datetime]:
     return recent_begin, recent_begin - timedelta(days=CHANGE_BASELINE_DAYS)
 
 
-def placement_sums(*, organizations: list[int], period: Period) -> dict[int, dict[str, Any]]:
+def placement_sums(
+    *, organizations: list[int], period: Period, changes: bool = True
+) -> dict[int, dict[str, Any]]:
     """Per placement, in one pass over the counters: the period's sum of every counter (the
-    funnel, the map) and the recent/baseline scans of the change test (``recent``,
-    ``baseline``; ``in_window`` is the number of hourly rows in those weeks)."""
+    funnel, the map) and, with ``changes``, the recent/baseline scans of the change test
+    (``recent``, ``baseline``; ``in_window`` is the number of hourly rows in those weeks).
+    Without ``changes`` only the period is read (the funnel's CSV alone)."""
     begin, finish = period.bounds()
     recent_begin, base_begin = _change_windows(period)
+    if not changes:
+        recent_begin = base_begin = begin
     in_period = Q(hour__gte=begin)
     return {
         row["placement_id"]: dict(row)
@@ -338,7 +343,7 @@ def funnel(
         .order_by("public_name")
     )
     if sums is None:
-        sums = placement_sums(organizations=organizations, period=period)
+        sums = placement_sums(organizations=organizations, period=period, changes=False)
     receipts = dict(
         ReportReceipt.objects.filter(
             report__placement__organization_id__in=organizations,

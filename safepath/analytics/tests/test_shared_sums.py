@@ -89,3 +89,31 @@ def test_the_page_aggregates_the_counters_twice_not_once_per_figure(
     reads = [q["sql"] for q in queries.captured_queries if "placements_scancount" in q["sql"]]
     # One pass for the hourly time figures, one per placement for the funnel and the map.
     assert len(reads) == 2, reads
+
+
+def test_the_page_lists_the_busiest_placements_and_the_csv_every_one(
+    alice: User, riverside: Organization
+) -> None:
+    from safepath.analytics.views import PAGE_ROWS
+
+    hour = timezone.now() - timedelta(hours=5)
+    count = PAGE_ROWS + 5
+    for i in range(count):
+        placement = Placement.objects.create(organization=riverside, public_name=f"Pole {i:02d}")
+        ScanCount.objects.create(placement=placement, hour=hour, scans=100 + i)
+    for i in range(count):
+        Placement.objects.create(organization=riverside, public_name=f"Unscanned {i:02d}")
+    client = logged_in(alice)
+
+    page = client.get("/analytics/?days=7").content.decode()
+    page = page.split('<section id="funnel">')[1].split("</section>")[0]
+    csv_text = client.get("/analytics/export/funnel-placements.csv?days=7").content.decode()
+
+    busiest = [f"Pole {i:02d}" for i in range(count - PAGE_ROWS, count)]
+    quiet = [f"Pole {i:02d}" for i in range(count - PAGE_ROWS)]
+    assert all(f"<td>{name}</td>" in page for name in busiest)
+    assert not any(f"<td>{name}</td>" in page for name in quiet)
+    assert f"The {PAGE_ROWS} busiest of" in page and "the CSV holds every one" in page
+    assert all(name in csv_text for name in busiest + quiet)
+    unscanned_shown = [i for i in range(count) if f"<li>Unscanned {i:02d}" in page]
+    assert len(unscanned_shown) == PAGE_ROWS
