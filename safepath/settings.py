@@ -403,6 +403,8 @@ POSTER_BATCH_MAX = int(os.environ.get("POSTER_BATCH_MAX", "2000"))
 TRAINING_SWEEP_SECONDS = int(os.environ.get("TRAINING_SWEEP_SECONDS", "300"))
 # Reading speed behind each lesson's minimum open time (words per minute).
 TRAINING_READING_WPM = int(os.environ.get("TRAINING_READING_WPM", "240"))
+# How long before an instructor-led session its signed-up learners get a reminder email.
+TRAINING_SESSION_REMINDER_HOURS = int(os.environ.get("TRAINING_SESSION_REMINDER_HOURS", "24"))
 # Deliveries (the outbox): how long the worker keeps retrying before it gives up (then the
 # delivery is marked failed, the organization's admins are told and the next tier is).
 DELIVERY_MAX_AGE_SECONDS = int(os.environ.get("DELIVERY_MAX_AGE_SECONDS", str(60 * 60)))

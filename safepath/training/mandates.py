@@ -21,6 +21,7 @@ VERIFIED_ON = date(2026, 11, 28)
 
 CA_CODES = "https://leginfo.legislature.ca.gov/faces/codes_displaySection.xhtml"
 TX_STATUTES = "https://statutes.capitol.texas.gov/Docs"
+TX_TAC = "https://texreg.sos.state.tx.us/public/readtac$ext.TacPage"
 FL_STATUTES = "https://www.flsenate.gov/Laws/Statutes/2024"
 
 MANDATES: tuple[dict[str, Any], ...] = (
@@ -187,22 +188,54 @@ MANDATES: tuple[dict[str, Any], ...] = (
     },
     {
         "code": "tx-ed38-0041-school-staff",
-        "title": "Texas school staff (Education Code §38.0041)",
+        "title": "Texas new school staff (Education Code §38.0041)",
         "jurisdiction": "US-TX",
         "audience": "New school district and open-enrollment charter school employees",
         "course": "schools",
         "recurrence": Recurrence.ONCE,
         "initial_days": 30,
+        # Course topic tags the training must teach. SafePath's schools course teaches the
+        # first three; the statute also covers sexual abuse and other maltreatment beyond
+        # trafficking and risk-reduction techniques, which it does not, so the course alone
+        # never makes anyone compliant: the district records the training that covers them.
+        "topics": ["indicators", "reporting", "disabilities", "sexual-abuse", "risk-reduction"],
         "required_topics": [
             "risk factors and warning signs of sexual abuse and human trafficking",
-            "internal procedures for seeking help",
+            "internal procedures for seeking help (referral to a counselor or social worker)",
             "students with significant cognitive disabilities",
-            "risk-reduction techniques",
+            "prevention and risk-reduction techniques",
         ],
         "source_url": f"{TX_STATUTES}/ED/htm/ED.38.htm",
         "notes": "At new-employee orientation (the 30 days here is SafePath's default; set "
-        "your district's orientation window). Districts keep the name of each staff member "
-        "trained.",
+        "your district's orientation window). No approving body is named in the statute "
+        "text we rely on: the district's policy sets the training. Districts keep the name "
+        "of each staff member trained. SafePath's schools course covers trafficking, "
+        "disabilities and reporting, not sexual abuse in general: record the district's "
+        "own training as an external record.",
+    },
+    {
+        "code": "tx-19tac61-1051-existing-school-staff",
+        "title": "Texas existing school staff (Education Code §38.0041; 19 TAC §61.1051)",
+        "jurisdiction": "US-TX",
+        "audience": "Existing school district and open-enrollment charter school employees, "
+        "on the schedule the Texas Education Agency sets until all are trained",
+        "course": "schools",
+        "recurrence": Recurrence.ONCE,
+        "initial_days": 365,
+        "topics": ["indicators", "reporting", "disabilities", "sexual-abuse", "risk-reduction"],
+        "required_topics": [
+            "risk factors and warning signs of sexual abuse and human trafficking",
+            "internal procedures for seeking help (referral to a counselor or social worker)",
+            "students with significant cognitive disabilities",
+            "prevention and risk-reduction techniques",
+        ],
+        # The Secretary of State's Texas Administrative Code viewer (title 19, part 2 = TEA).
+        "source_url": f"{TX_TAC}?sl=R&app=9&p_dir=&p_rloc=&p_tloc=&p_ploc=&pg=1&p_tac="
+        "&ti=19&pt=2&ch=61&rl=1051",
+        "notes": "The agency rule that schedules training for staff already employed. Our "
+        "reference gives no date for existing staff, so the 365 days here is SafePath's "
+        "default: set the schedule your district follows. Same topics and records as for "
+        "new staff; the schools course alone cannot satisfy it.",
     },
     {
         "code": "mi-333-16148-health",

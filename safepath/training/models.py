@@ -391,15 +391,19 @@ class Certificate(models.Model):
 class ReminderKind(models.TextChoices):
     DUE_SOON = "due_soon", _("Due soon")
     EXPIRED = "expired", _("Expired")
+    SESSION_SOON = "session_soon", _("Session soon")
 
 
 class Reminder(models.Model):
-    """One email to one person about one assignment or certificate; one row per kind, ever."""
+    """One email to one person about one assignment, certificate or session seat; one row
+    per kind, ever."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=16, choices=ReminderKind.choices)
     assignment = models.ForeignKey(Assignment, null=True, on_delete=models.CASCADE)
     certificate = models.ForeignKey(Certificate, null=True, on_delete=models.CASCADE)
+    # A seat in an instructor-led session (the model is defined below; referenced by name).
+    seat = models.ForeignKey("SessionSeat", null=True, on_delete=models.CASCADE)
     created_at = models.DateTimeField(auto_now_add=True)
     locked_until = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
@@ -417,6 +421,11 @@ class Reminder(models.Model):
                 fields=["certificate", "kind"],
                 condition=models.Q(certificate__isnull=False),
                 name="one_reminder_per_certificate",
+            ),
+            models.UniqueConstraint(
+                fields=["seat", "kind"],
+                condition=models.Q(seat__isnull=False),
+                name="one_reminder_per_seat",
             ),
         ]
 

@@ -185,6 +185,7 @@ def progress_of(*, assignment: Assignment) -> Progress:
     )
     seconds = seconds_spent(assignment=assignment)
     course_minutes = int(data["course"].get("estimated_minutes") or 0)
+    taught = {topic for lesson in data["lessons"] for topic in lesson["topics"]}
     requirement = assignment.requirement
     required = (requirement.minimum_minutes or 0) if requirement is not None else 0
     cannot = ""
@@ -201,6 +202,16 @@ def progress_of(*, assignment: Assignment) -> Progress:
             "requirement": requirement.title if requirement else "",
             "needed": required,
             "length": course_minutes,
+        }
+    missing_topics = sorted(set(requirement.topics) - taught) if requirement is not None else []
+    if not cannot and missing_topics:
+        cannot = _(
+            "%(requirement)s needs training on topics this course does not teach "
+            "(%(topics)s), so this course cannot satisfy it alone; your organization records "
+            "the training that covers them."
+        ) % {
+            "requirement": requirement.title if requirement else "",
+            "topics": ", ".join(missing_topics),
         }
     blockers = []
     if next_lesson is not None:
@@ -396,19 +407,26 @@ def get_requirement_for_manager(*, user: User | AnonymousUser, pk: int) -> Requi
 
 
 def requirement_course_ids(*, requirements: Iterable[Requirement]) -> dict[int, set[int]]:
-    """Which courses satisfy each requirement: its course, or every course whose content
-    covers all of its topics."""
+    """Which courses satisfy each requirement: its course (when the requirement lists topics,
+    only if the course's content covers all of them), or every course whose content covers
+    all of its topics."""
     wanted: dict[int, set[int]] = {}
     coverage: dict[int, set[str]] | None = None
     for requirement in requirements:
-        if requirement.course_id is not None:
+        topics = set(requirement.topics)
+        if requirement.course_id is not None and not topics:
             wanted[requirement.pk] = {requirement.course_id}
             continue
         if coverage is None:
             coverage = defaultdict(set)
             for version in CourseVersion.objects.only("course_id", "data"):
                 coverage[version.course_id] |= version.topics
-        topics = set(requirement.topics)
+        if requirement.course_id is not None:
+            # A named course counts only when its content teaches every topic the mandate
+            # lists (a course that cannot satisfy the mandate never shows compliant).
+            covered = coverage.get(requirement.course_id, set())
+            wanted[requirement.pk] = {requirement.course_id} if topics <= covered else set()
+            continue
         wanted[requirement.pk] = {
             course_id for course_id, covered in coverage.items() if topics and topics <= covered
         }

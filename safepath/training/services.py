@@ -794,6 +794,21 @@ def reminders_queue(*, today: date | None = None) -> int:
                 certificate=certificate,
             )
         )
+    # Instructor-led sessions: everyone signed up gets one email when the session is within
+    # TRAINING_SESSION_REMINDER_HOURS (a seat taken later than that still gets one, until
+    # the session starts). A seat whose attendance is already recorded needs none.
+    now = timezone.now()
+    seats = (
+        SessionSeat.objects.filter(
+            attended__isnull=True,
+            session__starts_at__gt=now,
+            session__starts_at__lte=now + timedelta(hours=settings.TRAINING_SESSION_REMINDER_HOURS),
+        )
+        .exclude(reminder__kind=ReminderKind.SESSION_SOON)
+        .only("pk", "user_id")
+    )
+    for seat in seats:
+        rows.append(Reminder(user_id=seat.user_id, kind=ReminderKind.SESSION_SOON, seat=seat))
     # ignore_conflicts: a second worker that queued the same row first wins, quietly.
     Reminder.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
@@ -809,7 +824,10 @@ def reminders_claim(*, limit: int = 20) -> list[Reminder]:
     )
     return list(
         Reminder.objects.filter(pk__in=claimed).select_related(
-            "user", "assignment__course", "certificate__completion__course_version"
+            "user",
+            "assignment__course",
+            "certificate__completion__course_version",
+            "seat__session",
         )
     )
 
@@ -831,6 +849,24 @@ def reminder_message(reminder: Reminder) -> tuple[str, str]:
 
 
 def _reminder_message(reminder: Reminder) -> tuple[str, str]:
+    if reminder.kind == ReminderKind.SESSION_SOON and reminder.seat is not None:
+        session = reminder.seat.session
+        where = session.place or session.video_url
+        starts = timezone.localtime(session.starts_at)
+        return (
+            _("SafePath training session on %(date)s") % {"date": f"{starts:%Y-%m-%d %H:%M}"},
+            _(
+                "You are signed up for “%(title)s” on %(date)s (%(minutes)d minutes), "
+                "%(where)s. Details: %(link)s\n"
+            )
+            % {
+                "title": session.title,
+                "date": f"{starts:%Y-%m-%d %H:%M %Z}",
+                "minutes": session.minutes,
+                "where": where,
+                "link": f"{settings.BASE_URL}/training/sessions/{session.pk}/",
+            },
+        )
     if reminder.kind == ReminderKind.EXPIRED and reminder.certificate is not None:
         certificate = reminder.certificate
         return (

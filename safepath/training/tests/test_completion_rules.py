@@ -353,3 +353,54 @@ def test_the_rules_speak_the_learners_language(
 
     assert "Primero lea todas las lecciones, en orden." in page
     assert "Read every lesson" not in page
+
+
+@pytest.mark.parametrize(
+    "code", ["tx-ed38-0041-school-staff", "tx-19tac61-1051-existing-school-staff"]
+)
+def test_a_school_mandate_whose_topics_the_course_does_not_teach_is_never_compliant(
+    code: str, riverside: Organization, bob: User, courses: dict[str, Course]
+) -> None:
+    school = Unit.objects.create(organization=riverside, slug="school", name="School")
+    Membership.objects.get(user=bob).units.add(school)
+    template = Requirement.objects.get(organization=None, code=code)
+    mandate = requirement_adopt(organization=riverside, template=template, unit=school)
+    # Same course, only the topics it teaches: the control that shows the rule is the topics.
+    taught = requirement_adopt(
+        organization=riverside, template=template, unit=school, code=f"{code}-taught"
+    )
+    taught.topics = ["indicators", "reporting", "disabilities"]
+    taught.save()
+    version = selectors.latest_version(course=courses["schools"], language="en")
+    assert version is not None
+    for requirement in (mandate, taught):
+        assignment = Assignment.objects.create(
+            organization=riverside,
+            user=bob,
+            course=courses["schools"],
+            requirement=requirement,
+            source=AssignmentSource.REQUIREMENT,
+        )
+        certificate_issue(
+            completion=completion_record(
+                assignment=assignment,
+                version=version,
+                completed_on=timezone.localdate(),
+                score_percent=100,
+                minutes_spent=60,
+                credit_minutes=60,
+            )
+        )
+
+    matrix = selectors.compliance_matrix(unit=school, today=timezone.localdate())
+    status = {
+        requirement.code: cell.status.value if cell else None
+        for requirement, cell in zip(matrix.requirements, matrix.rows[0].cells, strict=True)
+    }
+    first = Assignment.objects.get(user=bob, requirement=mandate)
+    page = logged_in(bob).get(f"/training/a/{first.pk}/").content.decode()
+
+    assert status[f"{code}-taught"] == "compliant"
+    assert status[code] != "compliant"
+    assert not template.approval_body and template.source_url and template.required_topics
+    assert 'id="cannot-satisfy"' in page and "risk-reduction, sexual-abuse" in page

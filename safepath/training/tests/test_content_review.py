@@ -3,6 +3,7 @@ scores that agreed with the lessons, the code warnings and the hot-spot patrol l
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -136,3 +137,101 @@ def test_law_enforcement_has_the_hot_spot_patrol_lesson(language: str) -> None:
 
     assert "SafePath" in lesson["body"]
     assert "reasonable suspicion" in lesson["body"] or "sospecha razonable" in lesson["body"]
+
+
+# The review's coverage gaps (issue 15, second pass): short, correct content in both
+# languages. Each check names the fact a reader could get wrong.
+COVERAGE = {
+    "law-enforcement": {
+        "en": [
+            "Form I-918 Supplement B, U Nonimmigrant Status Certification",
+            "it does not grant status, which only USCIS decides",
+            "18 U.S.C. §1595",
+            "knew or should have known",
+            "within 10 years after a victim who was a minor turns 18",
+            "vacate or expunge convictions",
+            "*Riley v. California* (2014)",
+            "18 U.S.C. §2703(f)",
+            "for 90 days, and the request may be renewed for another 90 days",
+            "Preservation does not give you the records",
+        ],
+        "es": [
+            "Formulario I-918, Suplemento B",
+            "no concede ningún estatus",
+            "18 U.S.C. §1595",
+            "sabía o debía saber",
+            "10 años después de que una víctima que era menor cumpla 18",
+            "anule o borre condenas",
+            "*Riley v. California* (2014)",
+            "18 U.S.C. §2703(f)",
+            "durante 90 días, y la solicitud puede renovarse por otros 90 días",
+            "La conservación no le entrega los registros",
+        ],
+    },
+    "healthcare": {
+        "en": [
+            "PEARR Tool",
+            "Trafficking Victim Identification Tool (TVIT)",
+            "a negative screen does not rule trafficking out",
+            "SOAR",
+        ],
+        "es": [
+            "herramienta PEARR",
+            "Trafficking Victim Identification Tool (TVIT)",
+            "un resultado negativo no descarta la trata",
+            "SOAR",
+        ],
+    },
+    "schools": {
+        "en": [
+            "significant cognitive disabilities",
+            "sextortion",
+            "Take It Down",
+            "McKinney-Vento",
+            "1-800-843-5678",
+        ],
+        "es": [
+            "discapacidades cognitivas significativas",
+            "sextorsión",
+            "Take It Down",
+            "McKinney-Vento",
+            "1-800-843-5678",
+        ],
+    },
+}
+
+
+@pytest.mark.parametrize("slug", sorted(COVERAGE))
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_reviews_coverage_gaps_are_taught(slug: str, language: str) -> None:
+    data = course(slug, language)
+    lessons = " ".join(lesson["body"] for lesson in data["lessons"])
+
+    for fact in COVERAGE[slug][language]:
+        assert fact in lessons, fact
+
+
+GENDERED_IN_SPANISH_ONLY = (
+    "una chica",
+    "una paciente adulta",
+    "a una paciente escanear",
+    "una pasajera",
+    "el conductor responde",
+    "un taquillero",
+    "una huésped",
+)
+GENDER_IN_ENGLISH = re.compile(r"\b(she|her|he|him|his|man|woman|girl|boy)\b", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("slug", COURSES)
+def test_spanish_questions_add_no_gender_the_english_does_not_have(slug: str) -> None:
+    english = {q["id"]: q for q in course(slug)["assessment"]["questions"]}
+    spanish = course(slug, "es")["assessment"]["questions"]
+
+    for question in spanish:
+        source = english[question["id"]]
+        if GENDER_IN_ENGLISH.search(source["prompt"]):
+            continue
+        prompt = question["prompt"].lower()
+        for phrase in GENDERED_IN_SPANISH_ONLY:
+            assert phrase not in prompt, (question["id"], phrase)
