@@ -14,6 +14,9 @@ requests, and reports its numbers with a ratio against a baseline measured in th
 - responders' side (bench/cases.py): inbox page and API list with 100,000 reports in one
   organization (p95, queries per request) against 100 reports and /healthz; time from a
   committed answer to its arrival on N connected dashboards, in-memory layer and Redis;
+- analytics (bench/analytics.py, PostgreSQL only): every analytics page and export with
+  2,000 placements, two years of hourly counters and 1,000,000 reports, p95 against a raw
+  SQL aggregate over the same rows;
 - scan and answer: throughput and p50/p95 latency of opening a code (GET /Q/<CODE>) and of
   saving an answer (POST), against GET /healthz (one database query, no templates) served by
   the same process with the same concurrency.
@@ -152,3 +155,12 @@ if __name__ == "__main__":
     from bench.placements import main as placements_main
 
     placements_main()
+    # Analytics needs PostgreSQL at scale (bench/analytics.py); its own process, since it
+    # points Django at a database of its own.
+    import os
+    import subprocess
+
+    if os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        subprocess.run([sys.executable, "-m", "bench.analytics"], check=True)
+    else:
+        print('{"analytics": "not run: set DATABASE_URL to PostgreSQL (see bench/analytics.py)"}')
