@@ -75,12 +75,14 @@ def _fill(cursor: Any, organization_id: int) -> dict[str, int]:
         """
         INSERT INTO reports_report
             (reference, placement_id, status, priority, recipient_preference,
-             browser_token_hash, language, flagged, flag_reason, created_at, last_activity_at)
+             browser_token_hash, followup_token_hash, is_drill, language, flagged, flag_reason,
+             created_at, last_activity_at)
         SELECT 'R' || lpad(i::text, 11, '0'),
                (SELECT min(id) FROM placements_placement WHERE organization_id = %s)
                  + (i %% %s),
                (ARRAY['new','acknowledged','in_progress','closed'])[1 + i %% 4],
-               CASE WHEN i %% 20 = 0 THEN 'urgent' ELSE 'normal' END, 'either', '', 'en',
+               CASE WHEN i %% 20 = 0 THEN 'urgent' ELSE 'normal' END, 'either', '', '', false,
+               'en',
                false, '', now() - make_interval(mins => (i %% (%s * 1440))),
                now()
         FROM generate_series(1, %s) AS i

@@ -109,6 +109,25 @@ def _hourly_sums(
     return rows
 
 
+ENGAGEMENT_WEEKS = 12
+
+
+def _engagement_begin(period: Period, weeks: int) -> tuple[date, datetime]:
+    last_monday = period.end - timedelta(days=period.end.weekday())
+    first = last_monday - timedelta(weeks=weeks - 1)
+    return first, datetime.combine(first, time(), tzinfo=period.zone)
+
+
+def hourly_window(*, organizations: list[int], period: Period) -> list[dict[str, Any]]:
+    """The organization's hourly sums for everything the page's time figures read: the period,
+    the one before it (``when``) and the weeks of ``engagement``, fetched in one pass so the
+    counters are aggregated once per page, not once per figure."""
+    previous_begin, _ = period.previous().bounds()
+    _, engagement_begin = _engagement_begin(period, ENGAGEMENT_WEEKS)
+    _, finish = period.bounds()
+    return _hourly_sums(organizations, min(previous_begin, engagement_begin), finish)
+
+
 @dataclass
 class HeatGrid:
     """Counts per (day of week, hour of day): rows Monday..Sunday, columns 0..23 local."""
@@ -174,13 +193,21 @@ GRID_LABELS = {
 }
 
 
-def when(*, organizations: list[int], period: Period) -> WhenFigures:
+def when(
+    *, organizations: list[int], period: Period, rows: list[dict[str, Any]] | None = None
+) -> WhenFigures:
+    """``rows``: hourly sums from :func:`hourly_window` (any wider window will do), read
+    here instead of querying again."""
     previous = period.previous()
     begin, _ = previous.bounds()
     _, finish = period.bounds()
     grids = {name: [[0] * 24 for _ in range(7)] for name in GRID_LABELS}
     by_day: dict[date, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
-    for row in _hourly_sums(organizations, begin, finish):
+    if rows is None:
+        rows = _hourly_sums(organizations, begin, finish)
+    for row in rows:
+        if not begin <= row["hour"] < finish:
+            continue
         local = row["hour"].astimezone(period.zone)
         day = local.date()
         for name in COUNTERS:
@@ -256,7 +283,58 @@ def _add(into: FunnelRow, counts: dict[str, int]) -> None:
         into.counts[step] = into.counts.get(step, 0) + counts.get(step, 0)
 
 
-def funnel(*, organizations: list[int], period: Period) -> Funnel:
+CHANGE_RECENT_DAYS = 7
+CHANGE_BASELINE_DAYS = 56
+
+
+def _change_windows(period: Period) -> tuple[datetime, datetime]:
+    """Where the last ``CHANGE_RECENT_DAYS`` begin, and the baseline weeks before them."""
+    recent_begin = datetime.combine(
+        period.end - timedelta(days=CHANGE_RECENT_DAYS - 1), time(), tzinfo=period.zone
+    )
+    return recent_begin, recent_begin - timedelta(days=CHANGE_BASELINE_DAYS)
+
+
+def placement_sums(
+    *, organizations: list[int], period: Period, changes: bool = True
+) -> dict[int, dict[str, Any]]:
+    """Per placement, in one pass over the counters: the period's sum of every counter (the
+    funnel, the map) and, with ``changes``, the recent/baseline scans of the change test
+    (``recent``, ``baseline``; ``in_window`` is the number of hourly rows in those weeks).
+    Without ``changes`` only the period is read (the funnel's CSV alone)."""
+    begin, finish = period.bounds()
+    recent_begin, base_begin = _change_windows(period)
+    if not changes:
+        recent_begin = base_begin = begin
+    in_period = Q(hour__gte=begin)
+    return {
+        row["placement_id"]: dict(row)
+        for row in ScanCount.objects.filter(
+            placement__organization_id__in=organizations,
+            hour__gte=min(begin, base_begin),
+            hour__lt=finish,
+        )
+        .values("placement_id")
+        .annotate(
+            # Before the counters' own sums: these read the "scans" column, not that sum.
+            recent=Coalesce(Sum("scans", filter=Q(hour__gte=recent_begin)), 0),
+            baseline=Coalesce(
+                Sum("scans", filter=Q(hour__gte=base_begin, hour__lt=recent_begin)), 0
+            ),
+            in_window=Count("pk", filter=Q(hour__gte=base_begin)),
+        )
+        .annotate(**{name: Sum(name, filter=in_period) for name in COUNTERS})
+        .order_by()
+    }
+
+
+def funnel(
+    *,
+    organizations: list[int],
+    period: Period,
+    sums: dict[int, dict[str, Any]] | None = None,
+) -> Funnel:
+    """``sums``: from :func:`placement_sums`, read instead of querying again."""
     begin, finish = period.bounds()
     placements = list(
         Placement.objects.filter(organization_id__in=organizations)
@@ -264,15 +342,8 @@ def funnel(*, organizations: list[int], period: Period) -> Funnel:
         .select_related("unit")
         .order_by("public_name")
     )
-    sums: dict[int, dict[str, Any]] = {
-        row["placement_id"]: dict(row)
-        for row in ScanCount.objects.filter(
-            placement__organization_id__in=organizations, hour__gte=begin, hour__lt=finish
-        )
-        .values("placement_id")
-        .annotate(**{name: Sum(name) for name in COUNTERS})
-        .order_by()
-    }
+    if sums is None:
+        sums = placement_sums(organizations=organizations, period=period, changes=False)
     receipts = dict(
         ReportReceipt.objects.filter(
             report__placement__organization_id__in=organizations,
@@ -322,14 +393,23 @@ class WeekRow:
     reports_started: int
 
 
-def engagement(*, organizations: list[int], period: Period, weeks: int = 12) -> list[WeekRow]:
-    """Scans and reports per week (Monday to Sunday, local) over the last ``weeks`` weeks."""
-    last_monday = period.end - timedelta(days=period.end.weekday())
-    first = last_monday - timedelta(weeks=weeks - 1)
-    begin = datetime.combine(first, time(), tzinfo=period.zone)
+def engagement(
+    *,
+    organizations: list[int],
+    period: Period,
+    weeks: int = ENGAGEMENT_WEEKS,
+    rows: list[dict[str, Any]] | None = None,
+) -> list[WeekRow]:
+    """Scans and reports per week (Monday to Sunday, local) over the last ``weeks`` weeks.
+    ``rows``: hourly sums from :func:`hourly_window`, read instead of querying again."""
+    first, begin = _engagement_begin(period, weeks)
     _, finish = period.bounds()
     result = {first + timedelta(weeks=i): [0, 0] for i in range(weeks)}
-    for row in _hourly_sums(organizations, begin, finish):
+    if rows is None:
+        rows = _hourly_sums(organizations, begin, finish)
+    for row in rows:
+        if not begin <= row["hour"] < finish:
+            continue
         local = row["hour"].astimezone(period.zone).date()
         monday = local - timedelta(days=local.weekday())
         if monday in result:
@@ -397,25 +477,22 @@ def significance_words(kind: str, confidence: int, *, scope: str) -> str:
     return text % {"level": confidence}
 
 
-CHANGE_RECENT_DAYS = 7
-CHANGE_BASELINE_DAYS = 56
-
-
-def where(*, organizations: list[int], period: Period) -> WhereFigures:
-    begin, finish = period.bounds()
+def where(
+    *,
+    organizations: list[int],
+    period: Period,
+    sums: dict[int, dict[str, Any]] | None = None,
+) -> WhereFigures:
+    """``sums``: from :func:`placement_sums`, read instead of querying again."""
     resolution = settings.ANALYTICS_H3_RESOLUTION
     placements = list(
         Placement.objects.filter(
             organization_id__in=organizations, latitude__isnull=False, longitude__isnull=False
         ).exclude(status=PlacementStatus.RETIRED)
     )
-    scans = dict(
-        ScanCount.objects.filter(placement__in=placements, hour__gte=begin, hour__lt=finish)
-        .values("placement_id")
-        .annotate(n=Sum("scans"))
-        .values_list("placement_id", "n")
-        .order_by()
-    )
+    if sums is None:
+        sums = placement_sums(organizations=organizations, period=period)
+    scans = {pk: row["scans"] for pk, row in sums.items()}
     cells: dict[str, float] = defaultdict(float)
     names: dict[str, list[str]] = defaultdict(list)
     points = []
@@ -432,22 +509,8 @@ def where(*, organizations: list[int], period: Period) -> WhereFigures:
     ]
     hotspots.sort(key=lambda h: (-h.result.confidence, -h.result.z))
 
-    recent_begin = datetime.combine(
-        period.end - timedelta(days=CHANGE_RECENT_DAYS - 1), time(), tzinfo=period.zone
-    )
-    base_begin = recent_begin - timedelta(days=CHANGE_BASELINE_DAYS)
-    windows = (
-        ScanCount.objects.filter(
-            placement__organization_id__in=organizations, hour__gte=base_begin, hour__lt=finish
-        )
-        .values("placement_id")
-        .annotate(
-            recent=Coalesce(Sum("scans", filter=Q(hour__gte=recent_begin)), 0),
-            baseline=Coalesce(Sum("scans", filter=Q(hour__lt=recent_begin)), 0),
-        )
-        .order_by()
-    )
-    series = {row["placement_id"]: (row["recent"], row["baseline"]) for row in windows}
+    # Placements with counter rows in the change test's weeks, as the test always read them.
+    series = {pk: (row["recent"], row["baseline"]) for pk, row in sums.items() if row["in_window"]}
     by_pk = {
         p.pk: p
         for p in Placement.objects.filter(pk__in=list(series)).exclude(

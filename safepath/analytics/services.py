@@ -120,8 +120,9 @@ def digest_message(digest: DigestEmail) -> tuple[str, str]:
     ids = [organization.pk]
     when = selectors.when(organizations=ids, period=period)
     response = selectors.response(organizations=ids, period=period)
-    where = selectors.where(organizations=ids, period=period)
-    funnel = selectors.funnel(organizations=ids, period=period)
+    sums = selectors.placement_sums(organizations=ids, period=period)
+    where = selectors.where(organizations=ids, period=period, sums=sums)
+    funnel = selectors.funnel(organizations=ids, period=period, sums=sums)
     link = f"{settings.BASE_URL}/analytics/?org={organization.slug}&days=7"
     lines = [
         _("SafePath weekly digest for %(org)s, %(start)s to %(end)s.")

@@ -30,26 +30,45 @@ class Figures:
     """The figures of one organization and period, each section computed when first read
     (a CSV export reads one section; the page reads them all)."""
 
-    def __init__(self, organization: Organization, period: selectors.Period) -> None:
+    def __init__(
+        self, organization: Organization, period: selectors.Period, *, shared: bool = True
+    ) -> None:
         self.organization = organization
         self.period = period
         self._ids = [organization.pk]
+        # Shared passes over the counters pay off when several sections are read (the page,
+        # the PDF); a CSV of one section reads only the window it needs.
+        self._shared = shared
+
+    # The counters are read twice per page, not once per figure: the hourly sums behind the
+    # time figures, and the per-placement sums behind the funnel and the map.
+    @cached_property
+    def _hourly(self) -> list[dict[str, Any]]:
+        return selectors.hourly_window(organizations=self._ids, period=self.period)
+
+    @cached_property
+    def _by_placement(self) -> dict[int, dict[str, Any]]:
+        return selectors.placement_sums(organizations=self._ids, period=self.period)
 
     @cached_property
     def when(self) -> selectors.WhenFigures:
-        return selectors.when(organizations=self._ids, period=self.period)
+        rows = self._hourly if self._shared else None
+        return selectors.when(organizations=self._ids, period=self.period, rows=rows)
 
     @cached_property
     def funnel(self) -> selectors.Funnel:
-        return selectors.funnel(organizations=self._ids, period=self.period)
+        sums = self._by_placement if self._shared else None
+        return selectors.funnel(organizations=self._ids, period=self.period, sums=sums)
 
     @cached_property
     def engagement(self) -> list[selectors.WeekRow]:
-        return selectors.engagement(organizations=self._ids, period=self.period)
+        rows = self._hourly if self._shared else None
+        return selectors.engagement(organizations=self._ids, period=self.period, rows=rows)
 
     @cached_property
     def where(self) -> selectors.WhereFigures:
-        return selectors.where(organizations=self._ids, period=self.period)
+        sums = self._by_placement if self._shared else None
+        return selectors.where(organizations=self._ids, period=self.period, sums=sums)
 
     @cached_property
     def response(self) -> selectors.ResponseFigures:
@@ -60,6 +79,10 @@ class Figures:
         return selectors.training(organizations=self._ids, period=self.period)
 
 
+# Per-placement lists on the page stop here; their CSV holds every placement.
+PAGE_ROWS = 25
+
+
 def _days(request: HttpRequest) -> int:
     raw = request.GET.get("days", str(selectors.DEFAULT_DAYS))
     if not raw.isdigit() or int(raw) not in selectors.PERIOD_CHOICES:
@@ -67,8 +90,10 @@ def _days(request: HttpRequest) -> int:
     return int(raw)
 
 
-def figures_for(organization: Organization, period: selectors.Period) -> Figures:
-    return Figures(organization, period)
+def figures_for(
+    organization: Organization, period: selectors.Period, *, shared: bool = True
+) -> Figures:
+    return Figures(organization, period, shared=shared)
 
 
 def _bad_period() -> HttpResponse:
@@ -159,12 +184,21 @@ def page(request: HttpRequest) -> HttpResponse:
                 pk=organization.pk
             ),
             "is_region": RegionalSharing.objects.filter(region=organization).exists(),
+            # The busiest placements only: an organization with thousands of posters gets
+            # a readable page, and every placement in the CSV beside the table.
             "funnel_tables": [
-                (_("By placement"), figures.funnel.placements, "funnel-placements"),
-                (_("By site type"), figures.funnel.site_types, "funnel-site-types"),
-                (_("By unit"), figures.funnel.units, "funnel-units"),
-                (_("All placements"), [figures.funnel.total], "funnel-placements"),
+                (
+                    _("By placement"),
+                    figures.funnel.placements[:PAGE_ROWS],
+                    "funnel-placements",
+                    len(figures.funnel.placements),
+                ),
+                (_("By site type"), figures.funnel.site_types, "funnel-site-types", 0),
+                (_("By unit"), figures.funnel.units, "funnel-units", 0),
+                (_("All placements"), [figures.funnel.total], "funnel-placements", 0),
             ],
+            "never_scanned": figures.funnel.never_scanned[:PAGE_ROWS],
+            "page_rows": PAGE_ROWS,
             "response_tables": [
                 (_("By tier"), figures.response.by_tier, "response-tiers"),
                 (_("By unit"), figures.response.by_unit, "response-units"),
@@ -359,7 +393,7 @@ def export_csv(request: HttpRequest, table: str) -> HttpResponse:
     except ValueError:
         return _bad_period()
     period = selectors.period_for(organization=organization, days=days)
-    figures = figures_for(organization, period)
+    figures = figures_for(organization, period, shared=False)  # one section
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="{organization.slug}-{table}-{period.start}-{period.end}.csv"'

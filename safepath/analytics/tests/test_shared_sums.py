@@ -1,0 +1,119 @@
+"""The page reads the counters once for its time figures and once per placement, and the
+figures it builds from those shared sums are the ones each figure computes on its own."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from safepath.accounts.models import Organization, User
+from safepath.analytics import selectors
+from safepath.analytics.views import figures_for
+from safepath.conftest import logged_in
+from safepath.placements.models import Placement, PlacementStatus, ScanCount
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def history(riverside: Organization) -> list[Placement]:
+    """Counters spread over 14 months: inside the period, in the period before, only in the
+    change test's baseline weeks, and long before; at a retired placement too."""
+    now = timezone.now()
+    placements = [
+        Placement.objects.create(
+            organization=riverside,
+            public_name=f"Stop {i}",
+            latitude=38.58 + i * 0.002,
+            longitude=-121.49,
+        )
+        for i in range(4)
+    ]
+    placements[3].status = PlacementStatus.RETIRED
+    placements[3].save()
+    for day in range(0, 420, 3):
+        for i, placement in enumerate(placements):
+            if i == 2 and day < 30:
+                continue  # only older counters: in the baseline weeks, not in the period
+            ScanCount.objects.create(
+                placement=placement,
+                hour=now - timedelta(days=day, hours=1 + i),
+                scans=1 + (day + i) % 5,
+                reports_started=(day + i) % 2,
+                reports_answered=(day * i) % 2,
+                followups=1 if day % 9 == 0 else 0,
+            )
+    return placements
+
+
+@pytest.mark.parametrize("days", selectors.PERIOD_CHOICES)
+def test_shared_sums_give_the_figures_each_computes_alone(
+    riverside: Organization, history: list[Placement], days: int
+) -> None:
+    ids = [riverside.pk]
+    period = selectors.period_for(organization=riverside, days=days)
+    shared = figures_for(riverside, period)
+
+    alone_when = selectors.when(organizations=ids, period=period)
+    alone_weeks = selectors.engagement(organizations=ids, period=period)
+    assert [g.rows for g in shared.when.grids] == [g.rows for g in alone_when.grids]
+    assert shared.when.days == alone_when.days
+    assert shared.when.totals == alone_when.totals
+    assert shared.when.previous_totals == alone_when.previous_totals
+    assert shared.engagement == alone_weeks
+    assert sum(w.scans for w in alone_weeks) > 0
+
+    # The per-placement sums equal a plain sum over the period's rows.
+    begin, finish = period.bounds()
+    for row in shared.funnel.placements:
+        placement = Placement.objects.get(code=row.code)
+        rows = ScanCount.objects.filter(placement=placement, hour__gte=begin, hour__lt=finish)
+        for name in selectors.COUNTERS:
+            assert row.counts[name] == sum(getattr(r, name) for r in rows), (row.label, name)
+    points = {p["name"]: p["scans"] for p in shared.where.points}
+    assert points == {r.label: r.counts["scans"] for r in shared.funnel.placements}
+    assert "Stop 3" not in points  # retired
+
+
+def test_the_page_aggregates_the_counters_twice_not_once_per_figure(
+    alice: User, history: list[Placement]
+) -> None:
+    client = logged_in(alice)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/analytics/?days=28")
+    assert response.status_code == 200
+    reads = [q["sql"] for q in queries.captured_queries if "placements_scancount" in q["sql"]]
+    # One pass for the hourly time figures, one per placement for the funnel and the map.
+    assert len(reads) == 2, reads
+
+
+def test_the_page_lists_the_busiest_placements_and_the_csv_every_one(
+    alice: User, riverside: Organization
+) -> None:
+    from safepath.analytics.views import PAGE_ROWS
+
+    hour = timezone.now() - timedelta(hours=5)
+    count = PAGE_ROWS + 5
+    for i in range(count):
+        placement = Placement.objects.create(organization=riverside, public_name=f"Pole {i:02d}")
+        ScanCount.objects.create(placement=placement, hour=hour, scans=100 + i)
+    for i in range(count):
+        Placement.objects.create(organization=riverside, public_name=f"Unscanned {i:02d}")
+    client = logged_in(alice)
+
+    page = client.get("/analytics/?days=7").content.decode()
+    page = page.split('<section id="funnel">')[1].split("</section>")[0]
+    csv_text = client.get("/analytics/export/funnel-placements.csv?days=7").content.decode()
+
+    busiest = [f"Pole {i:02d}" for i in range(count - PAGE_ROWS, count)]
+    quiet = [f"Pole {i:02d}" for i in range(count - PAGE_ROWS)]
+    assert all(f"<td>{name}</td>" in page for name in busiest)
+    assert not any(f"<td>{name}</td>" in page for name in quiet)
+    assert f"The {PAGE_ROWS} busiest of" in page and "the CSV holds every one" in page
+    assert all(name in csv_text for name in busiest + quiet)
+    unscanned_shown = [i for i in range(count) if f"<li>Unscanned {i:02d}" in page]
+    assert len(unscanned_shown) == PAGE_ROWS
