@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -192,28 +192,45 @@ def _hour(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
+def _count_now(placement_id: int, hour: datetime, counter: str) -> None:
+    """One statement, in its own transaction: insert this hour's row or add one to it."""
+    table = ScanCount._meta.db_table
+    columns = sorted(COUNTERS)  # names from a fixed set, never from input
+    values = [1 if column == counter else 0 for column in columns]
+    quote = connection.ops.quote_name
+    # Identifiers come from the model and COUNTERS, never from input; values are bound.
+    names, column = ", ".join(map(quote, columns)), f"{quote(table)}.{quote(counter)}"
+    holes = ", ".join(["%s"] * len(columns))
+    sql = (
+        f"INSERT INTO {quote(table)} (placement_id, hour, {names}) VALUES (%s, %s, {holes}) "  # noqa: S608
+        f"ON CONFLICT (placement_id, hour) DO UPDATE SET {quote(counter)} = {column} + 1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [placement_id, connection.ops.adapt_datetimefield_value(hour), *values],
+        )
+
+
 def placement_count(*, placement: Placement, counter: str) -> None:
     """Add one to this hour's ``counter`` for the placement: a number, nothing about a person.
 
-    One indexed UPDATE in the common case; the row for the hour is created by whichever
-    request comes first, so a burst of scans costs one short write each.
+    The hourly row is shared by every scan and report at the placement, so it must never be
+    held for the length of a report's transaction: under load everyone would queue on that
+    one row lock. The count is one INSERT … ON CONFLICT DO UPDATE statement. On PostgreSQL
+    it runs after the caller's transaction commits, in its own, so the row lock lasts one
+    statement (and a rolled-back report counts nothing). On SQLite, where a write locks the
+    whole file anyway, it runs inside the caller's transaction: a second write transaction
+    per request would only add a second wait for the file lock.
     """
     if counter not in COUNTERS:
         raise ValueError(f"Unknown placement counter: {counter}")
     hour = _hour(timezone.now())
-    with transaction.atomic():
-        updated = ScanCount.objects.filter(placement=placement, hour=hour).update(
-            **{counter: F(counter) + 1}
-        )
-        if not updated:
-            try:
-                with transaction.atomic():
-                    ScanCount.objects.create(placement=placement, hour=hour, **{counter: 1})
-            except IntegrityError:
-                # Another request created this hour's row first: count on top of it.
-                ScanCount.objects.filter(placement=placement, hour=hour).update(
-                    **{counter: F(counter) + 1}
-                )
+    placement_id = placement.pk
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        transaction.on_commit(lambda: _count_now(placement_id, hour, counter))
+    else:
+        _count_now(placement_id, hour, counter)
 
 
 def placement_record_scan(*, placement: Placement) -> None:
