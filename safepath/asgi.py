@@ -14,12 +14,15 @@ from django.conf import settings  # noqa: E402
 
 from safepath.cases.routing import websocket_urlpatterns  # noqa: E402
 from safepath.core.asgi_limits import BodySizeLimit  # noqa: E402
+from safepath.core.live import PublishFromServerLoop  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": BodySizeLimit(django_asgi_app, limit=settings.REQUEST_MAX_BYTES),
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
-    }
+application = PublishFromServerLoop(
+    ProtocolTypeRouter(
+        {
+            "http": BodySizeLimit(django_asgi_app, limit=settings.REQUEST_MAX_BYTES),
+            "websocket": AllowedHostsOriginValidator(
+                AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            ),
+        }
+    )
 )

@@ -73,7 +73,7 @@ def test_counts_stay_right_under_concurrent_scans_and_reports(tmp_path: Path) ->
         before = _totals(live, code)
 
         def request(index: int) -> tuple[int, bool]:
-            conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+            conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=60)
             try:
                 if index < scans:
                     conn.request("GET", f"/Q/{code}")
