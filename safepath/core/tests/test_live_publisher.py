@@ -49,13 +49,19 @@ def test_a_save_hands_its_event_over_without_waiting_for_the_fan_out(
 
     # The server's loop is busy (1,000 dashboards, say): the save must not wait for it.
     busy, release = threading.Event(), threading.Event()
-    server_loop.call_soon_threadsafe(lambda: (busy.set(), release.wait(30)))
+
+    def hold_the_loop() -> None:
+        busy.set()
+        release.wait(30)
+
+    server_loop.call_soon_threadsafe(hold_the_loop)
     assert busy.wait(10)
-    sent = threading.Thread(
-        target=lambda: [
-            live._send(["org.7"], {"kind": "report", "report": f"R{i}"}) for i in range(3)
-        ]
-    )
+
+    def save_three() -> None:
+        for i in range(3):
+            live._send(["org.7"], {"kind": "report", "report": f"R{i}"})
+
+    sent = threading.Thread(target=save_three)
     sent.start()
     sent.join(timeout=10)
     handed_over = not sent.is_alive()
