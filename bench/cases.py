@@ -77,6 +77,7 @@ def _fill(organization: Any, placement: Any, count: int) -> None:
                         placement=placement,
                         priority="urgent" if (start + i) % 50 == 0 else "normal",
                         status=("new", "acknowledged", "in_progress", "closed")[(start + i) % 4],
+                        answer_count=1,  # the one entry created below
                     )
                     for i in range(size)
                 ]

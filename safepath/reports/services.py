@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from argon2 import PasswordHasher, Type
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from safepath.core.activity import Action, record
@@ -151,6 +152,7 @@ def report_add_answer(
         entry = ReportEntry.objects.filter(report=report, step=step).first()
     if entry is None:
         entry = ReportEntry.objects.create(report=report, step=step, sealed_body=sealed)
+        Report.objects.filter(pk=report.pk).update(answer_count=F("answer_count") + 1)
     else:
         entry.sealed_body = sealed
         entry.save(update_fields=["sealed_body", "updated_at"])
