@@ -193,7 +193,7 @@ def _hour(moment: datetime) -> datetime:
 
 
 def _count_now(placement_id: int, hour: datetime, counter: str) -> None:
-    """One statement, in its own transaction: insert this hour's row or add one to it."""
+    """One statement: insert this hour's row, or add one to it if it is there."""
     table = ScanCount._meta.db_table
     columns = sorted(COUNTERS)  # names from a fixed set, never from input
     values = [1 if column == counter else 0 for column in columns]
@@ -215,22 +215,15 @@ def _count_now(placement_id: int, hour: datetime, counter: str) -> None:
 def placement_count(*, placement: Placement, counter: str) -> None:
     """Add one to this hour's ``counter`` for the placement: a number, nothing about a person.
 
-    The hourly row is shared by every scan and report at the placement, so it must never be
-    held for the length of a report's transaction: under load everyone would queue on that
-    one row lock. The count is one INSERT … ON CONFLICT DO UPDATE statement. On PostgreSQL
-    it runs after the caller's transaction commits, in its own, so the row lock lasts one
-    statement (and a rolled-back report counts nothing). On SQLite, where a write locks the
-    whole file anyway, it runs inside the caller's transaction: a second write transaction
-    per request would only add a second wait for the file lock.
+    The hourly row is shared by every scan and report at the placement, and a transaction
+    that touched it holds it until it commits: under load everyone queues on that one row.
+    So the count is one statement (INSERT … ON CONFLICT DO UPDATE, no read first, no retry),
+    and callers count as the LAST write of their transaction (see ``report_start``), so the
+    row is held only while the transaction commits. A rolled-back report counts nothing.
     """
     if counter not in COUNTERS:
         raise ValueError(f"Unknown placement counter: {counter}")
-    hour = _hour(timezone.now())
-    placement_id = placement.pk
-    if connection.vendor == "postgresql" and connection.in_atomic_block:
-        transaction.on_commit(lambda: _count_now(placement_id, hour, counter))
-    else:
-        _count_now(placement_id, hour, counter)
+    _count_now(placement.pk, _hour(timezone.now()), counter)
 
 
 def placement_record_scan(*, placement: Placement) -> None:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import secrets
+import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -43,9 +45,31 @@ from safepath.reports.workflow import report_publish
 if TYPE_CHECKING:
     from safepath.accounts.models import User
 
+
 # Argon2id at OWASP's recommended floor (19 MiB, 2 passes): slow enough to make guessing a
 # stolen hash hopeless for 16 random digits, fast enough for a cheap server under load.
-RECEIPT_HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, type=Type.ID)
+class _BoundedHasher:
+    """Argon2 takes 19 MiB for each hash while it runs. With 50 reporters asking for receipts
+    at once that was 50 x 19 MiB in one server process (and the allocator kept much of it);
+    the hashes share the same few cores anyway, so at most one per core runs at a time."""
+
+    def __init__(self, hasher: PasswordHasher, slots: int) -> None:
+        self._hasher = hasher
+        self._slots = threading.BoundedSemaphore(slots)
+
+    def hash(self, secret: str) -> str:
+        with self._slots:
+            return self._hasher.hash(secret)
+
+    def verify(self, hashed: str, secret: str) -> bool:
+        with self._slots:
+            return bool(self._hasher.verify(hashed, secret))
+
+
+RECEIPT_HASHER = _BoundedHasher(
+    PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, type=Type.ID),
+    slots=max(1, os.cpu_count() or 1),
+)
 RECEIPT_LOOKUP_CHARS = 4
 # One receipt per report: whoever holds the phone afterwards (maybe the person the reporter
 # fears) must not be able to get a second number that reads the replies.
@@ -123,14 +147,16 @@ def report_start(
     report = Report.objects.create(
         placement=placement, browser_token_hash=hash_browser_token(token), language=language
     )
-    placement_count(placement=placement, counter="reports_started")
-    placement_count(placement=placement, counter="reports_answered")
     # Routing answers in this transaction: recipients, escalation and deliveries are rows
     # committed with the report itself.
     report_started.send(sender=Report, report=report)
     if _count_burst(f"burst:placement:{placement.pk}") > PLACEMENT_BURST_REPORTS:
         _flag(report, "Many reports started at this placement in a few minutes.")
     report_add_answer(report=report, step=step, value=value, choices=choices)
+    # Last: the placement's hourly counter row is shared by everyone reporting there; written
+    # last, it is held only while this transaction commits, not while routing runs.
+    placement_count(placement=placement, counter="reports_started")
+    placement_count(placement=placement, counter="reports_answered")
     return report, token
 
 
