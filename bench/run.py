@@ -49,7 +49,7 @@ from safepath.core.testing import Deployment, deployment
 REQUESTS = env_int("BENCH_REQUESTS", 400, 100)
 CONCURRENCY = 8
 BUDGET_BYTES = 14 * 1024
-PARTS = ("core", "routing", "training", "reporter", "cases", "placements")
+PARTS = ("core", "routing", "training", "reporter", "cases", "placements", "scaleout")
 
 
 def timed_requests(
@@ -271,6 +271,30 @@ def table(results: dict[str, Any]) -> list[str]:
                 "every scan counted",
             )
         )
+    scaleout = results.get("scaleout") or {}
+    if "two_servers" in scaleout:
+        one, two = scaleout["one_server"], scaleout["two_servers"]
+        rows.append(
+            (
+                "scale-out: saving answers, 2 servers + 2 workers, postgresql+redis",
+                f"{_fmt(two['save_answer']['throughput_rps'], '/s')}, "
+                f"p95 {_fmt(two['save_answer']['p95_ms'], ' ms')}",
+                f"1 server {_fmt(one['save_answer']['throughput_rps'], '/s')}, "
+                f"p95 {_fmt(one['save_answer']['p95_ms'], ' ms')}",
+                f"throughput x{_fmt(scaleout['throughput_ratio_two_to_one'])}",
+                "more than 1 server",
+            )
+        )
+        rows.append(
+            (
+                f"scale-out: answer → {two['live']['dashboards']} dashboards on 2 servers",
+                f"p99 {_fmt(two['live']['p99_ms'], ' ms')}, {two['live']['missed']} missed",
+                f"1 server p99 {_fmt(one['live']['p99_ms'], ' ms')}, "
+                f"{one['live']['missed']} missed",
+                "—",
+                "0 missed",
+            )
+        )
     header = ("what", "measured", "baseline (same run)", "ratio", "goal")
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(5)]
     lines = [
@@ -280,6 +304,10 @@ def table(results: dict[str, Any]) -> list[str]:
     if QUICK:
         lines.insert(0, "QUICK MODE (BENCH_QUICK=1): smaller loads, numbers are indicative only")
     return lines
+
+
+def _progress(part: str) -> None:
+    print(f"bench: {part} ({time.strftime('%H:%M:%S')})", file=sys.stderr, flush=True)
 
 
 def main() -> int:
@@ -292,6 +320,7 @@ def main() -> int:
     started = time.perf_counter()
     try:
         if only & {"core", "routing"}:
+            _progress("core and routing")
             with tempfile.TemporaryDirectory() as workdir, deployment(Path(workdir)) as live:
                 live.env["LOG_LEVEL"] = "WARNING"
                 if "core" in only:
@@ -301,21 +330,33 @@ def main() -> int:
 
                     results["routing_and_outbox"] = routing_benchmark(live)
         if "training" in only:
+            _progress("training")
             from bench.training import run_training_bench
 
             results["training"] = run_training_bench()
         if "reporter" in only:
+            _progress("reporter")
             from bench import reporter
 
             results["reporter"] = reporter.run()
         if "cases" in only:
+            _progress("cases")
             from bench.cases import run as run_cases_bench
 
             results["cases"] = run_cases_bench()
         if "placements" in only:
+            _progress("placements")
             from bench.placements import run_placement_benchmarks
 
             results["placements"] = run_placement_benchmarks()
+        if "scaleout" in only:
+            _progress("scaleout")
+            if os.environ.get("REDIS_URL") and results["database"] == "postgresql":
+                from bench.scaleout import run as run_scaleout
+
+                results["scaleout"] = run_scaleout()
+            else:
+                results["scaleout"] = {"skipped": "needs DATABASE_URL (PostgreSQL) and REDIS_URL"}
     except BenchFailure as failure:
         print(json.dumps(rounded(results), indent=2))
         print(f"\nBENCHMARK FAILED: {failure}", file=sys.stderr)
