@@ -310,6 +310,11 @@ def _progress(part: str) -> None:
     print(f"bench: {part} ({time.strftime('%H:%M:%S')})", file=sys.stderr, flush=True)
 
 
+def _so_far(results: dict[str, Any]) -> None:
+    """The table so far, on stderr: a long run cut short still leaves its numbers."""
+    print("\n".join(table(results)), file=sys.stderr, flush=True)
+
+
 def main() -> int:
     only = {p.strip() for p in os.environ.get("BENCH_ONLY", ",".join(PARTS)).split(",")}
     results: dict[str, Any] = {
@@ -319,6 +324,34 @@ def main() -> int:
     }
     started = time.perf_counter()
     try:
+        # The parts the issue's table is about first, so a run cut short still has them.
+        if "reporter" in only:
+            _progress("reporter")
+            from bench import reporter
+
+            results["reporter"] = reporter.run()
+            _so_far(results)
+        if "cases" in only:
+            _progress("cases")
+            from bench.cases import run as run_cases_bench
+
+            results["cases"] = run_cases_bench()
+            _so_far(results)
+        if "training" in only:
+            _progress("training")
+            from bench.training import run_training_bench
+
+            results["training"] = run_training_bench()
+            _so_far(results)
+        if "scaleout" in only:
+            _progress("scaleout")
+            if os.environ.get("REDIS_URL") and results["database"] == "postgresql":
+                from bench.scaleout import run as run_scaleout
+
+                results["scaleout"] = run_scaleout()
+            else:
+                results["scaleout"] = {"skipped": "needs DATABASE_URL (PostgreSQL) and REDIS_URL"}
+            _so_far(results)
         if only & {"core", "routing"}:
             _progress("core and routing")
             with tempfile.TemporaryDirectory() as workdir, deployment(Path(workdir)) as live:
@@ -329,34 +362,12 @@ def main() -> int:
                     from bench.routing import routing_benchmark
 
                     results["routing_and_outbox"] = routing_benchmark(live)
-        if "training" in only:
-            _progress("training")
-            from bench.training import run_training_bench
-
-            results["training"] = run_training_bench()
-        if "reporter" in only:
-            _progress("reporter")
-            from bench import reporter
-
-            results["reporter"] = reporter.run()
-        if "cases" in only:
-            _progress("cases")
-            from bench.cases import run as run_cases_bench
-
-            results["cases"] = run_cases_bench()
+            _so_far(results)
         if "placements" in only:
             _progress("placements")
             from bench.placements import run_placement_benchmarks
 
             results["placements"] = run_placement_benchmarks()
-        if "scaleout" in only:
-            _progress("scaleout")
-            if os.environ.get("REDIS_URL") and results["database"] == "postgresql":
-                from bench.scaleout import run as run_scaleout
-
-                results["scaleout"] = run_scaleout()
-            else:
-                results["scaleout"] = {"skipped": "needs DATABASE_URL (PostgreSQL) and REDIS_URL"}
     except BenchFailure as failure:
         print(json.dumps(rounded(results), indent=2))
         print(f"\nBENCHMARK FAILED: {failure}", file=sys.stderr)
