@@ -255,7 +255,15 @@ async def _fan_out(base_url: str, cookie: str, dashboards: int, code: str) -> di
     for index in range(ANSWERS):
         sent.append(await loop.run_in_executor(None, _post_answer, base_url, code, index))
         await asyncio.sleep(0.3)
-    await asyncio.sleep(3)  # stragglers
+    # Late is not missed: wait until every dashboard has every answer, or 20 s of silence.
+    last, quiet_since = -1, time.perf_counter()
+    while time.perf_counter() - quiet_since < 20:
+        total = sum(len(seen) for seen in arrivals)
+        if total >= ANSWERS * len(arrivals):
+            break
+        if total != last:
+            last, quiet_since = total, time.perf_counter()
+        await asyncio.sleep(0.2)
     for task in listeners:
         task.cancel()
     await asyncio.gather(*[s.close() for s in sockets], return_exceptions=True)
