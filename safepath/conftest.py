@@ -160,3 +160,19 @@ def chromium() -> Iterator[Any]:
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def mail_server(settings: Any) -> Iterator[Any]:
+    """A real in-process SMTP server that Django's SMTP backend sends to."""
+    from safepath.core.testing import SmtpInbox
+
+    inbox = SmtpInbox()
+    port = inbox.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    try:
+        yield inbox
+    finally:
+        inbox.stop()

@@ -3,7 +3,9 @@
     python -m safepath.run [--migrate=yes|no] [--banner] [--no-worker]
 
 Reads HOST and PORT (default 127.0.0.1:8000). The server keeps no access log: the reporter's
-side must not record who asked. The worker is restarted if it ever exits on its own.
+side must not record who asked. The worker is restarted if it ever exits on its own, stops
+when the server stops (Ctrl-C, SIGTERM from a supervisor) and exits by itself when the server
+process dies without stopping it.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import argparse
 import ctypes
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -28,7 +31,9 @@ def _supervise_worker(stop: threading.Event) -> None:
             if process is not None:
                 print(f"worker exited with {process.returncode}; restarting", file=sys.stderr)
                 time.sleep(1)
-            process = subprocess.Popen([sys.executable, str(MANAGE_PY), "worker"])  # noqa: S603  # our own command
+            process = subprocess.Popen(  # noqa: S603  # our own command
+                [sys.executable, str(MANAGE_PY), "worker", f"--parent={os.getpid()}"]
+            )
         stop.wait(1)
     if process is not None and process.poll() is None:
         process.terminate()
@@ -71,6 +76,15 @@ def main(argv: list[str] | None = None) -> None:
         from safepath.core.demo import demo_banner
 
         print(demo_banner(), flush=True)
+
+    # uvicorn handles SIGTERM itself and, once it has shut down, raises the signal again with
+    # the handler that was in place before it started. With the default handler that kills
+    # this process before the worker is stopped; this one unwinds through the `finally` below.
+    def terminate(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, terminate)
+    signal.signal(signal.SIGHUP, terminate)
 
     stop = threading.Event()
     supervisor = None

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import os
+import secrets
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -39,15 +41,62 @@ if SAFEPATH_ENV not in {"development", "production"}:
     raise ImproperlyConfigured("SAFEPATH_ENV must be 'development' or 'production'.")
 PRODUCTION = SAFEPATH_ENV == "production"
 
-# A well-known key is fine on a laptop and fatal anywhere else: production refuses it.
+# Keys. In production both come from the environment and the well-known defaults are refused.
+# On a laptop, a key missing from the environment is generated once into a local file that git
+# ignores (SAFEPATH_KEY_FILE, by default safepath-keys.json beside manage.py), so a fresh
+# checkout never signs cookies or wraps report keys with a public value. Back that file up:
+# losing the master key loses every report encrypted with it (docs/operations.md).
 DEFAULT_SECRET_KEY = "insecure-development-key-do-not-use-in-production"  # noqa: S105
-SECRET_KEY = os.environ.get("SECRET_KEY") or DEFAULT_SECRET_KEY
-DEBUG = env_bool("DEBUG", default=not PRODUCTION)
-
-# The master key wraps every organization's data key (safepath.core.crypto). The development
-# default is derived from a public string, so it protects nothing: production refuses it.
 DEFAULT_MASTER_KEY = base64.b64encode(b"safepath-development-master-key!").decode()
-SAFEPATH_MASTER_KEY = os.environ.get("SAFEPATH_MASTER_KEY") or DEFAULT_MASTER_KEY
+KEY_FILE = Path(os.environ.get("SAFEPATH_KEY_FILE") or BASE_DIR / "safepath-keys.json")
+
+
+def local_keys(path: Path) -> dict[str, str]:
+    """Read the local key file, creating it with fresh random keys the first time.
+
+    Several processes may start at once (server, worker, tests): the file is written under a
+    temporary name and linked into place, so a reader sees either nothing or the whole file.
+    """
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        keys = {
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "SAFEPATH_MASTER_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+        }
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            json.dump(keys, handle, indent=2)
+            handle.write("\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process won the race; its keys are the ones to use
+        finally:
+            temporary.unlink()
+    try:
+        loaded = json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        raise ImproperlyConfigured(f"Cannot read the key file {path}: {error}") from error
+    if not isinstance(loaded, dict):
+        raise ImproperlyConfigured(f"The key file {path} must hold a JSON object.")
+    return {str(name): str(value) for name, value in loaded.items()}
+
+
+_env_secret_key = os.environ.get("SECRET_KEY", "")
+_env_master_key = os.environ.get("SAFEPATH_MASTER_KEY", "")
+if PRODUCTION or (_env_secret_key and _env_master_key):
+    _file_keys: dict[str, str] = {}
+else:
+    _file_keys = local_keys(KEY_FILE)
+SECRET_KEY = _env_secret_key or _file_keys.get("SECRET_KEY") or DEFAULT_SECRET_KEY
+# Debug pages show settings and source to whoever triggers an error: only when asked for.
+DEBUG = env_bool("DEBUG", default=False)
+
+# The master key wraps every organization's data key (safepath.core.crypto).
+SAFEPATH_MASTER_KEY = _env_master_key or _file_keys.get("SAFEPATH_MASTER_KEY") or DEFAULT_MASTER_KEY
 # Previous master keys, comma-separated, kept only until `manage.py rotate_master_key` has run.
 SAFEPATH_OLD_MASTER_KEYS = env_list("SAFEPATH_OLD_MASTER_KEYS", [])
 for _master_key in [SAFEPATH_MASTER_KEY, *SAFEPATH_OLD_MASTER_KEYS]:
@@ -110,9 +159,13 @@ INSTALLED_APPS = [
     "safepath.cases",
     "safepath.api",
     "safepath.training",
+    "safepath.onboarding",
 ]
 
 MIDDLEWARE = [
+    # First, so that it compresses what every other middleware produced (see its docstring).
+    "safepath.core.compression.CompressionMiddleware",
+    "safepath.core.middleware.FormEncodingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "safepath.core.middleware.ReporterPrivacyMiddleware",
@@ -123,6 +176,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "safepath.accounts.middleware.StaffSessionMiddleware",
+    "safepath.accounts.middleware.LearnerScopeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -143,12 +197,13 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "safepath.core.context_processors.safepath",
                 "safepath.accounts.context_processors.staff",
+                "safepath.onboarding.context_processors.onboarding",
             ],
         },
     },
 ]
 
-# Database: SQLite file by default; DATABASE_URL (postgres://...) for PostgreSQL via psycopg 3.
+# Database: SQLite file by default; DATABASE_URL (postgres://... or sqlite:///path) otherwise.
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
@@ -157,7 +212,7 @@ if DATABASE_URL:
     # that was a large share of the CPU. DATABASE_POOL_SIZE=0 turns the pool off; size it so
     # that servers x pool size stays under PostgreSQL's max_connections.
     DATABASE_POOL_SIZE = int(os.environ.get("DATABASE_POOL_SIZE", "20"))
-    if DATABASE_POOL_SIZE > 0:
+    if DATABASE_POOL_SIZE > 0 and "postgresql" in DATABASES["default"]["ENGINE"]:
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": 1,
             "max_size": DATABASE_POOL_SIZE,
@@ -168,16 +223,22 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": os.environ.get("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
-            "OPTIONS": {
-                # The web server and the worker write to the same file: take the write lock
-                # at BEGIN and wait for it rather than failing with "database is locked".
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            },
         }
     }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # However SQLite is configured: the web server and the worker write to the same file, so
+    # take the write lock at BEGIN and wait for it rather than failing with "database is
+    # locked", and let readers go on while one writes (WAL).
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": int(os.environ.get("SQLITE_TIMEOUT", "30")),
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# How long a reporter's answer keeps retrying when SQLite still says "database is locked"
+# after its busy timeout (safepath.core.db.retry_when_locked).
+SQLITE_WRITE_PATIENCE_SECONDS = float(os.environ.get("SQLITE_WRITE_PATIENCE_SECONDS", "120"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Live updates and cache: in-memory by default; Redis when REDIS_URL is set, so an event
@@ -206,17 +267,23 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses sign-in while an account is locked out
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Login throttling (django-axes): lock an account for 15 minutes after 5 failed passwords.
-# Keyed by the account, not the address, so one person cannot lock a whole office out.
+# Login throttling (django-axes): after 5 failed passwords for one account from one address,
+# that account is paused for 15 minutes from that address only. Keyed by account and source
+# together: an outsider guessing passwords cannot keep an agency out of its inbox (its staff
+# sign in from their own addresses), and one office's typos do not lock the office out of
+# every account. Behind a reverse proxy set TRUSTED_PROXY_COUNT so the source is the client's
+# address from X-Forwarded-For, not the proxy's.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+if TRUSTED_PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 AXES_USERNAME_FORM_FIELD = "username"  # the sign-in form field that carries the email
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "safepath.accounts.views.locked_out"
 AXES_VERBOSE = False
-# Locking by account alone is deliberate (see above); axes warns because it prefers addresses.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 # A staff session ends after this long without a request (the dashboard's live socket does
 # not count as activity).
 SESSION_IDLE_SECONDS = int(os.environ.get("SESSION_IDLE_SECONDS", str(30 * 60)))
@@ -308,9 +375,17 @@ REQUEST_MAX_BYTES = int(
 )
 FILE_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES
 DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES
-# A follow-up with a receipt stays open in this browser this long (a signed cookie).
+# A follow-up with a receipt stays open in this browser only while it is used: it ends on the
+# server after this long without a request (and at once with quick exit). The cookie lives
+# no longer. FOLLOWUP_COOKIE_AGE is the old name of the same setting.
 FOLLOWUP_COOKIE_NAME = "spf"
-FOLLOWUP_COOKIE_AGE = int(os.environ.get("FOLLOWUP_COOKIE_AGE", str(30 * 60)))
+FOLLOWUP_IDLE_SECONDS = int(
+    os.environ.get("FOLLOWUP_IDLE_SECONDS", os.environ.get("FOLLOWUP_COOKIE_AGE", str(10 * 60)))
+)
+FOLLOWUP_COOKIE_AGE = FOLLOWUP_IDLE_SECONDS
+# A report with no activity this long is "quiet": a message from the reporter then tells its
+# recipients again, like a new report (a closed one also opens again).
+REPORT_QUIET_SECONDS = int(os.environ.get("REPORT_QUIET_SECONDS", str(24 * 60 * 60)))
 
 # Placements: where poster fonts live (Debian's fonts-noto-core and fonts-noto-cjk), how
 # often a poster should be checked on site, and the limits of a CSV import and a batch.
@@ -322,6 +397,10 @@ POSTER_BATCH_MAX = int(os.environ.get("POSTER_BATCH_MAX", "2000"))
 
 # Training reminders: how often the worker sweeps for due reminders and recertifications.
 TRAINING_SWEEP_SECONDS = int(os.environ.get("TRAINING_SWEEP_SECONDS", "300"))
+# Reading speed behind each lesson's minimum open time (words per minute).
+TRAINING_READING_WPM = int(os.environ.get("TRAINING_READING_WPM", "240"))
+# How long before an instructor-led session its signed-up learners get a reminder email.
+TRAINING_SESSION_REMINDER_HOURS = int(os.environ.get("TRAINING_SESSION_REMINDER_HOURS", "24"))
 # Deliveries (the outbox): how long the worker keeps retrying before it gives up (then the
 # delivery is marked failed, the organization's admins are told and the next tier is).
 DELIVERY_MAX_AGE_SECONDS = int(os.environ.get("DELIVERY_MAX_AGE_SECONDS", str(60 * 60)))

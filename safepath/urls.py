@@ -11,6 +11,9 @@ urlpatterns = [
     path("", help_view, name="home"),
     path("", include("safepath.reports.urls")),
     path("accounts/", include("safepath.accounts.urls")),
+    path("dashboard/members/", include("safepath.accounts.members_urls")),
+    path("dashboard/onboarding/", include("safepath.onboarding.urls")),
+    path("operator/", include("safepath.onboarding.operator_urls")),
     path("dashboard/", include("safepath.cases.urls")),
     path("dashboard/", include("safepath.routing.urls")),
     path("placements/", include("safepath.placements.urls")),
@@ -21,3 +24,8 @@ urlpatterns = [
     path("accounts/tokens/<str:prefix>/revoke/", api_pages.token_revoke, name="api_token_revoke"),
     path("healthz", healthz, name="healthz"),
 ]
+
+# Reporter paths get error pages in the reporter's design and language (safepath.reports.errors).
+handler400 = "safepath.reports.errors.bad_request"
+handler404 = "safepath.reports.errors.not_found"
+handler500 = "safepath.reports.errors.server_error"

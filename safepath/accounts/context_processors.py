@@ -10,5 +10,6 @@ from safepath.accounts.access import memberships_for
 def staff(request: HttpRequest) -> dict[str, object]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"staff_roles": frozenset()}
-    return {"staff_roles": frozenset(memberships_for(user).values_list("role", flat=True))}
+        return {"staff_roles": frozenset(), "learner_only": False}
+    roles = frozenset(memberships_for(user).values_list("role", flat=True))
+    return {"staff_roles": roles, "learner_only": bool(roles) and roles <= {"learner"}}

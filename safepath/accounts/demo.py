@@ -12,7 +12,14 @@ from typing import Any
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from safepath.accounts.mfa import SECOND_FACTOR_ROLES, TOTP_DEVICE_NAME, totp_secret_base32
-from safepath.accounts.models import Membership, Organization, OrganizationKind, Role, User
+from safepath.accounts.models import (
+    Membership,
+    Organization,
+    OrganizationKind,
+    Role,
+    Unit,
+    User,
+)
 
 
 @dataclass(frozen=True)
@@ -21,6 +28,8 @@ class DemoUser:
     first_name: str
     role: Role
     password: str
+    # Unit slugs this person is limited to (need-to-know); none: the whole organization.
+    units: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -30,6 +39,7 @@ class DemoOrganization:
     kind: OrganizationKind
     users: tuple[DemoUser, ...]
     placements: tuple[str, ...]
+    units: tuple[tuple[str, str], ...] = ()  # (slug, name)
 
 
 DEMO_ORGANIZATIONS = (
@@ -40,6 +50,12 @@ DEMO_ORGANIZATIONS = (
         users=(
             DemoUser("alice@riverside.example", "Alice", Role.ADMIN, "alice-demo-password"),
             DemoUser("bob@riverside.example", "Bob", Role.RESPONDER, "bob-demo-password"),
+            DemoUser("sam@riverside.example", "Sam", Role.SUPERVISOR, "sam-demo-password"),
+            DemoUser("ana@riverside.example", "Ana", Role.ANALYST, "ana-demo-password"),
+            DemoUser("audrey@riverside.example", "Audrey", Role.AUDITOR, "audrey-demo-password"),
+            # Training: a sergeant who teaches sessions and an auditor who reads records.
+            DemoUser("erin@riverside.example", "Erin", Role.SUPERVISOR, "erin-demo-password"),
+            DemoUser("avery@riverside.example", "Avery", Role.AUDITOR, "avery-demo-password"),
         ),
         placements=(
             "Riverside bus station, restroom by gate 4",
@@ -74,6 +90,40 @@ DEMO_ORGANIZATIONS = (
         users=(DemoUser("tess@taskforce.example", "Tess", Role.RESPONDER, "tess-demo-password"),),
         placements=(),
     ),
+    # A school district whose schools are units: each counselor reads their own school's
+    # reports only; the district's safety team and administrator read all; teachers learn.
+    DemoOrganization(
+        slug="maple-county-schools",
+        name="Maple County Schools",
+        kind=OrganizationKind.SCHOOL_DISTRICT,
+        units=(
+            ("safety-team", "District safety team"),
+            ("lincoln-high", "Lincoln High School"),
+            ("washington-middle", "Washington Middle School"),
+        ),
+        users=(
+            DemoUser("grace@maple.example", "Grace", Role.ADMIN, "grace-demo-password"),
+            DemoUser(
+                "lena@maple.example",
+                "Lena",
+                Role.RESPONDER,
+                "lena-demo-password",
+                units=("lincoln-high",),
+            ),
+            DemoUser(
+                "wes@maple.example",
+                "Wes",
+                Role.RESPONDER,
+                "wes-demo-password",
+                units=("washington-middle",),
+            ),
+            DemoUser("terry@maple.example", "Terry", Role.LEARNER, "terry-demo-password"),
+        ),
+        placements=(
+            "Lincoln High, counseling office",
+            "Washington Middle, restroom by the gym",
+        ),
+    ),
 )
 
 
@@ -98,15 +148,24 @@ def seed_accounts(summary: dict[str, list[dict[str, Any]]]) -> None:
         summary["organizations"].append(
             {"slug": organization.slug, "name": organization.name, "kind": organization.kind}
         )
+        units = {
+            slug: Unit.objects.update_or_create(
+                organization=organization, slug=slug, defaults={"name": name}
+            )[0]
+            for slug, name in spec.units
+        }
         for demo_user in spec.users:
             user = User.objects.filter(email=demo_user.email).first() or User(email=demo_user.email)
             user.first_name = demo_user.first_name
             user.is_active = True
             user.set_password(demo_user.password)
             user.save()
-            Membership.objects.update_or_create(
-                user=user, organization=organization, defaults={"role": demo_user.role}
+            membership, _ = Membership.objects.update_or_create(
+                user=user,
+                organization=organization,
+                defaults={"role": demo_user.role, "deactivated_at": None},
             )
+            membership.units.set([units[slug] for slug in demo_user.units])
             entry = {
                 "email": demo_user.email,
                 "password": demo_user.password,

@@ -84,6 +84,9 @@ def second_factor_verify(*, request: HttpRequest, user: User, token: str) -> boo
     for device in devices_for_user(user, confirmed=True):
         if device.verify_token(token):
             otp_login(request, device)
+            # A session id seen after the password step (shoulder, proxy log, a shared
+            # machine) must not become a fully signed-in one: give the session a new id.
+            request.session.cycle_key()
             return True
     return False
 

@@ -47,12 +47,41 @@ class User(AbstractUser):
 
 
 class OrganizationKind(models.TextChoices):
-    LAW_ENFORCEMENT = "law_enforcement", _("Law enforcement")
-    HEALTHCARE = "healthcare", _("Healthcare")
+    # The first six values are stored in existing rows and used by routing; kinds added later
+    # each belong to one of them (see KIND_FAMILY), so routing needs no new branches.
+    LAW_ENFORCEMENT = "law_enforcement", _("Police department")
+    HEALTHCARE = "healthcare", _("Hospital")
     SCHOOL = "school", _("School")
     BUSINESS = "business", _("Business")
-    SERVICE_PROVIDER = "service_provider", _("Service provider")
+    SERVICE_PROVIDER = "service_provider", _("Service organization")
     TASK_FORCE = "task_force", _("Task force")
+    SHERIFF = "sheriff", _("Sheriff's office")
+    FUSION_CENTER = "fusion_center", _("Fusion center")
+    HEALTH_SYSTEM = "health_system", _("Health system")
+    SCHOOL_DISTRICT = "school_district", _("School district")
+    HOTEL = "hotel", _("Hotel or motel")
+    TRANSIT = "transit", _("Transit operator")
+
+
+# Which original kind each kind behaves like for routing and sector defaults.
+KIND_FAMILY: dict[str, str] = {
+    OrganizationKind.LAW_ENFORCEMENT: OrganizationKind.LAW_ENFORCEMENT,
+    OrganizationKind.SHERIFF: OrganizationKind.LAW_ENFORCEMENT,
+    OrganizationKind.TASK_FORCE: OrganizationKind.TASK_FORCE,
+    OrganizationKind.FUSION_CENTER: OrganizationKind.TASK_FORCE,
+    OrganizationKind.HEALTHCARE: OrganizationKind.HEALTHCARE,
+    OrganizationKind.HEALTH_SYSTEM: OrganizationKind.HEALTHCARE,
+    OrganizationKind.SCHOOL: OrganizationKind.SCHOOL,
+    OrganizationKind.SCHOOL_DISTRICT: OrganizationKind.SCHOOL,
+    OrganizationKind.BUSINESS: OrganizationKind.BUSINESS,
+    OrganizationKind.HOTEL: OrganizationKind.BUSINESS,
+    OrganizationKind.TRANSIT: OrganizationKind.BUSINESS,
+    OrganizationKind.SERVICE_PROVIDER: OrganizationKind.SERVICE_PROVIDER,
+}
+
+
+def kinds_in_family(family: str) -> frozenset[str]:
+    return frozenset(kind for kind, fam in KIND_FAMILY.items() if fam == family)
 
 
 class Organization(models.Model):
@@ -62,6 +91,15 @@ class Organization(models.Model):
     # An IANA name ("America/Chicago"): every time shown to this organization's staff, and to
     # reporters at its placements, is in this zone, never bare UTC.
     time_zone = models.CharField(_("time zone"), max_length=64, default="America/New_York")
+    # A school district's schools or a health system's hospitals may be child organizations
+    # (their own tenants, with their own staff and reports); the parent's administrators see
+    # the children's onboarding and compliance, never their reports.
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    # Set by the operator: its staff see nothing until it is resumed. Its codes keep working
+    # and its reports keep routing (a reporter is never turned away).
+    suspended_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -69,6 +107,10 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def family(self) -> str:
+        return KIND_FAMILY.get(self.kind, self.kind)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -103,6 +145,8 @@ class Role(models.TextChoices):
     RESPONDER = "responder", _("Responder")
     ANALYST = "analyst", _("Analyst")
     AUDITOR = "auditor", _("Auditor")
+    # Staff who only take training (most hotel and school staff): courses and certificates.
+    LEARNER = "learner", _("Learner")
 
 
 class Membership(models.Model):
@@ -116,6 +160,9 @@ class Membership(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # For "within N days of hire" training rules; when unknown, created_at stands in.
     hired_on = models.DateField(null=True, blank=True)
+    # Set when the person left: the row stays (training and audit history name it) but grants
+    # nothing; access helpers skip deactivated memberships.
+    deactivated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -124,3 +171,45 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.organization} ({self.role})"
+
+    @property
+    def unit_limited(self) -> bool:
+        """Whether this member sees only their units' reports (need-to-know).
+
+        Administrators see the whole organization; anyone else placed in units sees those.
+        """
+        return self.role != Role.ADMIN and self.units.exists()
+
+
+class Invitation(models.Model):
+    """An emailed, single-use, expiring link that makes its holder a member.
+
+    Only a SHA-256 of the link's token is stored; resending makes a new token, so the old
+    link stops working.
+    """
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField()
+    role = models.CharField(max_length=20, choices=Role.choices)
+    units = models.ManyToManyField(Unit, blank=True, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"invitation of {self.email} to {self.organization_id}"
+
+    @property
+    def pending(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None

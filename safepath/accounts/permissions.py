@@ -38,6 +38,8 @@ class Capability(StrEnum):
     TRAINING_MANAGE = "training.manage"
     # See the organization's training records and compliance.
     TRAINING_VIEW = "training.view"
+    # Invite, change, deactivate members and reset their second factor.
+    MEMBERS_MANAGE = "members.manage"
 
 
 _CONTENT = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.RESPONDER})
@@ -53,7 +55,10 @@ PERMISSIONS: dict[Capability, frozenset[str]] = {
     Capability.AUDIT_READ: frozenset({Role.ADMIN, Role.AUDITOR}),
     Capability.TRAINING_MANAGE: frozenset({Role.ADMIN}),
     Capability.TRAINING_VIEW: frozenset({Role.ADMIN, Role.SUPERVISOR, Role.AUDITOR}),
+    Capability.MEMBERS_MANAGE: frozenset({Role.ADMIN}),
 }
+# Role.LEARNER holds no capability: learners take their own training and see nothing else
+# (accounts.middleware.LearnerScopeMiddleware answers 404 to every other staff page).
 
 
 def roles_with(capability: Capability) -> frozenset[str]:

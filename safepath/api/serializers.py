@@ -29,6 +29,7 @@ class ReportSerializer(serializers.ModelSerializer[Report]):
             "placement",
             "status",
             "priority",
+            "is_drill",
             "recipient_preference",
             "created_at",
             "last_activity_at",

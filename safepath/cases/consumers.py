@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from typing import Any
 
@@ -11,8 +12,9 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from safepath.accounts.mfa import needs_second_factor, session_passed_second_factor
+from safepath.cases.live_sessions import seconds_left, session_group
 from safepath.cases.selectors import content_organizations
-from safepath.core.live import organization_group
+from safepath.core.live import organization_group, user_group
 
 
 def _content_organization_ids(user: Any) -> list[int]:
@@ -43,15 +45,55 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4403)
             return
         org_ids = await database_sync_to_async(_content_organization_ids)(user)
-        for org_id in org_ids:
-            group = organization_group(org_id)
+        session = self.scope["session"]
+        # The person's own group: leaving an organization closes their sockets at once; the
+        # session's group: signing out or timing out closes them too.
+        groups = [user_group(user.pk), *(organization_group(o) for o in org_ids)]
+        groups.append(session_group(session.session_key))
+        for group in groups:
             await self.channel_layer.group_add(group, self.channel_name)
             self.groups_joined.append(group)
         await self.accept()
+        self.watcher = asyncio.ensure_future(self._watch_session())
+
+    async def _watch_session(self) -> None:
+        """End the socket when its session ends by idling: the socket is not activity."""
+        session = self.scope["session"]
+        while True:
+            left = await database_sync_to_async(seconds_left)(session)
+            if left <= 0:
+                await self.session_ended({})
+                return
+            await asyncio.sleep(min(max(left + 0.5, 1.0), 60.0))
 
     async def disconnect(self, code: int) -> None:
+        watcher = getattr(self, "watcher", None)
+        if watcher is not None and watcher is not asyncio.current_task():
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await watcher
         for group in self.groups_joined:
             await self.channel_layer.group_discard(group, self.channel_name)
+        self.groups_joined = []
+
+    async def session_ended(self, message: dict[str, Any]) -> None:
+        """The staff session ended (sign-out in any tab, idle timeout): say so, then close."""
+        if getattr(self, "ended", False):
+            return
+        self.ended = True
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        self.groups_joined = []
+        with contextlib.suppress(Exception):
+            await self.send_json({"kind": "session_ended"})
+        await self.close(code=4401)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        # The dashboard sends nothing; whatever arrives (not JSON, binary) is ignored rather
+        # than crashing the connection.
+        if text_data:
+            with contextlib.suppress(ValueError):
+                json.loads(text_data)
 
     async def dashboard_event(self, message: dict[str, Any]) -> None:
         # Encoded once by the publisher, not once per dashboard.
@@ -61,3 +103,6 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
         except TimeoutError:
             await self.disconnect(code=4008)
             raise StopConsumer() from None
+
+    async def account_ended(self, message: dict[str, Any]) -> None:
+        await self.close(code=4403)

@@ -26,30 +26,48 @@ class InboxFilterForm(forms.Form):
     priority = forms.ChoiceField(
         choices=[("", _("Any priority")), *ReportPriority.choices], required=False
     )
-    placement = forms.CharField(required=False, max_length=20)
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        help_text=_("Reference, place, address or assignee"),
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    placement = forms.CharField(label=_("Place (name or code)"), required=False, max_length=100)
     unit = forms.ModelChoiceField(queryset=Unit.objects.none(), required=False)
-    assignee = forms.CharField(required=False, max_length=20)
-    since = forms.DateField(required=False)
-    until = forms.DateField(required=False)
+    assignee = forms.ChoiceField(label=_("Assigned to"), required=False, choices=[])
+    since = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def __init__(self, *args: Any, organizations: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = Unit.objects.filter(organization__in=organizations)  # type: ignore[attr-defined]  # ModelChoiceField
+        members = (
+            User.objects.filter(memberships__organization__in=organizations, is_active=True)
+            .distinct()
+            .order_by("first_name", "last_name", "email")
+        )
+        self.fields["assignee"].choices = [  # type: ignore[attr-defined]  # ChoiceField
+            ("", _("Anyone")),
+            (ASSIGNEE_ME, _("Me")),
+            (ASSIGNEE_NONE, _("Nobody")),
+            *((str(member.pk), member.get_full_name() or member.email) for member in members),
+        ]
 
     def clean_placement(self) -> str:
-        raw: str = self.cleaned_data["placement"]
-        if not raw:
-            return ""
-        code = normalize_code(raw)
-        if code is None:
-            raise forms.ValidationError(_("That is not a placement code."))
-        return code
+        # A code (typed any way) or part of a place's name: both are searched.
+        return " ".join(self.cleaned_data["placement"].split())
 
-    def clean_assignee(self) -> str:
-        value: str = self.cleaned_data["assignee"]
-        if value and value not in {ASSIGNEE_ME, ASSIGNEE_NONE}:
-            raise forms.ValidationError(_("Choose “me” or “nobody”."))
-        return value
+    def clean_q(self) -> str:
+        return " ".join(self.cleaned_data["q"].split())
+
+    def placement_code(self) -> str | None:
+        raw = self.cleaned_data.get("placement") or ""
+        return normalize_code(raw) if raw else None
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

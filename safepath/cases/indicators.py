@@ -93,7 +93,7 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator(
         "SI-01",
         "site",
-        _("The same person brings different people in and pays for them"),
+        _("The same person brings different people in to cash checks and takes the money"),
         "DHS Blue Campaign",
     ),
     Indicator(

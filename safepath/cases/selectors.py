@@ -13,9 +13,10 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
+from safepath.accounts.access import unit_scope
 from safepath.accounts.models import Organization, User
 from safepath.accounts.permissions import Capability, roles_with
-from safepath.cases.models import Case, CaseEntry, Share, WorkflowEvent
+from safepath.cases.models import Case, CaseEntry, CaseReport, Share, WorkflowEvent
 from safepath.reports.access import (
     Access as Access,
 )
@@ -52,8 +53,11 @@ def reports_for_inbox(
     status: str | None = None,
     priority: str | None = None,
     placement_code: str | None = None,
+    place: str | None = None,
+    search: str | None = None,
     unit_id: int | None = None,
     assignee: User | None = None,
+    assignee_id: int | None = None,
     unassigned: bool = False,
     since: date | None = None,
     until: date | None = None,
@@ -66,8 +70,29 @@ def reports_for_inbox(
         reports = reports.filter(status=status)
     if priority:
         reports = reports.filter(priority=priority)
-    if placement_code:
+    if place:
+        # A place by its code or by part of its name ("bus station").
+        by_place = Q(placement__public_name__icontains=place)
+        if placement_code:
+            by_place |= Q(placement__code=placement_code)
+        reports = reports.filter(by_place)
+    elif placement_code:
         reports = reports.filter(placement__code=placement_code)
+    if search:
+        # What staff can name without opening a report: never its (encrypted) contents.
+        words = Q(reference=search.upper().replace(" ", ""))
+        for field in (
+            "placement__public_name",
+            "placement__address",
+            "handling__assignee__email",
+            "handling__assignee__first_name",
+            "handling__assignee__last_name",
+            "handling__assigned_unit__name",
+        ):
+            words |= Q(**{f"{field}__icontains": search})
+        reports = reports.filter(words)
+    if assignee_id is not None:
+        reports = reports.filter(handling__assignee_id=assignee_id)
     if unit_id:
         reports = reports.filter(handling__assigned_unit_id=unit_id)
     if assignee is not None:
@@ -100,8 +125,15 @@ def inbox_counts(*, user: User | AnonymousUser) -> dict[str, int]:
 
 def cases_visible_to(user: User | AnonymousUser) -> QuerySet[Case]:
     organizations = content_organizations(user)
-    shared = _active_shares(organizations).filter(case__isnull=False).values("case_id")
-    return Case.objects.filter(Q(organization__in=organizations) | Q(pk__in=shared))
+    # Need-to-know: where the member is limited to units, only cases holding a report they
+    # may read; shares name organizations, not units, so they do not reach such members.
+    limited_ids = list(unit_scope(user))
+    whole = organizations.exclude(pk__in=limited_ids)
+    shared = _active_shares(whole).filter(case__isnull=False).values("case_id")
+    in_units = CaseReport.objects.filter(
+        case__organization_id__in=limited_ids, report__in=reports_visible_to(user)
+    ).values("case_id")
+    return Case.objects.filter(Q(organization__in=whole) | Q(pk__in=shared) | Q(pk__in=in_units))
 
 
 def get_case_for_member(*, user: User | AnonymousUser, reference: str) -> Case:

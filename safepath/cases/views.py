@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -52,6 +53,7 @@ from safepath.reports.languages import NATIVE_NAMES
 from safepath.reports.models import Report
 from safepath.reports.selectors import messages_for_reporter, report_photo_bytes
 from safepath.reports.services import report_message_from_responder
+from safepath.routing.recipients import report_withdrawn_from
 
 INBOX_LIMIT = 100
 CSV_LIMIT = 50_000
@@ -85,9 +87,12 @@ def _filtered_inbox(request: HttpRequest) -> tuple[forms.InboxFilterForm, Any]:
         user=user,
         status=data.get("status") or None,
         priority=data.get("priority") or None,
-        placement_code=data.get("placement") or None,
+        placement_code=form.placement_code() if request.GET else None,
+        place=data.get("placement") or None,
+        search=data.get("q") or None,
         unit_id=data["unit"].pk if data.get("unit") else None,
         assignee=user if assignee == forms.ASSIGNEE_ME else None,
+        assignee_id=int(assignee) if assignee.isascii() and assignee.isdigit() else None,
         unassigned=assignee == forms.ASSIGNEE_NONE,
         since=data.get("since"),
         until=data.get("until"),
@@ -108,11 +113,27 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "scans": recent_scans_for_member(user=user)[:50],
         "placements": placements_for_member(user=user),
         "query": request.GET.urlencode(),
+        # Filters stay folded (phones) unless some are in use or need correcting.
+        "filtering": reports is None
+        or any(value for name, value in request.GET.items() if name != "fragment"),
     }
     status = 400 if reports is None else 200
     if request.GET.get("fragment") == "reports":
         # The live page refreshes its list from here after a reconnect.
         return render(request, "cases/_report_rows.html", context, status=status)
+    if request.GET.get("fragment") == "counts":
+        # ...and its counts after every event, so they never wait for a reload.
+        return render(request, "cases/_counts.html", context)
+    context["live_text"] = {
+        "live": _("live"),
+        "reconnecting": _("reconnecting…"),
+        "signedOut": _("signed out"),
+        "urgentTitle": _("urgent"),
+        "notificationTitle": _("SafePath: urgent report"),
+        "notificationBody": _("An urgent report arrived. Open the inbox to read it."),
+        "scanned": _("Code scanned at"),
+        "timeZone": timezone.get_current_timezone_name(),  # the organization's, not the PC's
+    }
     return render(request, "cases/dashboard.html", context, status=status)
 
 
@@ -240,7 +261,18 @@ def _audit_view(request: HttpRequest, report: Report, organization: Any, *, live
 @require_GET
 @login_required
 def report_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    report = get_report_for_member(user=request.user, reference=reference)
+    try:
+        report = get_report_for_member(user=request.user, reference=reference)
+    except Http404:
+        mine = list(organizations_for(request.user).values_list("pk", flat=True))
+        if report_withdrawn_from(reference=reference, organization_ids=mine):
+            # An honest line instead of a dead link in an email: no contents, no reason more.
+            message = _(
+                "The reporter chose a help group instead of police. This report is no longer "
+                "shown to your organization."
+            )
+            return render(request, "cases/read_only.html", {"message": message}, status=410)
+        raise
     _access, organization = report_access(user=request.user, report=report)
     _audit_view(request, report, organization, live=False)
     return _report_page(request, report)
@@ -440,6 +472,11 @@ def share_revoke(request: HttpRequest, share_id: int) -> HttpResponse:
     )
     if share is None:
         raise Http404
+    if share.report is not None:
+        # A unit-limited member can only revoke a share of a report they may see.
+        get_report_for_member(user=request.user, reference=share.report.reference)
+    elif share.case is not None:
+        get_case_for_member(user=request.user, reference=share.case.reference)
     services.share_revoke(share=share, actor=_user(request))
     messages.success(request, _("Share revoked."))
     if share.report is not None:

@@ -20,31 +20,47 @@ ASGIApp = Callable[..., Awaitable[None]]
 TOO_LARGE = (
     b"This is too large to send. Photos and files must be smaller; please try a smaller one."
 )
+# (path, request headers) -> (body, response headers): a page in the design of the path's
+# side, in the asker's language (the reporter's side passes one; see safepath.asgi).
+Refusal = Callable[[str, list[tuple[bytes, bytes]]], tuple[bytes, list[Any]]]
 
 
 class BodyTooLarge(Exception):
     pass
 
 
-async def _refuse(send: Send) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"text/plain; charset=utf-8"),
-                (b"cache-control", b"no-store"),
-                (b"content-length", str(len(TOO_LARGE)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": TOO_LARGE})
+async def _refuse(send: Send, scope: Scope, page: Refusal | None) -> None:
+    body: bytes = TOO_LARGE
+    headers: list[Any] = [
+        (b"content-type", b"text/plain; charset=utf-8"),
+        (b"cache-control", b"no-store"),
+        (b"content-length", str(len(TOO_LARGE)).encode()),
+    ]
+    if page is not None:
+        from asgiref.sync import sync_to_async
+
+        try:
+            body, headers = await sync_to_async(page)(
+                str(scope.get("path", "")), list(scope.get("headers", []))
+            )
+        except Exception:  # a refusal must go out even if the page cannot be made
+            body = TOO_LARGE
+    await send({"type": "http.response.start", "status": 413, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 class BodySizeLimit:
-    def __init__(self, app: ASGIApp, *, limit: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        limit: int,
+        page_for: Callable[[str], Refusal | None] | None = None,
+    ) -> None:
         self.app = app
         self.limit = limit
+        # Which page a refused path gets (None: the plain text above).
+        self.page_for = page_for or (lambda path: None)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -57,7 +73,7 @@ class BodySizeLimit:
                 except ValueError:
                     announced = self.limit + 1
                 if announced > self.limit:
-                    await _refuse(send)
+                    await _refuse(send, scope, self.page_for(str(scope.get("path", ""))))
                     return
         received = 0
         started = False
@@ -81,4 +97,4 @@ class BodySizeLimit:
             await self.app(scope, counted_receive, tracked_send)
         except BodyTooLarge:
             if not started:
-                await _refuse(send)
+                await _refuse(send, scope, self.page_for(str(scope.get("path", ""))))

@@ -117,3 +117,21 @@ def publish_to_organizations(organization_ids: Iterable[int], event: dict[str, A
     groups = sorted({organization_group(org_id) for org_id in organization_ids})
     if groups:
         transaction.on_commit(lambda: _send(groups, event))
+
+
+ACCOUNT_ENDED = "account.ended"
+
+
+def user_group(user_id: int) -> str:
+    return f"user.{user_id}"
+
+
+def close_user_sockets(user_id: int) -> None:
+    """Close every live socket of this person now (they left, or their access changed)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(user_group(user_id), {"type": ACCOUNT_ENDED})
+    except Exception:
+        logger.exception("Could not close the live sockets of user %s", user_id)

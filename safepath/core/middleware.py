@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 
 REPORTER_CSP = "; ".join(
     [
@@ -80,3 +81,26 @@ class ReporterPrivacyMiddleware:
             response.setdefault("Cache-Control", "private, no-cache")
             response["X-Robots-Tag"] = "noindex, nofollow"
         return response
+
+
+class FormEncodingMiddleware:
+    """Refuse a form body that says it is not UTF-8, before anything reads it.
+
+    Django refuses such a body itself (400), but with DEBUG on its error page reads the
+    body again and fails with a 500. Browsers always send UTF-8; anything else is a client
+    to correct, told so plainly.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.content_type == "application/x-www-form-urlencoded":
+            charset = (request.content_params or {}).get("charset", "utf-8").strip().lower()
+            if charset.replace("_", "-") not in {"utf-8", "utf8"}:
+                return HttpResponse(
+                    _("Forms must be sent as UTF-8."),
+                    status=400,
+                    content_type="text/plain; charset=utf-8",
+                )
+        return self.get_response(request)

@@ -9,11 +9,13 @@ talk to them over HTTP and WebSockets only, like a phone and a responder's brows
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import re
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -43,6 +45,12 @@ class Server:
     log: Path
 
     def stop(self) -> None:
+        """Stop the server as a supervisor would (SIGTERM); its worker stops with it.
+
+        The server runs in its own process group, so whatever is still alive in that group
+        afterwards (a worker in a test that killed its server) is killed too: a test run
+        leaves no process behind.
+        """
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -50,6 +58,8 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        with contextlib.suppress(ProcessLookupError):  # the group is gone, as it should be
+            os.killpg(self.process.pid, signal.SIGKILL)
 
 
 @dataclass
@@ -83,7 +93,12 @@ class Deployment:
             args.append("--no-worker")
         with log.open("wb") as out:
             process = subprocess.Popen(
-                args, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT
+                args,
+                env=env,
+                cwd=ROOT,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: see Server.stop
             )
         server = Server(url=url, process=process, log=log)
         self.servers.append(server)
@@ -235,3 +250,57 @@ def verified_client(user: Any, **defaults: Any) -> Any:
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return client
+
+
+class SmtpInbox:
+    """A real SMTP server in this process (aiosmtpd) that keeps every message it is given."""
+
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+        self.controller: Any = None
+
+    async def handle_DATA(
+        self, server: Any, session: Any, envelope: Any
+    ) -> str:  # aiosmtpd's hook name
+        from email import message_from_bytes
+
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 OK"
+
+    def start(self) -> int:
+        from aiosmtpd.controller import Controller
+
+        self.controller = Controller(self, hostname="127.0.0.1", port=free_port())
+        self.controller.start()
+        return int(self.controller.port)
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+
+    def bodies_to(self, address: str) -> list[str]:
+        found = []
+        for message in self.messages:
+            if address.lower() in str(message["To"]).lower():
+                part = message.get_payload(decode=True) if not message.is_multipart() else None
+                if part is None:
+                    part = message.get_payload(0).get_payload(decode=True)
+                found.append(part.decode())
+        return found
+
+    def wait_for(self, address: str, *, count: int = 1, timeout: float = 20) -> list[str]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            bodies = self.bodies_to(address)
+            if len(bodies) >= count:
+                return bodies
+            time.sleep(0.1)
+        raise AssertionError(f"no email #{count} to {address} within {timeout}s")
+
+
+def first_link(body: str, path_part: str) -> str:
+    """The first URL in an email body that contains ``path_part``."""
+    for match in re.finditer(r"https?://\S+", body):
+        if path_part in match.group(0):
+            return match.group(0)
+    raise AssertionError(f"no link with {path_part!r} in: {body}")

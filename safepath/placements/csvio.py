@@ -107,7 +107,57 @@ def _decode(data: bytes) -> str:
         ) from None
 
 
-def _form_data(row: dict[str, str], units: dict[str, Unit]) -> tuple[dict[str, str], list[str]]:
+# Python's csv module refuses cells over 128 KB by raising; a placement's longest field is
+# far shorter, so anything near that is a broken file (a quote that never closes).
+MAX_CELL_CHARS = 10_000
+
+
+def _read_rows(text: str) -> list[list[str]]:
+    """Every row of the file as cells, or ValueError with a message a person can act on.
+
+    Line endings may be Windows (CR LF), Unix (LF) or old Mac (CR alone, Excel's "CSV
+    (Macintosh)"). Parsing is strict: a quote that never closes, or text after a closing
+    quote, refuses the file instead of importing garbage placements.
+    """
+    reader = csv.reader(io.StringIO(text, newline=None), strict=True)
+    rows: list[list[str]] = []
+    try:
+        for cells in reader:
+            if any(len(cell) > MAX_CELL_CHARS for cell in cells):
+                raise ValueError(
+                    _("Row %(row)s has a cell longer than %(chars)s characters.")
+                    % {"row": reader.line_num, "chars": MAX_CELL_CHARS}
+                )
+            rows.append(cells)
+            if len(rows) > settings.PLACEMENT_IMPORT_MAX_ROWS + 1:
+                break  # the row limit below says so
+    except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            raise ValueError(
+                _("Row %(row)s has a cell longer than %(chars)s characters.")
+                % {"row": reader.line_num, "chars": MAX_CELL_CHARS}
+            ) from None
+        raise ValueError(
+            _(
+                'The file is not valid CSV near line %(line)s: check for a quote (") that '
+                "is not closed, or text right after a closing quote."
+            )
+            % {"line": reader.line_num}
+        ) from None
+    return rows
+
+
+def _as_record(header: list[str], cells: list[str]) -> dict[str | None, str]:
+    """A row as {column: value}; cells beyond the header go under None, as DictReader does."""
+    record: dict[str | None, str] = dict(zip(header, cells, strict=False))
+    if len(cells) > len(header):
+        record[None] = ",".join(cells[len(header) :])
+    return record
+
+
+def _form_data(
+    row: dict[str | None, str], units: dict[str, Unit]
+) -> tuple[dict[str, str], list[str]]:
     problems: list[str] = []
     data = {name: (row.get(name) or "").strip() for name in IMPORT_COLUMNS}
     unit_slug = data.pop("unit")
@@ -150,8 +200,21 @@ def placements_import_csv(
     except ValueError as error:
         result.errors.append((0, str(error)))
         return result
-    reader = csv.DictReader(io.StringIO(text))
-    header = [name.strip() for name in reader.fieldnames or []]
+    try:
+        rows = _read_rows(text)
+    except ValueError as error:
+        result.errors.append((0, str(error)))
+        return result
+    if not rows:
+        header: list[str] = []
+    else:
+        header = [name.strip() for name in rows[0]]
+    duplicates = sorted({name for name in header if name and header.count(name) > 1})
+    if duplicates:
+        result.errors.append(
+            (1, _("Columns named twice: %(names)s") % {"names": ", ".join(duplicates)})
+        )
+        return result
     if "public_name" not in header:
         result.errors.append(
             (
@@ -167,10 +230,10 @@ def placements_import_csv(
     if unknown:
         result.errors.append((1, _("Unknown columns: %(names)s") % {"names": ", ".join(unknown)}))
         return result
-    reader.fieldnames = header
     units = {unit.slug: unit for unit in Unit.objects.filter(organization=organization)}
     valid: list[dict[str, object]] = []
-    for number, row in enumerate(reader, start=2):
+    records = (_as_record(header, cells) for cells in rows[1:])
+    for number, row in enumerate(records, start=2):
         if number - 1 > settings.PLACEMENT_IMPORT_MAX_ROWS:
             result.errors = [
                 (

@@ -68,6 +68,22 @@ DEMO_DETAILS: dict[str, DemoDetails] = {
         ("es", "ar", "en"),
         checked_days_ago=None,
     ),
+    "Lincoln High, counseling office": DemoDetails(
+        SiteType.COUNSELING_OFFICE,
+        "1200 Lincoln Avenue, Maple",
+        "44.931000",
+        "-93.120000",
+        ("en", "es"),
+        unit=("lincoln-high", "Lincoln High School"),
+    ),
+    "Washington Middle, restroom by the gym": DemoDetails(
+        SiteType.RESTROOM,
+        "85 Washington Street, Maple",
+        "44.925000",
+        "-93.130000",
+        ("en", "es"),
+        unit=("washington-middle", "Washington Middle School"),
+    ),
 }
 
 

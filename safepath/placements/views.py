@@ -27,6 +27,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from safepath.accounts.access import organizations_for
 from safepath.accounts.models import User
 from safepath.accounts.permissions import Capability, roles_with
+from safepath.core.activity import record_one
+from safepath.core.db import as_row_id
 from safepath.placements import csvio, qr
 from safepath.placements.forms import (
     BatchForm,
@@ -93,8 +95,9 @@ def placement_list(request: HttpRequest) -> HttpResponse:
     if status in PlacementStatus.values:
         placements = placements.filter(status=status)
     unit = request.GET.get("unit", "")
-    if unit.isdigit():
-        placements = placements.filter(unit_id=int(unit))
+    if unit:
+        unit_id = as_row_id(unit)
+        placements = placements.filter(unit_id=unit_id) if unit_id else placements.none()
     query = request.GET.get("q", "").strip()[:100]
     if query:
         placements = placements.filter(
@@ -308,6 +311,15 @@ def poster(request: HttpRequest, code: str) -> HttpResponse:
         pdf = poster_pdf(placement, paper=paper)
     except PosterFontsMissing as error:
         return fonts_missing_response(request, error)
+    # Recorded: who printed which poster (and onboarding's "posters printed" step reads it).
+    record_one(
+        actor=_user(request),
+        organization=placement.organization,
+        action="placements.poster_printed",
+        object_type="placement",
+        object_ref=placement.code,
+        detail=paper,
+    )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="safepath-{placement.code}-{paper}.pdf"'
     return response

@@ -19,6 +19,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import F, Q, QuerySet
 from django.http import Http404
 
+from safepath.accounts.access import unit_scope
 from safepath.accounts.models import Organization, User
 from safepath.accounts.permissions import Capability, organizations_with
 from safepath.core.activity import Action, record
@@ -66,13 +67,34 @@ def reports_visible_in(organizations: Any) -> QuerySet[Report]:
 
 
 def reports_visible_to(user: User | AnonymousUser) -> QuerySet[Report]:
-    return reports_visible_in(reading_organizations(user))
+    """What ``user`` may read, with need-to-know inside organizations where they are limited
+    to units: there, only reports from a placement of one of their units, assigned to one of
+    their units, or routed by a policy that names one of them. Shares name organizations, not
+    units, so a unit-limited member does not read reports shared with their organization."""
+    organizations = reading_organizations(user)
+    scope = unit_scope(user)
+    if not scope:
+        return reports_visible_in(organizations)
+    in_units = Q()
+    for organization_id, unit_ids in scope.items():
+        in_units |= Q(recipients__organization_id=organization_id) & (
+            Q(placement__unit_id__in=unit_ids)
+            | Q(handling__assigned_unit_id__in=unit_ids)
+            | Q(routing_state__policy__tiers__recipients__unit_id__in=unit_ids)
+        )
+    whole = organizations.exclude(pk__in=list(scope))
+    return Report.objects.filter(
+        Q(pk__in=reports_visible_in(whole).values("pk"))
+        | Q(pk__in=Report.objects.filter(in_units).values("pk"))
+    )
 
 
 def reports_counted_for(user: User | AnonymousUser) -> QuerySet[Report]:
     """Reports ``user`` may count without reading them: what their organizations received or
     may read (analysts' true counts)."""
-    return reports_visible_in(organizations_with(user, Capability.REPORT_COUNT))
+    return reports_visible_in(organizations_with(user, Capability.REPORT_COUNT)).filter(
+        is_drill=False  # a drill is never counted as a real report
+    )
 
 
 def get_report_for_member(*, user: User | AnonymousUser, reference: str) -> Report:

@@ -23,12 +23,34 @@ ROOT = Path(__file__).resolve().parent
 LOCALE = ROOT.parent / "locale"
 SOURCES = [
     *sorted((ROOT / "templates" / "reports").glob("*.html")),
+    ROOT / "errors.py",
     ROOT / "forms.py",
     ROOT / "questions.py",
     ROOT / "selectors.py",
     ROOT / "views.py",
 ]
 LANGUAGES = ["es", "zh_Hans", "vi", "ko", "tl", "ht", "pt", "ru", "uk", "ar", "fr"]
+# Every catalog header keeps its plural rule (msgfmt --check needs it once a plural string
+# exists; Russian, Ukrainian and Arabic need their own rules, not English's).
+SLAVIC = (
+    "nplurals=3; plural=(n%10==1 && n%100!=11 ? 0 : "
+    "n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2);"
+)
+PLURAL_FORMS = {
+    "es": "nplurals=2; plural=(n != 1);",
+    "zh_Hans": "nplurals=1; plural=0;",
+    "vi": "nplurals=1; plural=0;",
+    "ko": "nplurals=1; plural=0;",
+    "tl": "nplurals=2; plural=(n != 1 && n != 2 && n != 3 && "
+    "(n % 10 == 4 || n % 10 == 6 || n % 10 == 9));",
+    "ht": "nplurals=2; plural=(n != 1);",
+    "pt": "nplurals=2; plural=(n > 1);",
+    "ru": SLAVIC,
+    "uk": SLAVIC,
+    "ar": "nplurals=6; plural=(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : "
+    "n%100>=3 && n%100<=10 ? 3 : n%100>=11 ? 4 : 5);",
+    "fr": "nplurals=2; plural=(n > 1);",
+}
 
 TRANSLATE = re.compile(r'{%\s*translate\s+"((?:[^"\\]|\\.)*)"\s*%}')
 BLOCK = re.compile(r"{%\s*blocktranslate\b[^%]*%}(.*?){%\s*endblocktranslate\s*%}", re.S)
@@ -86,10 +108,15 @@ def update() -> None:
         path = po_path(language)
         path.parent.mkdir(parents=True, exist_ok=True)
         catalog = polib.pofile(str(path)) if path.exists() else polib.POFile()
+        # Keep what the header says (Project-Id-Version, Plural-Forms...); add what is missing.
         catalog.metadata = {
+            "Project-Id-Version": "SafePath reporter side",
+            "Language": language,
+            "MIME-Version": "1.0",
             "Content-Type": "text/plain; charset=UTF-8",
             "Content-Transfer-Encoding": "8bit",
-            "Language": language,
+            "Plural-Forms": PLURAL_FORMS[language],
+            **catalog.metadata,
         }
         known = {entry.msgid for entry in catalog}
         for msgid in wanted:

@@ -59,6 +59,9 @@ class Report(models.Model):
     )
     placement = models.ForeignKey(Placement, on_delete=models.PROTECT, related_name="reports")
     status = models.CharField(max_length=20, choices=ReportStatus.choices, default=ReportStatus.NEW)
+    # A drill an administrator started to watch the routing work: marked DRILL everywhere,
+    # never counted as a real report, never routed outside the placement's organization.
+    is_drill = models.BooleanField(default=False, db_index=True)
     # Routing metadata derived from the reporter's choices; kept in the clear so that routing
     # and the inbox can filter on it. Free-text answers never go here.
     priority = models.CharField(
@@ -69,7 +72,18 @@ class Report(models.Model):
     )
     # SHA-256 of the random value in the reporter's browser cookie, so the same browser can keep
     # adding to its report. Not a credential worth a slow hash: it is 256 random bits.
+    # Emptied when the reporter finishes, takes the receipt or quick-exits: from then on the
+    # cookie writes nothing, and only the receipt adds to the report.
     browser_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    # SHA-256 of the one-time key in the first question's form: a second post of the same
+    # first answer (a double tap, a retried autosave) finds this report instead of a new one.
+    start_key_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # When the reporter said "I am done" or took the receipt.
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # An open follow-up (after the receipt was typed): SHA-256 of the random value in the
+    # follow-up cookie and its last request. Inactivity or quick exit ends it on the server.
+    followup_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    followup_seen_at = models.DateTimeField(null=True, blank=True)
     # The language the reporter used, so responders can answer in it.
     language = models.CharField(max_length=12, blank=True)
     # Set by the abuse checks (bursts at a placement or on one report). A flag for
@@ -107,18 +121,29 @@ class Report(models.Model):
 
 
 class ReportEntry(models.Model):
-    """One answer. Question answers are updated in place (autosave); additions append."""
+    """One version of one answer. A saved answer is never replaced: a changed answer is a new
+    row, so responders see every version with its time. Only a draft (autosave while the
+    person types) is updated in place until it is saved; additions always append."""
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="entries")
     step = models.CharField(max_length=40)
     # JSON {"choices": [...], "text": "..."}, sealed.
     sealed_body = models.BinaryField()
+    draft = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
         verbose_name_plural = "report entries"
+        constraints = [
+            # At most one draft per question: concurrent autosaves update it, never multiply.
+            models.UniqueConstraint(
+                fields=["report", "step"],
+                condition=models.Q(draft=True),
+                name="one_draft_per_report_step",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.report_id}/{self.step}"
@@ -174,6 +199,12 @@ class ReportReceipt(models.Model):
     receipt_hash = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        constraints = [
+            # One receipt per report, even when several requests ask at the same moment.
+            models.UniqueConstraint(fields=["report"], name="one_receipt_per_report")
+        ]
+
     def __str__(self) -> str:
         return f"receipt for {self.report_id}"
 
@@ -220,3 +251,16 @@ class ReportPhoto(models.Model):
 
     def __str__(self) -> str:
         return f"photo for {self.report_id}"
+
+
+class FollowupFailure(models.Model):
+    """Wrong receipt tries, counted in the database (a cache may evict a counter between two
+    guesses). ``key`` is a keyed hash of the number tried, never the number itself; only
+    failures count, so the real reporter opening her report often is never locked out."""
+
+    key = models.CharField(max_length=64, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    window_started_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.failures} failures"

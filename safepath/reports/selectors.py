@@ -8,13 +8,15 @@ from datetime import timedelta
 from argon2.exceptions import InvalidHashError, VerificationError
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from safepath.core.crypto import unseal
 from safepath.placements.models import Placement
-from safepath.reports.models import Report, ReportMessage, ReportStatus
+from safepath.reports.models import FollowupFailure, Report, ReportMessage, ReportStatus
 from safepath.reports.questions import QUESTIONS
 from safepath.reports.services import (
     RECEIPT_HASHER,
@@ -23,8 +25,9 @@ from safepath.reports.services import (
     receipt_keyed_hash,
 )
 
-# Follow-up throttles, counted in the cache (never by IP address, which is not stored):
-# tries of one receipt number, and failed tries overall (someone guessing at random).
+# Follow-up throttles (never by IP address, which is not stored): failed tries of one
+# receipt number, counted in the database so that no cache eviction forgets them, and failed
+# tries overall (someone guessing at random), reported to the operator's log.
 RECEIPT_TRIES_PER_WINDOW = 10
 FAILED_TRIES_PER_WINDOW = 200
 THROTTLE_WINDOW_SECONDS = 15 * 60
@@ -75,18 +78,40 @@ class Throttled(Exception):
     """Too many follow-up tries: the person is asked to wait, nothing is checked."""
 
 
-def report_for_receipt(*, receipt: str) -> Report | None:
-    """The report a receipt opens, or None. Raises Throttled when this receipt's tries are
-    used up.
+def _failures(key: str) -> int:
+    since = timezone.now() - timedelta(seconds=THROTTLE_WINDOW_SECONDS)
+    row = FollowupFailure.objects.filter(key=key, window_started_at__gte=since).first()
+    return row.failures if row else 0
 
-    Only tries at the same receipt are refused: a flood of wrong numbers must never lock a
-    real reporter out of their replies. Wrong numbers that cost Argon2 work are counted
-    across everyone and reported to the operator's log when they pile up (the place to
-    throttle such a flood is the proxy in front, which may see addresses; we do not).
+
+def _count_failure(key: str) -> None:
+    now = timezone.now()
+    since = now - timedelta(seconds=THROTTLE_WINDOW_SECONDS)
+    with transaction.atomic():
+        row, created = FollowupFailure.objects.select_for_update().get_or_create(
+            key=key, defaults={"failures": 1, "window_started_at": now}
+        )
+        if created:
+            return
+        if row.window_started_at < since:  # an old window: start counting again
+            FollowupFailure.objects.filter(pk=row.pk).update(failures=1, window_started_at=now)
+        else:
+            FollowupFailure.objects.filter(pk=row.pk).update(failures=F("failures") + 1)
+
+
+def report_for_receipt(*, receipt: str) -> Report | None:
+    """The report a receipt opens, or None. Raises Throttled when this number has failed too
+    often lately.
+
+    Only failures count, and only against the number tried: the real reporter opening her
+    report again and again is never locked out, and a flood of wrong numbers never locks
+    out anyone else. Wrong numbers that cost Argon2 work are also counted across everyone
+    and reported to the operator's log when they pile up (the place to throttle such a flood
+    is the proxy in front, which may see addresses; we do not).
     """
     keyed = receipt_keyed_hash(receipt)
     lookup = keyed[:RECEIPT_LOOKUP_CHARS]
-    if _bump(f"followup:receipt:{keyed}") > RECEIPT_TRIES_PER_WINDOW:
+    if _failures(keyed) >= RECEIPT_TRIES_PER_WINDOW:
         raise Throttled
     candidates = Report.objects.filter(receipts__lookup=lookup).select_related("placement")
     checked = False
@@ -98,6 +123,7 @@ def report_for_receipt(*, receipt: str) -> Report | None:
             except (VerificationError, InvalidHashError):
                 continue
             return report
+    _count_failure(keyed)
     if checked and _bump("followup:failed") == FAILED_TRIES_PER_WINDOW:
         logger.warning(
             "Follow-up: %s wrong receipts that matched a lookup bucket within %s s; "
@@ -106,6 +132,21 @@ def report_for_receipt(*, receipt: str) -> Report | None:
             THROTTLE_WINDOW_SECONDS,
         )
     return None
+
+
+def report_for_followup(*, token: str) -> Report | None:
+    """The report an open follow-up in this browser is about, while it is still open: it ends
+    after FOLLOWUP_IDLE_SECONDS without a request, or at once with quick exit."""
+    if not token or len(token) > 100:
+        return None
+    since = timezone.now() - timedelta(seconds=settings.FOLLOWUP_IDLE_SECONDS)
+    return (
+        Report.objects.filter(
+            followup_token_hash=hash_browser_token(token), followup_seen_at__gte=since
+        )
+        .select_related("placement__organization")
+        .first()
+    )
 
 
 def report_by_pk(*, pk: int) -> Report | None:
@@ -144,4 +185,4 @@ def report_photo_bytes(*, report: Report) -> bytes | None:
 
 
 def followup_cookie_age() -> int:
-    return int(settings.FOLLOWUP_COOKIE_AGE)
+    return int(settings.FOLLOWUP_IDLE_SECONDS)

@@ -14,11 +14,13 @@ import os
 import secrets
 import threading
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher, Type
+from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -39,8 +41,8 @@ from safepath.reports.models import (
 )
 from safepath.reports.photos import CleanPhoto
 from safepath.reports.questions import FOLLOWUP_STEP, QUESTIONS
-from safepath.reports.signals import report_facts_changed, report_started
-from safepath.reports.workflow import report_publish
+from safepath.reports.signals import report_facts_changed, report_reporter_wrote, report_started
+from safepath.reports.workflow import report_publish, report_reopen_by_reporter
 
 if TYPE_CHECKING:
     from safepath.accounts.models import User
@@ -73,7 +75,7 @@ RECEIPT_HASHER = _BoundedHasher(
 RECEIPT_LOOKUP_CHARS = 4
 # One receipt per report: whoever holds the phone afterwards (maybe the person the reporter
 # fears) must not be able to get a second number that reads the replies.
-MAX_RECEIPTS_PER_REPORT = 1
+MAX_RECEIPTS_PER_REPORT = 1  # enforced by a unique constraint on ReportReceipt.report
 
 # Abuse: bursts are flagged for responders, never refused. A real victim may trip them.
 PLACEMENT_BURST_REPORTS = 20  # new reports at one placement in the window
@@ -129,6 +131,12 @@ def _derived_facts(report: Report, step: str, choices: list[str]) -> dict[str, s
     return facts
 
 
+def _tied(report: Report, token: str) -> bool:
+    return bool(report.browser_token_hash) and hmac.compare_digest(
+        report.browser_token_hash, hash_browser_token(token)
+    )
+
+
 @transaction.atomic
 def report_start(
     *,
@@ -137,51 +145,107 @@ def report_start(
     value: str = "",
     choices: Iterable[str] = (),
     language: str = "",
+    start_key: str = "",
+    draft: bool = False,
+    recipient_preference: str = RecipientPreference.EITHER,
+    drill: bool = False,
 ) -> tuple[Report, str]:
     """Create a report with its first answer, route it, and return it with the browser token.
 
     Creating, routing and queueing deliveries happen in one transaction: once the reporter is
-    told the answer was saved, the responders are certain to hear of it.
+    told the answer was saved, the responders are certain to hear of it. A drill is routed the
+    same way (inside its organization only) and is never counted.
+
+    ``start_key`` is the one-time key of the first question's form, and becomes the browser
+    token: the same first answer posted twice (a double tap, an autosave racing "Save and go
+    on") adds to the one report it started instead of starting a second one.
     """
-    token = secrets.token_urlsafe(32)
-    report = Report.objects.create(
-        placement=placement, browser_token_hash=hash_browser_token(token), language=language
-    )
+    token = start_key or secrets.token_urlsafe(32)
+    key_hash = hash_browser_token(start_key) if start_key else None
+    if key_hash is not None:
+        existing = Report.objects.select_for_update().filter(start_key_hash=key_hash).first()
+        if existing is not None:
+            if _tied(existing, token):
+                report_add_answer(
+                    report=existing, step=step, value=value, choices=choices, draft=draft
+                )
+                return existing, token
+            # That report is finished or was left with quick exit: its key writes nothing
+            # more. A fresh report, like anyone may start.
+            token, key_hash = secrets.token_urlsafe(32), None
+    try:
+        with transaction.atomic():
+            report = Report.objects.create(
+                placement=placement,
+                browser_token_hash=hash_browser_token(token),
+                start_key_hash=key_hash,
+                language=language,
+                # Chosen before the first answer: routed with it, so police never read this.
+                recipient_preference=recipient_preference,
+                is_drill=drill,
+            )
+    except IntegrityError:
+        # Another request with the same key committed first (PostgreSQL waits for it).
+        existing = Report.objects.select_for_update().get(start_key_hash=key_hash)
+        report_add_answer(report=existing, step=step, value=value, choices=choices, draft=draft)
+        return existing, token
     # Routing answers in this transaction: recipients, escalation and deliveries are rows
     # committed with the report itself.
     report_started.send(sender=Report, report=report)
-    if _count_burst(f"burst:placement:{placement.pk}") > PLACEMENT_BURST_REPORTS:
+    if not drill and _count_burst(f"burst:placement:{placement.pk}") > PLACEMENT_BURST_REPORTS:
         _flag(report, "Many reports started at this placement in a few minutes.")
-    report_add_answer(report=report, step=step, value=value, choices=choices)
-    # Last: the placement's hourly counter row is shared by everyone reporting there; written
-    # last, it is held only while this transaction commits, not while routing runs.
-    placement_count(placement=placement, counter="reports_started")
-    placement_count(placement=placement, counter="reports_answered")
+    report_add_answer(report=report, step=step, value=value, choices=choices, draft=draft)
+    if not drill:
+        # Last: the placement's hourly counter row is shared by everyone reporting there;
+        # written last, it is held only while this transaction commits, not during routing.
+        placement_count(placement=placement, counter="reports_started")
+        placement_count(placement=placement, counter="reports_answered")
     return report, token
 
 
 @transaction.atomic
 def report_add_answer(
-    *, report: Report, step: str, value: str = "", choices: Iterable[str] = ()
+    *,
+    report: Report,
+    step: str,
+    value: str = "",
+    choices: Iterable[str] = (),
+    draft: bool = False,
 ) -> ReportEntry:
     """Save one answer and tell the recipients' dashboards once it is committed.
 
-    An answer to a question replaces that question's earlier answer (autosave sends the words
-    as they grow); information added from the follow-up page is appended.
+    A saved answer is never replaced: a changed answer to a question is a new version (a new
+    row with its time). Only a draft (``draft=True``: autosave while the person types) is
+    updated in place, until the answer is saved. The report row is locked first, so
+    concurrent saves of one question queue up instead of each adding a row. Information
+    added from the follow-up page always appends.
     """
     picked = list(choices)
-    sealed = report.seal(
-        f"entry:{step}", json.dumps({"choices": picked, "text": value}, ensure_ascii=False)
-    )
+    body = json.dumps({"choices": picked, "text": value}, ensure_ascii=False)
+    sealed = report.seal(f"entry:{step}", body)
+    # Serialize writers on this report (SQLite serializes every write transaction anyway).
+    Report.objects.select_for_update().filter(pk=report.pk).values_list("pk").first()
     entry = None
     if step in QUESTIONS:
-        entry = ReportEntry.objects.filter(report=report, step=step).first()
+        latest = ReportEntry.objects.filter(report=report, step=step).order_by("-pk").first()
+        if latest is not None:
+            latest.report = report
+            same = latest.choices == picked and latest.text == value
+            if same:
+                if latest.draft and not draft:
+                    latest.draft = False
+                    latest.save(update_fields=["draft", "updated_at"])
+                return latest
+            if latest.draft:
+                entry = latest
     if entry is None:
-        entry = ReportEntry.objects.create(report=report, step=step, sealed_body=sealed)
+        entry = ReportEntry.objects.create(
+            report=report, step=step, sealed_body=sealed, draft=draft and step in QUESTIONS
+        )
         Report.objects.filter(pk=report.pk).update(answer_count=F("answer_count") + 1)
     else:
-        entry.sealed_body = sealed
-        entry.save(update_fields=["sealed_body", "updated_at"])
+        entry.sealed_body, entry.draft = sealed, draft
+        entry.save(update_fields=["sealed_body", "draft", "updated_at"])
     facts = _derived_facts(report, step, picked)
     for field, fact in facts.items():
         setattr(report, field, fact)
@@ -196,9 +260,47 @@ def report_add_answer(
     return entry
 
 
+def report_end_browser_session(*, report: Report, finished: bool = False) -> None:
+    """The browser's cookie no longer writes to this report (finished, receipt taken, or quick
+    exit). What was saved stays; only the receipt adds to it from now on."""
+    fields: dict[str, object] = {"browser_token_hash": ""}
+    if finished and report.finished_at is None:
+        fields["finished_at"] = timezone.now()
+    Report.objects.filter(pk=report.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(report, name, value)
+
+
+def report_set_language(*, report: Report, language: str) -> None:
+    """The language the reporter picked: kept for the rest of the visit and for replies."""
+    if report.language != language:
+        Report.objects.filter(pk=report.pk).update(language=language)
+        report.language = language
+
+
+def report_open_followup(*, report: Report) -> str:
+    """Open a follow-up for the person who typed the receipt; returns the cookie's token.
+    Opening it again (another browser) ends the earlier one."""
+    token = secrets.token_urlsafe(32)
+    Report.objects.filter(pk=report.pk).update(
+        followup_token_hash=hash_browser_token(token), followup_seen_at=timezone.now()
+    )
+    return token
+
+
+def report_touch_followup(*, report: Report) -> None:
+    Report.objects.filter(pk=report.pk).update(followup_seen_at=timezone.now())
+
+
+def report_end_followup(*, report: Report) -> None:
+    """Quick exit or "Close this page": the follow-up cookie opens nothing any more."""
+    Report.objects.filter(pk=report.pk).update(followup_token_hash="", followup_seen_at=None)
+
+
 @transaction.atomic
 def report_add_information(*, report: Report, text: str) -> ReportEntry:
-    """More words from the reporter, later, through the follow-up page."""
+    """More words from the reporter, later, through the follow-up page (appended)."""
+    _reporter_wrote(report)
     return report_add_answer(report=report, step=FOLLOWUP_STEP, value=text)
 
 
@@ -231,15 +333,23 @@ def format_receipt(receipt: str) -> str:
 @transaction.atomic
 def report_issue_receipt(*, report: Report) -> str | None:
     """The receipt for ``report`` (returned once, stored only as a hash); None if it was
-    already shown. Asking again never yields another number."""
-    if ReportReceipt.objects.filter(report=report).count() >= MAX_RECEIPTS_PER_REPORT:
+    already shown. Asking again, even at the same moment, never yields another number.
+
+    Taking the receipt finishes the report for this browser: from now on only the receipt
+    adds to it."""
+    report_end_browser_session(report=report, finished=True)
+    if ReportReceipt.objects.filter(report=report).exists():
         return None
     receipt = new_receipt()
-    ReportReceipt.objects.create(
-        report=report,
-        lookup=receipt_lookup(receipt),
-        receipt_hash=RECEIPT_HASHER.hash(receipt),
-    )
+    try:
+        with transaction.atomic():
+            ReportReceipt.objects.create(
+                report=report,
+                lookup=receipt_lookup(receipt),
+                receipt_hash=RECEIPT_HASHER.hash(receipt),
+            )
+    except IntegrityError:  # a racing request issued it first
+        return None
     return receipt
 
 
@@ -263,6 +373,19 @@ def report_message_from_responder(*, report: Report, author: User, body: str) ->
     return message
 
 
+def _reporter_wrote(report: Report) -> None:
+    """A message or an addition from the reporter: a closed report opens again and a quiet
+    one (nothing for REPORT_QUIET_SECONDS) tells its recipients again, like a new report,
+    so it is not lost in the inbox."""
+    locked = Report.objects.select_for_update().get(pk=report.pk)
+    quiet_since = timezone.now() - timedelta(seconds=settings.REPORT_QUIET_SECONDS)
+    reopened = report_reopen_by_reporter(report=report)
+    if reopened or locked.last_activity_at < quiet_since:
+        # Routing tells every recipient again, in this transaction (an outbox row).
+        report_reporter_wrote.send(sender=Report, report=report, reopened=reopened)
+    Report.objects.filter(pk=report.pk).update(last_activity_at=timezone.now())
+
+
 @transaction.atomic
 def report_message_from_reporter(*, report: Report, body: str) -> ReportMessage:
     """The reporter writes to the responders through the follow-up page."""
@@ -271,7 +394,7 @@ def report_message_from_reporter(*, report: Report, body: str) -> ReportMessage:
         direction=MessageDirection.FROM_REPORTER,
         sealed_body=report.seal("message", body),
     )
-    Report.objects.filter(pk=report.pk).update(last_activity_at=timezone.now())
+    _reporter_wrote(report)
     _publish(report)
     return message
 
@@ -294,7 +417,8 @@ def report_seed_demo(*, placement: Placement, author: User | None) -> tuple[Repo
         Report.objects.filter(pk=report.pk).update(reference=DEMO_REFERENCE)
         report.reference = DEMO_REFERENCE
         # Answers are sealed with the reference as context: seal the first one again under
-        # the demo reference (an answer to the same question replaces the earlier one).
+        # the demo reference.
+        ReportEntry.objects.filter(report=report).delete()
         report_add_answer(report=report, step="about", choices=["other"])
         report_add_answer(
             report=report,

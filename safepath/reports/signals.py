@@ -9,6 +9,11 @@ no longer lose it. Receivers write rows only (no network); the worker does the r
 - ``report_facts_changed``: report=<Report>, changed=<set of field names, e.g. {"priority"}>,
   when an answer changes what routing depends on (priority, the reporter's choice).
 - ``report_acknowledged``: report=<Report>, user=<User>. Routing stops escalation.
+- ``report_reporter_wrote``: report=<Report>, reopened=<bool>, when the reporter writes on a
+  closed or quiet report. Routing tells every recipient again, like a new report.
+- ``placement_recipients_wanted``: placement=<Placement>. Asked (not told) by the reporter's
+  landing page: routing's receiver returns who would receive a report from the place, so
+  the page says it truthfully without the reports app importing routing.
 """
 
 from django.dispatch import Signal
@@ -16,3 +21,5 @@ from django.dispatch import Signal
 report_started = Signal()
 report_facts_changed = Signal()
 report_acknowledged = Signal()
+report_reporter_wrote = Signal()
+placement_recipients_wanted = Signal()

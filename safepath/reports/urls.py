@@ -8,7 +8,9 @@ app_name = "reports"
 
 urlpatterns = [
     path("Q/<str:code>", views.scan, name="scan"),
+    path("Q/<str:code>/exit", views.scan_exit, name="scan_exit"),
     path("q/<str:code>", views.scan),
     path("followup/", views.followup, name="followup"),
+    path("followup/exit", views.followup_exit, name="followup_exit"),
     path("help/", views.help_view, name="help"),
 ]

@@ -96,3 +96,26 @@ def report_change_status(
     Report.objects.filter(pk=locked.pk).update(status=status, last_activity_at=timezone.now())
     locked.status = status
     return locked, True
+
+
+@transaction.atomic
+def report_reopen_by_reporter(*, report: Report) -> bool:
+    """The reporter wrote on a closed report: it opens again (in progress), so it is not lost
+    among closed ones. Returns whether it was closed."""
+    updated = Report.objects.filter(pk=report.pk, status=ReportStatus.CLOSED).update(
+        status=ReportStatus.IN_PROGRESS, last_activity_at=timezone.now()
+    )
+    if not updated:
+        return False
+    report.status = ReportStatus.IN_PROGRESS
+    record(
+        action=Action.REPORT_STATUS,
+        actor=None,
+        organizations=report_owner_ids(report=report),
+        object_type="report",
+        object_ref=report.reference,
+        detail="reopened: the reporter wrote",
+        audience=report_audience(report=report),
+        event=report_event(report),
+    )
+    return True

@@ -29,6 +29,17 @@ class RoutingConfig(AppConfig):
         report_facts_changed.connect(on_report_facts_changed, dispatch_uid="routing-reroute")
         report_acknowledged.connect(on_report_acknowledged, dispatch_uid="routing-acknowledged")
 
+        from safepath.reports.signals import placement_recipients_wanted, report_reporter_wrote
+        from safepath.routing.recipients import (
+            on_placement_recipients_wanted,
+            on_report_reporter_wrote,
+        )
+
+        placement_recipients_wanted.connect(
+            on_placement_recipients_wanted, dispatch_uid="routing-place-recipients"
+        )
+        report_reporter_wrote.connect(on_report_reporter_wrote, dispatch_uid="routing-wrote")
+
         from safepath.core.demo import register_demo_seeder
         from safepath.routing.demo import seed_routing_demo
 

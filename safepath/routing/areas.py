@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from shapely.geometry import shape
+from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
@@ -55,6 +55,20 @@ def _geometry(raw: Any, label: str) -> BaseGeometry:
     return geometry
 
 
+def _clean_name(raw: Any) -> str:
+    """An area's name as plain text: no NUL or other control characters, at most 200."""
+    if isinstance(raw, bool) or not isinstance(raw, str | int | float):
+        return ""
+    text = "".join(ch for ch in str(raw) if ch.isprintable() or ch == " ")
+    return " ".join(text.split())[:200]
+
+
+def mapping_of(geometry: BaseGeometry) -> dict[str, Any]:
+    """GeoJSON for a shapely geometry, with lists (not tuples) so it round-trips as JSON."""
+    result: dict[str, Any] = json.loads(json.dumps(mapping(geometry)))
+    return result
+
+
 def parse_areas(text: str | bytes) -> list[ParsedArea]:
     """Every area in a GeoJSON document, validated; raises ValidationError on any problem."""
     if len(text) > MAX_IMPORT_BYTES:
@@ -63,6 +77,8 @@ def parse_areas(text: str | bytes) -> list[ParsedArea]:
         document = json.loads(text)
     except (ValueError, UnicodeDecodeError):
         raise ValidationError(_("The file is not valid JSON.")) from None
+    except RecursionError:
+        raise ValidationError(_("The file is nested too deeply to be GeoJSON.")) from None
     if not isinstance(document, dict):
         raise ValidationError(_("The file is not a GeoJSON object."))
     kind = document.get("type")
@@ -82,8 +98,16 @@ def parse_areas(text: str | bytes) -> list[ParsedArea]:
     for number, feature in enumerate(features, start=1):
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
             raise ValidationError(_("Item %(n)s is not a GeoJSON Feature.") % {"n": number})
-        properties = feature.get("properties") or {}
-        name = str(properties.get("name") or _("Area %(n)s") % {"n": number})[:200]
+        properties = feature.get("properties")
+        if properties is None:
+            properties = {}
+        if not isinstance(properties, dict):
+            raise ValidationError(
+                _('Item %(n)s: “properties” must be an object, like {"name": "…"}.') % {"n": number}
+            )
+        name = _clean_name(properties.get("name")) or str(_("Area %(n)s") % {"n": number})
         geometry = _geometry(feature.get("geometry"), _("Area “%(name)s”") % {"name": name})
-        parsed.append(ParsedArea(name=name, geometry=feature["geometry"], shape=geometry))
+        # Store the geometry as shapely read it: type and coordinates, nothing else the file
+        # carried (extra members, deep nesting, strings no database column can hold).
+        parsed.append(ParsedArea(name=name, geometry=mapping_of(geometry), shape=geometry))
     return parsed

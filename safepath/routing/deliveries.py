@@ -70,6 +70,8 @@ def notification_text(delivery: Delivery) -> tuple[str, str]:
     link = f"{settings.BASE_URL}/dashboard/reports/{report.reference}/"
     urgent = report.priority == ReportPriority.URGENT
     prefix = _("URGENT: ") if urgent else ""
+    if report.is_drill:
+        prefix = _("DRILL: ") + prefix
     if delivery.purpose == DeliveryPurpose.FAILURE_NOTICE:
         subject = _("SafePath: a notification could not be delivered")
         body = _(
@@ -92,6 +94,8 @@ def notification_text(delivery: Delivery) -> tuple[str, str]:
         % {"place": place, "priority": report.get_priority_display()}
         + _("Sign in to read it: %(link)s\nAcknowledge it: %(link)sacknowledge/\n") % {"link": link}
     )
+    if report.is_drill:
+        body = _("DRILL: this is a drill, not a real report.") + "\n\n" + body
     return subject, body
 
 
@@ -107,6 +111,7 @@ def webhook_payload(delivery: Delivery) -> dict[str, Any]:
         "place": report.placement.public_name,
         "placement": report.placement.code,
         "priority": report.priority,
+        "drill": report.is_drill,
         "link": f"{settings.BASE_URL}/dashboard/reports/{report.reference}/",
         "queued_at": delivery.created_at.isoformat(),
     }

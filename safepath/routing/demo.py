@@ -18,10 +18,10 @@ from safepath.routing.services import (
     policy_update,
 )
 
-# Riverside's city limits and the task force's region, as squares (lon, lat) around a
-# made-up city; the Riverside demo placements sit inside both.
-CITY = (-93.10, 44.95, 0.08)
-REGION = (-93.10, 44.95, 0.60)
+# Riverside's city limits and the task force's region, as squares (lon, lat) around the
+# made-up city where the demo placements stand (placements/demo.py); they sit inside both.
+CITY = (-121.47, 38.57, 0.08)
+REGION = (-121.47, 38.57, 0.60)
 
 
 def _square(lon: float, lat: float, half: float) -> dict:
@@ -51,12 +51,19 @@ def seed_routing() -> None:
 
     _areas(riverside, "City of Riverside", CITY)
     _areas(task_force, "Metro region", REGION)
+    # Riverside placements the placements demo gave no coordinates: somewhere in the city.
     for index, placement in enumerate(
-        Placement.objects.filter(organization=riverside).order_by("pk")
+        Placement.objects.filter(organization=riverside, latitude__isnull=True).order_by("pk")
     ):
-        placement_set_location(placement=placement, latitude=44.95 + 0.01 * index, longitude=-93.10)
+        placement_set_location(
+            placement=placement, latitude=38.57 + 0.005 * index, longitude=-121.47
+        )
 
     police = policy_create_default(organization=riverside)
+    district = Organization.objects.filter(slug="maple-county-schools").first()
+    if district is not None:
+        # Tier 1 the district safety team, tier 2 the whole district (the sector default).
+        policy_create_default(organization=district)
 
     for slug, name in (("social-work", "Social work"), ("security", "Security")):
         Unit.objects.update_or_create(organization=hospital, slug=slug, defaults={"name": name})

@@ -53,6 +53,11 @@ class WebhookForm(forms.Form):
     url = forms.CharField(label=_("Webhook address"), max_length=500)
 
 
+class TimeZoneForm(forms.Form):
+    organization = forms.IntegerField(widget=forms.HiddenInput)
+    time_zone = forms.CharField(label=_("Time zone"), max_length=64)
+
+
 class AreaImportForm(forms.Form):
     organization = forms.IntegerField(widget=forms.HiddenInput)
     file = forms.FileField(label=_("GeoJSON file"))

@@ -111,15 +111,13 @@ class TierRecipient(models.Model):
 
 
 class PlacementRouting(models.Model):
-    """A placement's routing: its policy (none: the owner's default) and, until placements
-    carry coordinates themselves, where it is."""
+    """A placement's routing policy (none: the owner's default). Where the placement is lives
+    on the placement itself (``Placement.latitude``/``longitude``)."""
 
     placement = models.OneToOneField(Placement, on_delete=models.CASCADE, related_name="routing")
     policy = models.ForeignKey(
         RoutingPolicy, on_delete=models.SET_NULL, null=True, blank=True, related_name="placements"
     )
-    latitude = models.FloatField(null=True, blank=True)
-    longitude = models.FloatField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.placement_id} -> {self.policy_id}"

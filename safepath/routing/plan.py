@@ -19,6 +19,7 @@ escalation due time and the outbox of deliveries. The worker sends and escalates
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -29,6 +30,7 @@ from safepath.accounts.models import (
     Organization,
     OrganizationKind,
     Unit,
+    kinds_in_family,
 )
 from safepath.reports.models import RecipientPreference, Report, ReportPriority
 from safepath.routing.models import (
@@ -45,10 +47,13 @@ from safepath.routing.selectors import (
 
 logger = logging.getLogger(__name__)
 
-POLICE_KINDS = {OrganizationKind.LAW_ENFORCEMENT, OrganizationKind.TASK_FORCE}
+# Kinds added later (sheriff's office, fusion center...) behave like their family's first kind.
+LAW_ENFORCEMENT_KINDS = kinds_in_family(OrganizationKind.LAW_ENFORCEMENT)
+TASK_FORCE_KINDS = kinds_in_family(OrganizationKind.TASK_FORCE)
+POLICE_KINDS = LAW_ENFORCEMENT_KINDS | TASK_FORCE_KINDS
 SECTOR_BY_KIND = {
-    OrganizationKind.SCHOOL: Sector.SCHOOL,
-    OrganizationKind.HEALTHCARE: Sector.HOSPITAL,
+    **dict.fromkeys(kinds_in_family(OrganizationKind.SCHOOL), Sector.SCHOOL),
+    **dict.fromkeys(kinds_in_family(OrganizationKind.HEALTHCARE), Sector.HOSPITAL),
     OrganizationKind.SERVICE_PROVIDER: Sector.SERVICE,
 }
 # Units the sector defaults look for by slug (a school's safety team, a hospital's teams).
@@ -83,7 +88,7 @@ def _organization_by_slug(slug: str) -> Organization | None:
     return Organization.objects.filter(slug=slug).first() if slug else None
 
 
-def _local(report: Report, kinds: set[str], label: str) -> Target | None:
+def _local(report: Report, kinds: Iterable[str], label: str) -> Target | None:
     coordinates = placement_coordinates(placement=report.placement)
     if coordinates is None:
         return None
@@ -100,14 +105,14 @@ def _local(report: Report, kinds: set[str], label: str) -> Target | None:
 
 
 def _local_police(report: Report) -> Target | None:
-    return _local(report, {OrganizationKind.LAW_ENFORCEMENT}, _("Local law enforcement"))
+    return _local(report, LAW_ENFORCEMENT_KINDS, _("Local law enforcement"))
 
 
 def _resolve(recipient: TierRecipient, report: Report, position: int, name: str) -> Target | None:
     if recipient.kind == TargetKind.LOCAL_POLICE:
         return _local_police(report)
     if recipient.kind == TargetKind.TASK_FORCE:
-        return _local(report, {OrganizationKind.TASK_FORCE}, _("Regional task force"))
+        return _local(report, TASK_FORCE_KINDS, _("Regional task force"))
     organization = recipient.unit.organization if recipient.unit else recipient.organization
     if organization is None:
         return None
@@ -126,7 +131,7 @@ def _police_for(report: Report) -> Target | None:
     if local:
         return local
     owner = report.placement.organization
-    if owner.kind == OrganizationKind.LAW_ENFORCEMENT:
+    if owner.kind in LAW_ENFORCEMENT_KINDS:
         return Target(owner, None, _("Law enforcement that owns the code."))
     return None
 
@@ -231,8 +236,12 @@ def routing_plan(*, report: Report) -> Plan:
             seen.add(key)
             unique.append(target)
         plan_tier.targets = unique
-    plan.tiers = [plan_tier for plan_tier in plan.tiers if plan_tier.targets]
     owner = report.placement.organization
+    if report.is_drill:
+        # A drill never leaves the organization that runs it.
+        for plan_tier in plan.tiers:
+            plan_tier.targets = [t for t in plan_tier.targets if t.organization.pk == owner.pk]
+    plan.tiers = [plan_tier for plan_tier in plan.tiers if plan_tier.targets]
     if not plan.tiers and not (services_only and owner.kind in POLICE_KINDS):
         # Nothing in the policy applies here (no area contains the place): rather than nobody,
         # the organization that put the code up.
@@ -251,6 +260,8 @@ def routing_plan(*, report: Report) -> Plan:
 
 def fallback_target(*, report: Report) -> Target | None:
     """The deployment's last resort, respecting "not police" (then the national hotline)."""
+    if report.is_drill:
+        return None  # a drill never leaves its organization
     fallback = _organization_by_slug(settings.FALLBACK_ORGANIZATION)
     services_only = report.recipient_preference == RecipientPreference.SERVICE
     if fallback and not (services_only and fallback.kind in POLICE_KINDS):

@@ -5,6 +5,7 @@ jurisdiction areas, webhooks and responders' channels.
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -16,6 +17,7 @@ from safepath.accounts.models import (
     Organization,
     Unit,
 )
+from safepath.placements.services import placement_update
 from safepath.routing.models import (
     OrganizationArea,
     PlacementRouting,
@@ -50,6 +52,16 @@ def _tier(policy: RoutingPolicy, position: int, minutes: int, urgent_minutes: in
 
 
 @transaction.atomic
+def police_when_urgent_by_default(sector: str) -> bool:
+    """Whether a new policy of ``sector`` adds police when someone is in danger now.
+
+    Schools and hospitals route to their own teams first and add police only for urgent
+    reports; public places route to police anyway. Every way of making a policy (the
+    organization's default, the New policy form) starts from this same rule.
+    """
+    return sector in {Sector.SCHOOL, Sector.HOSPITAL}
+
+
 def policy_create_default(*, organization: Organization) -> RoutingPolicy:
     """The organization's default policy, built from its sector if it has none yet.
 
@@ -65,13 +77,13 @@ def policy_create_default(*, organization: Organization) -> RoutingPolicy:
     existing = RoutingPolicy.objects.filter(organization=organization, is_default=True).first()
     if existing:
         return existing
-    sector = SECTOR_BY_KIND.get(organization.kind, Sector.PUBLIC_PLACE)  # type: ignore[call-overload]
+    sector = SECTOR_BY_KIND.get(organization.kind, Sector.PUBLIC_PLACE)
     policy = RoutingPolicy.objects.create(
         organization=organization,
         name=_("Default for %(sector)s") % {"sector": Sector(sector).label},
         sector=sector,
         is_default=True,
-        police_when_urgent=sector in {Sector.SCHOOL, Sector.HOSPITAL},
+        police_when_urgent=police_when_urgent_by_default(sector),
     )
     units = {unit.slug: unit for unit in organization.units.all()}
 
@@ -120,12 +132,17 @@ def placement_set_policy(*, placement: Any, policy: RoutingPolicy | None) -> Pla
 
 @transaction.atomic
 def placement_set_location(
-    *, placement: Any, latitude: float, longitude: float
-) -> PlacementRouting:
-    routing, _ = PlacementRouting.objects.update_or_create(
-        placement=placement, defaults={"latitude": latitude, "longitude": longitude}
+    *, placement: Any, latitude: float, longitude: float, actor: Any = None
+) -> None:
+    """Set where a placement is: on the placement itself, the one copy routing reads."""
+    placement_update(
+        placement=placement,
+        actor=actor,
+        changes={
+            "latitude": Decimal(f"{latitude:.6f}"),
+            "longitude": Decimal(f"{longitude:.6f}"),
+        },
     )
-    return routing
 
 
 @transaction.atomic
@@ -156,6 +173,19 @@ def areas_import(
             )
         )
     return created
+
+
+def area_verify(*, area: OrganizationArea) -> OrganizationArea:
+    """The operator confirms one area; routing uses it from now on."""
+    if area.verified_at is None:
+        area.verified_at = timezone.now()
+        area.save(update_fields=["verified_at"])
+    return area
+
+
+def area_refuse(*, area: OrganizationArea) -> None:
+    """The operator refuses an area (wrong place, too wide): it is removed, never used."""
+    area.delete()
 
 
 def areas_verify(*, organization: Organization) -> int:
@@ -231,5 +261,9 @@ def policy_create(
     policy = RoutingPolicy(organization=organization, name=name[:120] or "-", sector=sector)
     policy.save()
     return policy_update(
-        policy=policy, name=name, tiers_text=tiers_text, police_when_urgent=False, service_slugs=[]
+        policy=policy,
+        name=name,
+        tiers_text=tiers_text,
+        police_when_urgent=police_when_urgent_by_default(sector),
+        service_slugs=[],
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AnonymousUser
@@ -35,28 +36,24 @@ def recipient_organization_ids(*, report: Report) -> list[int]:
 def placement_coordinates(*, placement: Placement) -> tuple[float, float] | None:
     """Where a placement is, as (latitude, longitude), or None when nobody said.
 
-    The one place that reads a placement's coordinates: the placement's own, else the ones
-    an admin gave on the routing page (``PlacementRouting``, kept for placements made before
-    placements had coordinates; to be folded into the placement).
+    The placement holds its own coordinates, edited on the placement page and on the
+    Routing page alike: there is no second copy for routing to disagree with.
     """
     latitude, longitude = placement.latitude, placement.longitude
     if latitude is not None and longitude is not None:
         return float(latitude), float(longitude)
-    routing = PlacementRouting.objects.filter(placement=placement).first()
-    if routing and routing.latitude is not None and routing.longitude is not None:
-        return routing.latitude, routing.longitude
     return None
 
 
 def jurisdiction_for(
-    *, latitude: float, longitude: float, kinds: set[str]
+    *, latitude: float, longitude: float, kinds: Iterable[str]
 ) -> tuple[Organization, OrganizationArea] | None:
     """The organization of one of ``kinds`` whose area contains the point, the most specific
     area winning. "Most specific" is the smallest area: a city inside a county inside a state
     wins over both without anyone having to label levels."""
     candidates = OrganizationArea.objects.filter(
         verified_at__isnull=False,
-        organization__kind__in=kinds,
+        organization__kind__in=list(kinds),
         min_lon__lte=longitude,
         max_lon__gte=longitude,
         min_lat__lte=latitude,

@@ -14,12 +14,18 @@ from django.utils import timezone
 from safepath.accounts.models import (
     Membership,
     Organization,
+    Role,
 )
 from safepath.accounts.permissions import Capability, roles_with
 from safepath.core.activity import record
 from safepath.core.jobs import claim_due, notify_work
 from safepath.core.live import publish_to_organizations
-from safepath.reports.access import report_audience, report_event, report_owner_ids
+from safepath.reports.access import (
+    report_audience,
+    report_event,
+    report_owner_ids,
+    reports_visible_to,
+)
 from safepath.reports.models import Report, ReportPriority
 from safepath.routing.models import (
     Delivery,
@@ -70,37 +76,50 @@ def claim_rows(model: Any, due: Q, order: str, limit: int) -> list[int]:
     )
 
 
-def _members(target: Target) -> list[Membership]:
+def _members(target: Target, report: Report) -> list[Membership]:
     # Only roles that may read reports are told: a notification links to the report, and
     # analysts and auditors would find a 404 there.
     members = Membership.objects.filter(
         organization=target.organization,
         user__is_active=True,
+        deactivated_at__isnull=True,
         role__in=roles_with(Capability.REPORT_READ),
     ).select_related("user")
     if target.unit is not None:
         in_unit = list(members.filter(units=target.unit))
         if in_unit:
             return in_unit
-    return list(members)
+    # Need-to-know: a member limited to units hears only of reports they may open.
+    return [
+        membership
+        for membership in members.prefetch_related("units")
+        if membership.role == Role.ADMIN
+        or not membership.units.all()
+        or reports_visible_to(membership.user).filter(pk=report.pk).exists()
+    ]
 
 
-def _queue(report: Report, target: Target, purpose: str) -> int:
-    """Queue every channel ``target`` should get, skipping what was already queued. Urgent
-    reports use every channel a member has; others email (and SMS where a member asks)."""
+def _queue(report: Report, target: Target, purpose: str, *, again: bool = False) -> int:
+    """Queue every channel ``target`` should get, skipping what was already queued (unless
+    ``again``: the reporter wrote on a closed or quiet report). Urgent reports use every
+    channel a member has; others email (and SMS where a member asks)."""
     urgent = report.priority == ReportPriority.URGENT
-    existing = set(
-        Delivery.objects.filter(
-            report=report,
-            organization=target.organization,
-            purpose__in=[DeliveryPurpose.REPORT, DeliveryPurpose.ESCALATION],
+    existing = (
+        set(
+            Delivery.objects.filter(
+                report=report,
+                organization=target.organization,
+                purpose__in=[DeliveryPurpose.REPORT, DeliveryPurpose.ESCALATION],
+            )
+            .exclude(status=DeliveryStatus.CANCELLED)
+            .values_list("channel", "user_id", "webhook_id")
         )
-        .exclude(status=DeliveryStatus.CANCELLED)
-        .values_list("channel", "user_id", "webhook_id")
+        if not again
+        else set()
     )
     now = timezone.now()
     rows = []
-    for membership in _members(target):
+    for membership in _members(target, report):
         channels = ResponderChannels.objects.filter(membership=membership).first()
         wanted = []
         if (channels is None or channels.email) and membership.user.email:

@@ -3,7 +3,8 @@ selectors (scoped by tenancy), writes from services; bad input is a 400 with a m
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
+from zoneinfo import available_timezones
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from safepath.accounts.access import memberships_for
 from safepath.accounts.models import Organization, User
+from safepath.accounts.services import organization_set_time_zone
 from safepath.placements.selectors import get_placement_for_member, placements_for_member
 from safepath.reports.access import Access, get_report_for_member, report_access
 from safepath.routing import services
@@ -24,6 +26,7 @@ from safepath.routing.forms import (
     NewPolicyForm,
     PlacementPolicyForm,
     PolicyForm,
+    TimeZoneForm,
     WebhookForm,
 )
 from safepath.routing.models import PlacementRouting, ResponderChannels
@@ -38,7 +41,7 @@ from safepath.routing.selectors import (
     webhooks_for_member,
 )
 from safepath.routing.services import ACKNOWLEDGING_ROLES
-from safepath.routing.webhooks import webhook_secret
+from safepath.routing.webhooks import webhook_secret, webhook_url_masked
 
 
 def _admin_organization(request: HttpRequest, organization_id: int | None) -> Organization:
@@ -75,9 +78,11 @@ def _overview(request: HttpRequest, *, error: str = "", status: int = 200) -> Ht
     channels = {
         c.membership_id: c for c in ResponderChannels.objects.filter(membership__in=memberships)
     }
+    # Webhook addresses may carry the receiver's credentials: only admins see them, masked.
     webhooks = [
-        {"webhook": w, "secret": webhook_secret(w) if w.organization_id in admin_of else None}
+        {"webhook": w, "url": webhook_url_masked(w.url), "secret": webhook_secret(w)}
         for w in webhooks_for_member(user=user)
+        if w.organization_id in admin_of
     ]
     context = {
         "error": error,
@@ -94,6 +99,7 @@ def _overview(request: HttpRequest, *, error: str = "", status: int = 200) -> Ht
         "admin_organizations": [
             m.organization for m in memberships if m.organization_id in admin_of
         ],
+        "time_zones": sorted(available_timezones()),
     }
     return render(request, "routing/overview.html", context, status=status)
 
@@ -191,7 +197,9 @@ def placement_routing(request: HttpRequest, code: str) -> HttpResponse:
         )
     services.placement_set_policy(placement=placement, policy=policy)
     if latitude is not None and longitude is not None:
-        services.placement_set_location(placement=placement, latitude=latitude, longitude=longitude)
+        services.placement_set_location(
+            placement=placement, latitude=latitude, longitude=longitude, actor=request.user
+        )
     messages.success(request, _("Routing of %(place)s saved.") % {"place": placement.public_name})
     return redirect("routing:overview")
 
@@ -208,6 +216,30 @@ def webhook_add(request: HttpRequest) -> HttpResponse:
     except ValidationError as error:
         return _overview(request, error=_errors(error), status=400)
     messages.success(request, _("Webhook added. Its signing secret is shown below."))
+    return redirect("routing:overview")
+
+
+@login_required
+@require_POST
+def time_zone_update(request: HttpRequest) -> HttpResponse:
+    """An admin sets the zone their organization's staff see every time in."""
+    form = TimeZoneForm(request.POST)
+    if not form.is_valid():
+        return _overview(request, error=_errors(form.errors), status=400)
+    organization = _admin_organization(request, form.cleaned_data["organization"])
+    try:
+        organization_set_time_zone(
+            organization=organization,
+            time_zone=form.cleaned_data["time_zone"].strip(),
+            actor=cast(User, request.user),
+        )
+    except ValidationError as error:
+        return _overview(request, error=_errors(error), status=400)
+    messages.success(
+        request,
+        _("Times for %(organization)s are now shown in %(zone)s.")
+        % {"organization": organization.name, "zone": organization.time_zone},
+    )
     return redirect("routing:overview")
 
 

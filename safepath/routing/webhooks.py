@@ -33,6 +33,33 @@ from django.utils.translation import gettext as _
 
 from safepath.routing.models import Webhook
 
+MASK = "•••"
+
+
+def webhook_url_masked(url: str) -> str:
+    """The webhook's address with whatever may be a credential hidden, for showing to admins.
+
+    Receivers often take their credential in the address: a user and password, a token in
+    the query, or a long random path segment (``/hooks/T0123/Bxyz/3kf9...``). What stays is
+    enough to recognise the receiver: scheme, host, port and the short path segments.
+    """
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    if parts.username or parts.password:
+        host = f"{MASK}@{host}"
+    segments = [
+        segment if len(segment) < 16 else f"{segment[:2]}{MASK}"
+        for segment in parts.path.split("/")
+    ]
+    masked = f"{parts.scheme}://{host}{'/'.join(segments)}"
+    if parts.query:
+        names = [pair.split("=", 1)[0] for pair in parts.query.split("&") if pair]
+        masked += "?" + "&".join(f"{name}={MASK}" for name in names)
+    return masked
+
+
 SIGNATURE_HEADER = "X-SafePath-Signature"
 TIMESTAMP_HEADER = "X-SafePath-Timestamp"
 DELIVERY_HEADER = "X-SafePath-Delivery"

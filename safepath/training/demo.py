@@ -7,6 +7,7 @@ backdated completion is only recorded once (completions are append-only anyway).
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -24,7 +25,11 @@ from safepath.training.models import (
     Certificate,
     Completion,
     Course,
+    ExternalRecord,
+    Question,
     Requirement,
+    Session,
+    SessionSeat,
 )
 from safepath.training.recurrence import Recurrence
 from safepath.training.services import (
@@ -112,6 +117,94 @@ def _assign(organization: Organization, email: str, slug: str, due_in_days: int)
         )
 
 
+# Someone who left Riverside: their account is deactivated, their record stays for audits.
+LEAVER = DemoLearner("taylor.brooks@riverside.example", "Taylor", "Brooks", 1000, 300)
+
+
+def _seed_records(riverside: Organization, patrol: Unit, policy: Requirement) -> None:
+    """A session with seats (attendance still to take), a person who has left with a
+    completion, and an external POST course recorded for the state mandate."""
+    erin = User.objects.get(email="erin@riverside.example")
+    course = Course.objects.get(slug="law-enforcement")
+    session = Session.objects.filter(organization=riverside, title=ROLL_CALL).first()
+    if session is None:
+        starts = timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0)
+        session = Session.objects.create(
+            organization=riverside,
+            course=course,
+            title=ROLL_CALL,
+            starts_at=starts,
+            minutes=90,
+            place="Riverside PD, training room B",
+            capacity=20,
+            instructor=erin,
+        )
+    for email in ("riley.chen@riverside.example", "morgan.diaz@riverside.example"):
+        user = User.objects.get(email=email)
+        SessionSeat.objects.get_or_create(session=session, user=user)
+    bob = User.objects.filter(email="bob@riverside.example").first()
+    alice = User.objects.filter(email="alice@riverside.example").first()
+    if bob is not None and alice is not None and not Question.objects.filter(asked_by=bob).exists():
+        Question.objects.create(
+            organization=riverside,
+            course=course,
+            kind="lesson",
+            item_id="recognizing-indicators",
+            asked_by=bob,
+            anonymous=True,
+            text="Is one of these signs enough to extend a traffic stop?",
+            answer="No. One sign is not proof. Extending a stop needs reasonable suspicion "
+            "of a crime: write down the specific signs you saw, and when.",
+            answered_by=alice,
+            answered_at=timezone.now(),
+            shared=True,
+        )
+        Question.objects.create(
+            organization=riverside,
+            course=course,
+            kind="scenario",
+            item_id="traffic-stop",
+            asked_by=bob,
+            text="Who in our agency signs the T visa declaration?",
+        )
+    leaver = _learner(riverside, patrol, LEAVER)
+    _complete(policy, leaver, timezone.localdate() - timedelta(days=LEAVER.completed_days_ago or 0))
+    User.objects.filter(pk=leaver.user_id).update(is_active=False)
+    jordan = User.objects.get(email=PATROL[0].email)
+    state = Requirement.objects.filter(
+        organization=riverside, code__startswith="ca-pc13519-14-peace-officers"
+    ).first()
+    if state is not None and not ExternalRecord.objects.filter(user=jordan).exists():
+        content = _demo_certificate_pdf()
+        ExternalRecord.objects.create(
+            organization=riverside,
+            user=jordan,
+            title="Human trafficking for patrol officers (2 hours)",
+            provider="Regional training center",
+            completed_on=timezone.localdate() - timedelta(days=200),
+            minutes=120,
+            requirement=state,
+            approval="California POST (demo)",
+            certificate_name="post-certificate.pdf",
+            certificate_type="application/pdf",
+            certificate=content,
+            certificate_sha256=hashlib.sha256(content).hexdigest(),
+        )
+
+
+ROLL_CALL = "Trafficking on patrol: roll-call session"
+
+
+def _demo_certificate_pdf() -> bytes:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=14)
+    pdf.cell(0, 10, "Demo certificate: 2 hours, California POST (demo)")
+    return bytes(pdf.output())
+
+
 @transaction.atomic
 def seed_training() -> list[dict[str, Any]]:
     """Load the courses and the demo training data; return the certificates to list."""
@@ -162,6 +255,7 @@ def seed_training() -> list[dict[str, Any]]:
         template=Requirement.objects.get(organization=None, code="mi-333-16148-health"),
     )
     _assign(st_brigid, "dana@stbrigid.example", "healthcare", 45)
+    _seed_records(riverside, patrol, policy)
     if shown is None:
         return []
     return [{"id": shown.pk, "verify_url": f"{settings.BASE_URL}/verify/{shown.pk}"}]

@@ -91,6 +91,44 @@ class AdoptForm(forms.Form):
         return data
 
 
+class OwnRequirementForm(forms.Form):
+    """An organization's own requirement, beside the library's mandates."""
+
+    title = forms.CharField(max_length=200, label=_("Title"))
+    course = forms.ModelChoiceField(queryset=Course.objects.none(), label=_("Course"))
+    recurrence = forms.ChoiceField(
+        label=_("How often"),
+        choices=[
+            ("once", _("Once")),
+            ("from_completion", _("Again N months after each completion")),
+            ("from_expiry", _("Again N months after the previous expiry")),
+            ("anniversary", _("Every year on a fixed date")),
+        ],
+    )
+    interval_months = forms.IntegerField(
+        min_value=1, max_value=120, initial=12, label=_("Every (months)")
+    )
+    initial_days = forms.IntegerField(
+        min_value=0, max_value=3650, initial=30, label=_("First due (days after hire)")
+    )
+    minimum_minutes = forms.IntegerField(
+        min_value=1, max_value=6000, required=False, label=_("Minimum minutes (optional)")
+    )
+    unit = forms.ModelChoiceField(
+        queryset=Unit.objects.none(), required=False, label=_("Unit (optional)")
+    )
+    role = forms.ChoiceField(
+        choices=[("", "—"), *Role.choices], required=False, label=_("Role (optional)")
+    )
+
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        course_field: Any = self.fields["course"]
+        course_field.queryset = Course.objects.filter(versions__isnull=False).distinct()
+        unit_field: Any = self.fields["unit"]
+        unit_field.queryset = Unit.objects.filter(organization=organization)
+
+
 class RequirementForm(forms.Form):
     """What an organization may change in an adopted requirement: its windows."""
 
@@ -125,3 +163,78 @@ class HireDateForm(forms.Form):
         label=_("Hire date (empty: the date they joined SafePath is used)"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+
+
+class LicenceForm(forms.Form):
+    renews_on = forms.DateField(
+        required=False,
+        label=_("Licence renews on (for mandates due at licence renewal)"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
+class SessionForm(forms.Form):
+    """Schedule an instructor-led session."""
+
+    course = forms.ModelChoiceField(queryset=Course.objects.none(), label=_("Course"))
+    title = forms.CharField(max_length=200, label=_("Title"))
+    starts_at = forms.DateTimeField(
+        label=_("Starts at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    minutes = forms.IntegerField(min_value=1, max_value=24 * 60, label=_("Length (minutes)"))
+    place = forms.CharField(max_length=200, required=False, label=_("Place"))
+    video_url = forms.URLField(
+        max_length=500, required=False, label=_("Video link"), assume_scheme="https"
+    )
+    capacity = forms.IntegerField(min_value=1, max_value=1000, label=_("Seats"))
+    instructor = forms.ModelChoiceField(queryset=Membership.objects.none(), label=_("Instructor"))
+    approval = forms.CharField(
+        max_length=200,
+        required=False,
+        label=_("Approval (optional)"),
+        help_text=_("For example “California POST course 1234”, when the session is approved."),
+    )
+
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        course_field: Any = self.fields["course"]
+        course_field.queryset = Course.objects.filter(versions__isnull=False).distinct()
+        instructor: Any = self.fields["instructor"]
+        instructor.queryset = Membership.objects.filter(
+            organization=organization, user__is_active=True
+        ).select_related("user")
+        instructor.label_from_instance = lambda m: m.user.get_full_name() or m.user.email
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not (data.get("place") or data.get("video_url")):
+            self.add_error("place", _("Please give a place or a video link."))
+        return data
+
+
+class ExternalRecordForm(forms.Form):
+    """Training a person took elsewhere, with its certificate."""
+
+    title = forms.CharField(max_length=200, label=_("Course or class"))
+    provider = forms.CharField(max_length=200, label=_("Provider"))
+    completed_on = forms.DateField(
+        label=_("Completed on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    minutes = forms.IntegerField(min_value=1, max_value=6000, label=_("Length (minutes)"))
+    requirement = forms.ModelChoiceField(
+        queryset=Requirement.objects.none(), required=False, label=_("Counts for (optional)")
+    )
+    approval = forms.CharField(
+        max_length=200,
+        required=False,
+        label=_("Approval (optional)"),
+        help_text=_("Who approved the course, e.g. “Tennessee TBI”."),
+    )
+    certificate = forms.FileField(label=_("Certificate (PDF, PNG or JPEG, up to 5 MB)"))
+
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        requirement: Any = self.fields["requirement"]
+        requirement.queryset = Requirement.objects.filter(
+            organization=organization, retired_at__isnull=True
+        )

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from safepath.accounts.models import Organization, Role, Unit
@@ -91,6 +92,12 @@ class TrainingSettings(models.Model):
     # Law-enforcement staff may not want their full name on a public page.
     verify_shows_initials = models.BooleanField(default=False)
     self_enrolment = models.BooleanField(default=True)
+    # The organization's learning record store: its xAPI endpoint and Basic credentials
+    # (the password sealed with the organization's data key).
+    lrs_endpoint = models.URLField(max_length=500, blank=True)
+    lrs_username = models.CharField(max_length=200, blank=True)
+    lrs_password_sealed = models.BinaryField(null=True, blank=True)
+    lrs_sent_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"training settings of {self.organization_id}"
@@ -128,6 +135,18 @@ class Requirement(models.Model):
     source_url = models.URLField(max_length=500, blank=True)
     verified_on = models.DateField(null=True, blank=True)
     notes = models.TextField(blank=True)
+    # Who must approve the course (e.g. "California POST"). When set, SafePath's own online
+    # course never satisfies the requirement: only a session or an external record that
+    # carries that approval does.
+    approval_body = models.CharField(max_length=200, blank=True)
+    required_topics = models.JSONField(default=list, blank=True)  # the statute's topic list
+    # When the first due date falls: days after hire, or (licensing mandates) at the
+    # person's licence renewal, which the organization records per person.
+    deadline_basis = models.CharField(
+        max_length=20,
+        choices=[("hire", _("After hire")), ("licence", _("At licence renewal"))],
+        default="hire",
+    )
     # Retired requirements are kept (assignments point at them) but create no new cycles and
     # leave the compliance view.
     retired_at = models.DateTimeField(null=True, blank=True)
@@ -165,6 +184,7 @@ class AssignmentSource(models.TextChoices):
     ROLE = "role", _("Assigned to a role")
     SELF = "self", _("Self-enrolled")
     REQUIREMENT = "requirement", _("Required (recertification)")
+    SESSION = "session", _("Instructor-led session")
 
 
 def new_certificate_id() -> str:
@@ -214,9 +234,14 @@ class Assignment(models.Model):
 
 
 class LessonProgress(models.Model):
+    """A lesson the learner opened (server time) and, later, marked read. ``seconds`` is the
+    time between the two as the server measured it, capped so an idle tab earns nothing."""
+
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="lessons")
     lesson_id = models.CharField(max_length=80)
-    completed_at = models.DateTimeField(auto_now_add=True)
+    opened_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    seconds = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -234,7 +259,9 @@ class ScenarioRun(models.Model):
     scenario_id = models.CharField(max_length=80)
     path = models.JSONField(default=list)
     score = models.IntegerField(default=0)
+    started_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
+    seconds = models.PositiveIntegerField(default=0)  # server-measured, capped, all runs
 
     class Meta:
         constraints = [
@@ -276,8 +303,19 @@ class AppendOnlyQuerySet(models.QuerySet["Completion"]):
         raise ImmutableError("Completions are append-only.")
 
 
+class CompletionSource(models.TextChoices):
+    ONLINE = "online", _("Online course")
+    SESSION = "session", _("Instructor-led session")
+
+
 class Completion(models.Model):
-    """A person completed (and passed) a course version on a date. Append-only."""
+    """A person completed (and passed) a course version on a date. Append-only.
+
+    ``minutes_spent`` is what the server measured (lessons, scenarios, assessment);
+    ``credit_minutes`` is what the completion counts for: the measured time, at most the
+    course's length, or a session's hours. A requirement's minimum minutes is checked
+    against ``credit_minutes``.
+    """
 
     organization = models.ForeignKey(
         Organization, on_delete=models.PROTECT, related_name="completions"
@@ -293,6 +331,14 @@ class Completion(models.Model):
     completed_on = models.DateField()
     score_percent = models.PositiveIntegerField(null=True, blank=True)
     expires_on = models.DateField(null=True, blank=True)
+    source = models.CharField(
+        max_length=16, choices=CompletionSource.choices, default=CompletionSource.ONLINE
+    )
+    minutes_spent = models.PositiveIntegerField(null=True, blank=True)
+    credit_minutes = models.PositiveIntegerField(null=True, blank=True)
+    session = models.ForeignKey(
+        "Session", null=True, blank=True, on_delete=models.PROTECT, related_name="completions"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects: ClassVar[models.Manager[Completion]] = AppendOnlyQuerySet.as_manager()
@@ -345,15 +391,19 @@ class Certificate(models.Model):
 class ReminderKind(models.TextChoices):
     DUE_SOON = "due_soon", _("Due soon")
     EXPIRED = "expired", _("Expired")
+    SESSION_SOON = "session_soon", _("Session soon")
 
 
 class Reminder(models.Model):
-    """One email to one person about one assignment or certificate; one row per kind, ever."""
+    """One email to one person about one assignment, certificate or session seat; one row
+    per kind, ever."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=16, choices=ReminderKind.choices)
     assignment = models.ForeignKey(Assignment, null=True, on_delete=models.CASCADE)
     certificate = models.ForeignKey(Certificate, null=True, on_delete=models.CASCADE)
+    # A seat in an instructor-led session (the model is defined below; referenced by name).
+    seat = models.ForeignKey("SessionSeat", null=True, on_delete=models.CASCADE)
     created_at = models.DateTimeField(auto_now_add=True)
     locked_until = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
@@ -371,6 +421,11 @@ class Reminder(models.Model):
                 fields=["certificate", "kind"],
                 condition=models.Q(certificate__isnull=False),
                 name="one_reminder_per_certificate",
+            ),
+            models.UniqueConstraint(
+                fields=["seat", "kind"],
+                condition=models.Q(seat__isnull=False),
+                name="one_reminder_per_seat",
             ),
         ]
 
@@ -410,3 +465,142 @@ class LocalLesson(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization_id}: {self.course_id}/{self.lesson_id} ({self.language})"
+
+
+class Session(models.Model):
+    """An instructor-led session (a seminar): when, where (a place or a video link), how
+    many seats, who teaches. Attendance completes its course with the session's hours."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="training_sessions"
+    )
+    course = models.ForeignKey(Course, on_delete=models.PROTECT)
+    title = models.CharField(max_length=200)
+    starts_at = models.DateTimeField()
+    minutes = models.PositiveIntegerField()
+    place = models.CharField(max_length=200, blank=True)
+    video_url = models.URLField(max_length=500, blank=True)
+    capacity = models.PositiveIntegerField()
+    instructor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sessions_taught"
+    )
+    # e.g. "California POST course 1234": set when the session is an approved course.
+    approval = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.starts_at:%Y-%m-%d})"
+
+
+class SessionSeat(models.Model):
+    """One person signed up for (or assigned to) a session, and whether they attended."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="seats")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signed_up_at = models.DateTimeField(auto_now_add=True)
+    attended = models.BooleanField(null=True)  # None: not recorded yet
+    marked_at = models.DateTimeField(null=True, blank=True)
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["session", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "user"], name="one_seat_per_person")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} at {self.session_id}"
+
+
+class ExternalRecord(models.Model):
+    """Training taken elsewhere (an academy class, another provider's course), recorded by an
+    administrator with its hours and the certificate the person brought."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="external_training"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(max_length=200)
+    provider = models.CharField(max_length=200)
+    completed_on = models.DateField()
+    minutes = models.PositiveIntegerField()
+    # The requirement it satisfies (optional) and the approval it carries (e.g. "TBI").
+    requirement = models.ForeignKey(
+        Requirement, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approval = models.CharField(max_length=200, blank=True)
+    certificate_name = models.CharField(max_length=200)
+    certificate_type = models.CharField(max_length=40)
+    certificate = models.BinaryField()
+    certificate_sha256 = models.CharField(max_length=64)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-completed_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.title} ({self.completed_on})"
+
+
+class LicenceRenewal(models.Model):
+    """When a person's professional licence next renews, for mandates due at renewal
+    (Michigan, Texas and Florida health licences). Recorded by an administrator."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="licence_renewals"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    renews_on = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "user"], name="one_licence_date")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} renews {self.renews_on}"
+
+
+QUESTION_MAX_CHARS = 2000
+
+
+class Question(models.Model):
+    """A learner's question on a lesson or scenario, answered by the organization's
+    trainers. An answer can be shared with everyone in the organization taking the course;
+    an anonymous question is shown to peers without the asker's name (trainers see it)."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="training_questions"
+    )
+    course = models.ForeignKey(Course, on_delete=models.PROTECT)
+    kind = models.CharField(
+        max_length=10, choices=[("lesson", _("Lesson")), ("scenario", _("Scenario"))]
+    )
+    item_id = models.CharField(max_length=80)
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    anonymous = models.BooleanField(default=False)
+    text = models.TextField(max_length=QUESTION_MAX_CHARS)
+    created_at = models.DateTimeField(auto_now_add=True)
+    answer = models.TextField(max_length=QUESTION_MAX_CHARS, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    shared = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["organization", "course", "kind", "item_id"])]
+
+    def __str__(self) -> str:
+        return f"question {self.pk} on {self.course_id}/{self.item_id}"

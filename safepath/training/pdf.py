@@ -13,10 +13,11 @@ import segno
 from django.conf import settings
 from django.utils.translation import gettext as _
 from fpdf import FPDF
+from fpdf.enums import WrapMode
 
 if TYPE_CHECKING:
     from safepath.training.models import Certificate
-    from safepath.training.selectors import ComplianceMatrix
+    from safepath.training.selectors import ComplianceMatrix, Credit, Transcript
 
 FONT_DIR = Path(getattr(settings, "PDF_FONT_DIR", "/usr/share/fonts/truetype/dejavu"))
 
@@ -71,9 +72,23 @@ def certificate_pdf(*, certificate: Certificate) -> bytes:
     segno.make(verify_url(certificate.id), error="m").save(qr, kind="png", scale=10, border=4)
     qr.seek(0)
     pdf.image(qr, x=pdf.w - 72, y=pdf.h - 76, w=50, h=50)
-    pdf.set_font("DejaVu", "", 8)
-    pdf.set_xy(pdf.w - 92, pdf.h - 25)
-    pdf.cell(90, 5, verify_url(certificate.id), align="C")
+    # The verification URL goes under the QR code, inside the border whatever the length of
+    # the deployment's address: shrink the type to fit, and break the line if even 6 pt
+    # does not fit.
+    url = verify_url(certificate.id)
+    border_right = pdf.w - 10 - 3
+    left = pdf.w - 130
+    width = border_right - left
+    size = 9.0
+    pdf.set_font("DejaVu", "", size)
+    while pdf.get_string_width(url) > width and size > 6:
+        size -= 0.5
+        pdf.set_font("DejaVu", "", size)
+    pdf.set_xy(left, pdf.h - 25)
+    if pdf.get_string_width(url) <= width:
+        pdf.cell(width, 4, url, align="R")
+    else:
+        pdf.multi_cell(width, 3.2, url, align="R", wrapmode=WrapMode.CHAR)
     return bytes(pdf.output())
 
 
@@ -90,11 +105,16 @@ def compliance_pdf(*, matrix: ComplianceMatrix, today: date) -> bytes:
     pdf = _document("L")
     pdf.add_page()
     pdf.set_font("DejaVu", "B", 14)
-    title = _("Training compliance: %(unit)s") % {"unit": str(matrix.unit)}
+    title = _("Training compliance: %(unit)s") % {"unit": matrix.scope}
     pdf.cell(0, 9, title, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 9)
     summary = ", ".join(f"{STATUS_LABELS[k]}: {v}" for k, v in matrix.counts.items())
-    pdf.cell(0, 6, _("As of %(d)s. %(s)s") % {"d": today.isoformat(), "s": summary})
+    pdf.cell(
+        0,
+        6,
+        _("As of %(d)s. %(n)d people, each counted under their worst standing: %(s)s")
+        % {"d": today.isoformat(), "n": matrix.total_people, "s": summary},
+    )
     pdf.ln(8)
     width = pdf.w - pdf.l_margin - pdf.r_margin
     with pdf.table(
@@ -106,11 +126,75 @@ def compliance_pdf(*, matrix: ComplianceMatrix, today: date) -> bytes:
             header.cell(requirement.title)
         for row in matrix.rows:
             line = table.row()
-            line.cell(row.name)
+            left = "" if row.active else " " + _("(left)")
+            line.cell(f"{row.name}{left}\n{row.units or _('no unit')}")
             for cell in row.cells:
                 if cell is None:
                     line.cell("—")
-                else:
-                    due = f" ({cell.due_on.isoformat()})" if cell.due_on else ""
-                    line.cell(STATUS_LABELS[cell.status.value] + due)
+                    continue
+                due = f" ({cell.due_on.isoformat()})" if cell.due_on else ""
+                text = STATUS_LABELS[cell.status.value] + due
+                if cell.last is not None:
+                    text += "\n" + _credit_line(cell.last)
+                line.cell(text)
+    return bytes(pdf.output())
+
+
+def _credit_line(credit: Credit) -> str:
+    parts = [credit.completed_on.isoformat()]
+    if credit.minutes is not None:
+        parts.append(_("%(h)s h") % {"h": f"{credit.minutes / 60:.2f}"})
+    if credit.score_percent is not None:
+        parts.append(f"{credit.score_percent}%")
+    parts.append(credit.course_version)
+    if credit.certificate_id:
+        parts.append(credit.certificate_id)
+    return " · ".join(parts)
+
+
+def transcript_pdf(*, transcript: Transcript, today: date) -> bytes:
+    pdf = _document("L")
+    pdf.add_page()
+    pdf.set_font("DejaVu", "B", 14)
+    pdf.cell(
+        0,
+        9,
+        _("Training transcript: %(name)s") % {"name": transcript.name},
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    pdf.set_font("DejaVu", "", 9)
+    facts = [
+        transcript.organization.name,
+        transcript.email,
+        _("left the organization") if not transcript.active else _("active"),
+        _("%(h)s hours in total") % {"h": f"{transcript.total_minutes / 60:.2f}"},
+        _("as of %(d)s") % {"d": today.isoformat()},
+    ]
+    pdf.cell(0, 6, " · ".join(facts), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    width = pdf.w - pdf.l_margin - pdf.r_margin
+    with pdf.table(col_widths=(2, 2, 5, 2, 2, 3, 4, 2), width=width, text_align="LEFT") as table:
+        header = table.row()
+        for label in (
+            _("Date"),
+            _("Kind"),
+            _("Training"),
+            _("Hours"),
+            _("Score"),
+            _("Course version"),
+            _("Certificate id"),
+            _("Status"),
+        ):
+            header.cell(label)
+        for entry in transcript.entries:
+            line = table.row()
+            line.cell(entry.completed_on.isoformat())
+            line.cell(entry.kind_label)
+            line.cell(entry.title)
+            line.cell("" if entry.minutes is None else f"{entry.minutes / 60:.2f}")
+            line.cell("" if entry.score_percent is None else f"{entry.score_percent}%")
+            line.cell(entry.course_version)
+            line.cell(entry.certificate_id)
+            line.cell(entry.status)
     return bytes(pdf.output())

@@ -9,9 +9,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 
 from safepath.accounts.access import memberships_for
@@ -25,9 +28,14 @@ from safepath.training.models import (
     Completion,
     Course,
     CourseVersion,
+    ExternalRecord,
+    LicenceRenewal,
     LocalLesson,
+    Question,
     Requirement,
     ScenarioRun,
+    Session,
+    SessionSeat,
 )
 from safepath.training.recurrence import Standing, Status, standing
 
@@ -38,10 +46,21 @@ VIEWERS = roles_with(Capability.TRAINING_VIEW)
 # Content ------------------------------------------------------------------------------------
 
 
-def available_languages(*, course: Course) -> list[tuple[str, str]]:
+def language_label(code: str) -> str:
+    """A language's own name ("Español", "Français") for any code a course file may use."""
     labels = dict(CourseVersion._meta.get_field("language").choices or [])
+    if code in labels:
+        return str(labels[code])
+    try:
+        return str(get_language_info(code)["name_local"])
+    except KeyError:
+        return code
+
+
+def available_languages(*, course: Course) -> list[tuple[str, str]]:
+    """Every language a course has been loaded in: whatever files its folder holds."""
     languages = sorted(set(course.versions.values_list("language", flat=True)))
-    return [(language, str(labels.get(language, language))) for language in languages]
+    return [(language, language_label(language)) for language in languages]
 
 
 def latest_version(*, course: Course, language: str) -> CourseVersion | None:
@@ -101,6 +120,123 @@ def scenario_of(*, assignment: Assignment, scenario_id: str) -> dict[str, Any]:
         if scenario["id"] == scenario_id:
             return dict(scenario)
     raise Http404
+
+
+# Completion rules -----------------------------------------------------------------------------
+
+LESSON_CAP_SECONDS = 30 * 60  # an idle tab earns at most this much per lesson
+SCENARIO_CAP_SECONDS = 30 * 60
+ATTEMPT_CAP_SECONDS = 60 * 60
+
+
+def lesson_minimum_seconds(lesson: dict[str, Any]) -> int:
+    """How long a lesson must stay open before it can be marked read: the course file's
+    ``min_seconds`` if it gives one, else its words at TRAINING_READING_WPM, at least 20 s."""
+    if "min_seconds" in lesson:
+        return int(lesson["min_seconds"])
+    words = len(str(lesson.get("body", "")).split())
+    return max(20, words * 60 // max(1, settings.TRAINING_READING_WPM))
+
+
+def seconds_spent(*, assignment: Assignment, include_open_attempt: bool = False) -> int:
+    """Time the server measured on this assignment: lessons read, scenarios played and
+    submitted assessment attempts, each capped."""
+    total = sum(
+        min(seconds, LESSON_CAP_SECONDS)
+        for seconds in assignment.lessons.values_list("seconds", flat=True)
+    )
+    total += sum(assignment.scenarios.values_list("seconds", flat=True))
+    now = timezone.now()
+    for started, submitted in assignment.attempts.values_list("started_at", "submitted_at"):
+        end = submitted or (now if include_open_attempt else None)
+        if end is not None:
+            total += min(int((end - started).total_seconds()), ATTEMPT_CAP_SECONDS)
+    return total
+
+
+@dataclass(frozen=True)
+class Progress:
+    lessons_read: set[str]
+    next_lesson: str | None  # the first lesson not yet read (the only one that may be opened)
+    scenarios_finished: set[str]
+    seconds: int
+    course_minutes: int
+    required_minutes: int  # the requirement's minimum (0 when none)
+    blockers: list[str]  # why the assessment cannot start yet (empty: it can)
+    cannot_satisfy: str  # why this course cannot satisfy the assignment's requirement
+
+    @property
+    def minutes(self) -> int:
+        return self.seconds // 60
+
+
+def progress_of(*, assignment: Assignment) -> Progress:
+    """Where a learner stands against the completion rules: every lesson read in order,
+    every scenario finished, and (for a requirement with minimum minutes the course can
+    meet) that much time measured, before the assessment opens."""
+    data = version_for(assignment=assignment).data
+    read = set(
+        assignment.lessons.filter(completed_at__isnull=False).values_list("lesson_id", flat=True)
+    )
+    order = [lesson["id"] for lesson in data["lessons"]]
+    next_lesson = next((lesson_id for lesson_id in order if lesson_id not in read), None)
+    finished = set(
+        assignment.scenarios.filter(finished_at__isnull=False).values_list("scenario_id", flat=True)
+    )
+    seconds = seconds_spent(assignment=assignment)
+    course_minutes = int(data["course"].get("estimated_minutes") or 0)
+    taught = {topic for lesson in data["lessons"] for topic in lesson["topics"]}
+    requirement = assignment.requirement
+    required = (requirement.minimum_minutes or 0) if requirement is not None else 0
+    cannot = ""
+    if requirement is not None and requirement.approval_body:
+        cannot = _(
+            "%(requirement)s needs a course approved by %(body)s. This course does not count "
+            "for it; your organization records the approved course."
+        ) % {"requirement": requirement.title, "body": requirement.approval_body}
+    elif required > course_minutes:
+        cannot = _(
+            "%(requirement)s needs at least %(needed)d minutes; this course is %(length)d "
+            "minutes, so it cannot satisfy it alone."
+        ) % {
+            "requirement": requirement.title if requirement else "",
+            "needed": required,
+            "length": course_minutes,
+        }
+    missing_topics = sorted(set(requirement.topics) - taught) if requirement is not None else []
+    if not cannot and missing_topics:
+        cannot = _(
+            "%(requirement)s needs training on topics this course does not teach "
+            "(%(topics)s), so this course cannot satisfy it alone; your organization records "
+            "the training that covers them."
+        ) % {
+            "requirement": requirement.title if requirement else "",
+            "topics": ", ".join(missing_topics),
+        }
+    blockers = []
+    if next_lesson is not None:
+        blockers.append(_("Read every lesson, in order, first."))
+    missing = [s["id"] for s in data["scenarios"] if s["id"] not in finished]
+    if missing:
+        blockers.append(_("Finish every role-play scenario first."))
+    if required and required <= course_minutes and seconds < required * 60:
+        blockers.append(
+            _(
+                "This requirement asks for at least %(needed)d minutes of training; you have "
+                "spent %(spent)d."
+            )
+            % {"needed": required, "spent": seconds // 60}
+        )
+    return Progress(
+        lessons_read=read,
+        next_lesson=next_lesson,
+        scenarios_finished=finished,
+        seconds=seconds,
+        course_minutes=course_minutes,
+        required_minutes=required,
+        blockers=blockers,
+        cannot_satisfy=cannot,
+    )
 
 
 def scenario_position(*, scenario: dict[str, Any], run: ScenarioRun | None) -> str | None:
@@ -271,19 +407,26 @@ def get_requirement_for_manager(*, user: User | AnonymousUser, pk: int) -> Requi
 
 
 def requirement_course_ids(*, requirements: Iterable[Requirement]) -> dict[int, set[int]]:
-    """Which courses satisfy each requirement: its course, or every course whose content
-    covers all of its topics."""
+    """Which courses satisfy each requirement: its course (when the requirement lists topics,
+    only if the course's content covers all of them), or every course whose content covers
+    all of its topics."""
     wanted: dict[int, set[int]] = {}
     coverage: dict[int, set[str]] | None = None
     for requirement in requirements:
-        if requirement.course_id is not None:
+        topics = set(requirement.topics)
+        if requirement.course_id is not None and not topics:
             wanted[requirement.pk] = {requirement.course_id}
             continue
         if coverage is None:
             coverage = defaultdict(set)
             for version in CourseVersion.objects.only("course_id", "data"):
                 coverage[version.course_id] |= version.topics
-        topics = set(requirement.topics)
+        if requirement.course_id is not None:
+            # A named course counts only when its content teaches every topic the mandate
+            # lists (a course that cannot satisfy the mandate never shows compliant).
+            covered = coverage.get(requirement.course_id, set())
+            wanted[requirement.pk] = {requirement.course_id} if topics <= covered else set()
+            continue
         wanted[requirement.pk] = {
             course_id for course_id, covered in coverage.items() if topics and topics <= covered
         }
@@ -295,30 +438,95 @@ def requirement_course(*, requirement: Requirement) -> Course | None:
     return Course.objects.filter(pk__in=ids).order_by("slug").first()
 
 
-def _valid_completions(
-    *, user_ids: Any, course_ids: Iterable[int]
-) -> dict[tuple[int, int], list[date]]:
-    """Completion dates per (user, course), without those whose certificate was revoked."""
-    dated: dict[tuple[int, int], list[date]] = defaultdict(list)
-    rows = (
-        Completion.objects.filter(user_id__in=user_ids, course_id__in=list(course_ids))
+@dataclass(frozen=True)
+class Credit:
+    """One thing that counts for a requirement: an online completion, a session attended or
+    an external record, with what an auditor asks for."""
+
+    kind: str  # "online", "session" or "external"
+    completed_on: date
+    minutes: int | None
+    certificate_id: str
+    score_percent: int | None
+    course_version: str
+
+
+def requirement_credits(
+    *, requirements: list[Requirement], user_ids: Any
+) -> dict[tuple[int, int], list[Credit]]:
+    """(requirement, user) -> everything that counts for that requirement, oldest first.
+
+    A completion counts when it is of a course that satisfies the requirement, its
+    certificate is not revoked, it carries at least the requirement's minimum minutes of
+    credit, and, when the requirement needs an approved course, it came from a session
+    that carries an approval. An external record counts for the requirement it was recorded
+    against under the same minutes and approval rules.
+    """
+    wanted = requirement_course_ids(requirements=requirements)
+    all_courses = set().union(*wanted.values()) if wanted else set()
+    rows = list(
+        Completion.objects.filter(user_id__in=user_ids, course_id__in=list(all_courses))
         .exclude(certificate__revoked_at__isnull=False)
-        .values_list("user_id", "course_id", "completed_on")
+        .values_list(
+            "user_id",
+            "course_id",
+            "completed_on",
+            "credit_minutes",
+            "session__approval",
+            "source",
+            "certificate__id",
+            "score_percent",
+            "course_version__course__slug",
+            "course_version__number",
+            "course_version__language",
+        )
     )
-    for user_id, course_id, completed_on in rows:
-        dated[(user_id, course_id)].append(completed_on)
-    return dated
+    externals = list(
+        ExternalRecord.objects.filter(
+            user_id__in=user_ids, requirement__in=[r.pk for r in requirements]
+        ).values_list("user_id", "requirement_id", "completed_on", "minutes", "approval", "title")
+    )
+    found: dict[tuple[int, int], list[Credit]] = defaultdict(list)
+    for requirement in requirements:
+        minimum = requirement.minimum_minutes or 0
+        courses = wanted[requirement.pk]
+        for user_id, course_id, day, credit, approval, source, cert, score, slug, n, lang in rows:
+            if course_id not in courses or (credit or 0) < minimum:
+                continue
+            if requirement.approval_body and not approval:
+                continue
+            found[(requirement.pk, user_id)].append(
+                Credit(source, day, credit, cert or "", score, f"{slug} v{n} ({lang})")
+            )
+        for user_id, requirement_id, day, minutes, approval, title in externals:
+            if requirement_id != requirement.pk or minutes < minimum:
+                continue
+            if requirement.approval_body and not approval:
+                continue
+            found[(requirement.pk, user_id)].append(
+                Credit("external", day, minutes, "", None, title)
+            )
+    for credits in found.values():
+        credits.sort(key=lambda credit: credit.completed_on)
+    return found
+
+
+def requirement_dates(
+    *, requirements: list[Requirement], user_ids: Any
+) -> dict[tuple[int, int], list[date]]:
+    """(requirement, user) -> the dates of everything that counts for that requirement."""
+    return {
+        key: [credit.completed_on for credit in credits]
+        for key, credits in requirement_credits(
+            requirements=requirements, user_ids=user_ids
+        ).items()
+    }
 
 
 def current_expiry(*, user: User, requirement: Requirement) -> date | None:
-    course_ids = requirement_course_ids(requirements=[requirement])[requirement.pk]
-    dates = [
-        completed_on
-        for (_user, _course), days in _valid_completions(
-            user_ids=[user.pk], course_ids=course_ids
-        ).items()
-        for completed_on in days
-    ]
+    dates = requirement_dates(requirements=[requirement], user_ids=[user.pk]).get(
+        (requirement.pk, user.pk), []
+    )
     if not dates:
         return None
     from safepath.training.recurrence import next_expiry
@@ -344,20 +552,64 @@ def requirement_standings(*, requirement: Requirement, today: date) -> list[Pers
         members = members.filter(units=requirement.unit_id)
     if requirement.role:
         members = members.filter(role=requirement.role)
-    course_ids = requirement_course_ids(requirements=[requirement])[requirement.pk]
-    done = _valid_completions(user_ids=members.values("user_id"), course_ids=course_ids)
+    done = requirement_dates(requirements=[requirement], user_ids=members.values("user_id"))
+    licences = licence_dates(organization_id=requirement.organization_id or 0)
     return [
         PersonStanding(
             user_id=membership.user_id,
-            standing=standing(
-                requirement.rule,
-                started_on=membership.hired_on or membership.created_at.date(),
-                completions=[d for c in course_ids for d in done.get((membership.user_id, c), [])],
+            standing=person_standing(
+                requirement=requirement,
+                membership=membership,
+                completions=done.get((requirement.pk, membership.user_id), []),
+                licence_renews_on=licences.get(membership.user_id),
                 today=today,
             ),
         )
         for membership in members
     ]
+
+
+def licence_dates(*, organization_id: int) -> dict[int, date]:
+    """user id -> the licence renewal date recorded for them in this organization."""
+    return dict(
+        LicenceRenewal.objects.filter(organization_id=organization_id).values_list(
+            "user_id", "renews_on"
+        )
+    )
+
+
+def person_standing(
+    *,
+    requirement: Requirement,
+    membership: Membership,
+    completions: list[date],
+    licence_renews_on: date | None,
+    today: date,
+) -> Standing:
+    """Where one person stands on one requirement. A requirement due at licence renewal
+    counts from the renewal date recorded for the person; with none recorded and nothing
+    completed, it is pending with no due date (not overdue from the day they joined)."""
+    if requirement.deadline_basis == "licence":
+        if licence_renews_on is None and not completions:
+            return Standing(Status.PENDING, None, None, None)
+        started = licence_renews_on or today
+    else:
+        started = membership.hired_on or membership.created_at.date()
+    return standing(requirement.rule, started_on=started, completions=completions, today=today)
+
+
+@dataclass
+class ComplianceCell:
+    standing: Standing
+    last: Credit | None  # the newest thing that counts, for exports
+
+    @property
+    def status(self) -> Status:
+        return self.standing.status
+
+    @property
+    def due_on(self) -> date | None:
+        return self.standing.due_on
 
 
 @dataclass
@@ -366,59 +618,95 @@ class ComplianceRow:
     email: str
     membership_id: int
     hired_on: date | None
-    cells: list[Standing | None]  # one per requirement; None: does not apply to this person
+    units: str
+    active: bool
+    status: Status | None  # the person's worst standing (None: nothing applies)
+    cells: list[ComplianceCell | None]  # one per requirement; None: does not apply
 
 
 @dataclass
 class ComplianceMatrix:
-    unit: Unit
+    organization: Organization
+    unit: Unit | None  # None: the whole organization, members without a unit included
     requirements: list[Requirement]
     rows: list[ComplianceRow]
-    counts: dict[str, int]
+    counts: dict[str, int]  # people by their worst standing
     total_people: int
+
+    @property
+    def scope(self) -> str:
+        return self.unit.name if self.unit is not None else self.organization.name
+
+
+# Worst first: a person is counted once, under the worst of their standings.
+SEVERITY = [Status.OVERDUE, Status.EXPIRED, Status.DUE_SOON, Status.PENDING, Status.COMPLIANT]
 
 
 def compliance_matrix(
-    *, unit: Unit, today: date, offset: int = 0, limit: int | None = None
+    *,
+    today: date,
+    unit: Unit | None = None,
+    organization: Organization | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+    include_inactive: bool = False,
 ) -> ComplianceMatrix:
-    """People x requirements for one unit, in a fixed number of queries whatever its size.
+    """People x requirements for one unit or (``unit=None``) the whole organization, in a
+    fixed number of queries whatever its size.
 
-    Counts cover the whole unit; rows can be paged with ``offset``/``limit``.
+    Counts are people (each under their worst standing) across the whole scope; rows can be
+    paged with ``offset``/``limit``. ``include_inactive`` adds people who have left (their
+    accounts deactivated), for an auditor's export.
     """
-    requirements = list(
-        Requirement.objects.filter(organization_id=unit.organization_id, retired_at__isnull=True)
-        .filter(Q(unit__isnull=True) | Q(unit=unit))
-        .order_by("title", "pk")
+    if unit is not None:
+        organization = unit.organization
+    assert organization is not None
+    requirements_qs = Requirement.objects.filter(
+        organization_id=organization.pk, retired_at__isnull=True
     )
-    wanted = requirement_course_ids(requirements=requirements)
-    all_courses = set().union(*wanted.values()) if wanted else set()
+    if unit is not None:
+        requirements_qs = requirements_qs.filter(Q(unit__isnull=True) | Q(unit=unit))
+    requirements = list(requirements_qs.order_by("title", "pk"))
+    members_qs = Membership.objects.filter(organization=organization)
+    if unit is not None:
+        members_qs = members_qs.filter(units=unit)
+    if not include_inactive:
+        members_qs = members_qs.filter(user__is_active=True)
     members = list(
-        Membership.objects.filter(units=unit, user__is_active=True)
-        .select_related("user")
+        members_qs.select_related("user")
+        .prefetch_related("units")
         .order_by("user__last_name", "user__first_name", "user__email")
     )
-    done = _valid_completions(
-        user_ids=Membership.objects.filter(units=unit).values("user_id"), course_ids=all_courses
+    credits = requirement_credits(
+        requirements=requirements, user_ids=[membership.user_id for membership in members]
     )
-    counts = {status.value: 0 for status in Status}
+    licences = licence_dates(organization_id=organization.pk)
+    counts = {status.value: 0 for status in SEVERITY}
     rows: list[ComplianceRow] = []
     stop = None if limit is None else offset + limit
     for index, membership in enumerate(members):
-        cells: list[Standing | None] = []
+        unit_ids = {u.pk for u in membership.units.all()}
+        cells: list[ComplianceCell | None] = []
         for requirement in requirements:
-            if requirement.role and requirement.role != membership.role:
+            applies = (not requirement.role or requirement.role == membership.role) and (
+                requirement.unit_id is None or requirement.unit_id in unit_ids
+            )
+            if not applies:
                 cells.append(None)
                 continue
-            person = standing(
-                requirement.rule,
-                started_on=membership.hired_on or membership.created_at.date(),
-                completions=[
-                    d for c in wanted[requirement.pk] for d in done.get((membership.user_id, c), [])
-                ],
+            found = credits.get((requirement.pk, membership.user_id), [])
+            person = person_standing(
+                requirement=requirement,
+                membership=membership,
+                completions=[credit.completed_on for credit in found],
+                licence_renews_on=licences.get(membership.user_id),
                 today=today,
             )
-            counts[person.status.value] += 1
-            cells.append(person)
+            cells.append(ComplianceCell(person, found[-1] if found else None))
+        statuses = {cell.status for cell in cells if cell is not None}
+        worst = next((status for status in SEVERITY if status in statuses), None)
+        if worst is not None:
+            counts[worst.value] += 1
         if index >= offset and (stop is None or index < stop):
             user = membership.user
             rows.append(
@@ -427,12 +715,214 @@ def compliance_matrix(
                     email=user.email,
                     membership_id=membership.pk,
                     hired_on=membership.hired_on,
+                    units=", ".join(sorted(u.name for u in membership.units.all())),
+                    active=user.is_active,
+                    status=worst,
                     cells=cells,
                 )
             )
     return ComplianceMatrix(
-        unit=unit, requirements=requirements, rows=rows, counts=counts, total_people=len(members)
+        organization=organization,
+        unit=unit,
+        requirements=requirements,
+        rows=rows,
+        counts=counts,
+        total_people=len(members),
     )
+
+
+def holders_of_valid_completion(
+    *, organization: Organization, course: Course, today: date
+) -> set[int]:
+    """Users of an organization who hold a completion of ``course`` that is still valid:
+    not expired and its certificate not revoked."""
+    return set(
+        Completion.objects.filter(organization=organization, course=course)
+        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
+        .exclude(certificate__revoked_at__isnull=False)
+        .values_list("user_id", flat=True)
+    )
+
+
+# Transcripts ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TranscriptEntry:
+    kind: str  # online, session, external
+    kind_label: str
+    completed_on: date
+    title: str
+    minutes: int | None
+    score_percent: int | None
+    course_version: str
+    certificate_id: str
+    status: str  # valid, expired, revoked, recorded, attended
+
+
+@dataclass(frozen=True)
+class Transcript:
+    organization: Organization
+    membership_id: int
+    name: str
+    email: str
+    active: bool
+    entries: list[TranscriptEntry]
+    sessions_booked: list[Any]  # seats not (yet) attended
+
+    @property
+    def total_minutes(self) -> int:
+        return sum(entry.minutes or 0 for entry in self.entries if entry.status != "revoked")
+
+
+def get_membership_for_viewer(*, user: User | AnonymousUser, pk: int) -> Membership:
+    """A member (active or not) of an organization this user may audit; else a 404."""
+    try:
+        return Membership.objects.select_related("user", "organization").get(
+            pk=pk, organization_id__in=organization_ids_with(user=user, roles=VIEWERS)
+        )
+    except Membership.DoesNotExist:
+        raise Http404 from None
+
+
+def people_for_viewer(*, organization: Organization) -> QuerySet[Membership]:
+    """Everyone in the organization, people who have left (deactivated) included, last."""
+    return (
+        Membership.objects.filter(organization=organization)
+        .select_related("user")
+        .prefetch_related("units")
+        .order_by("-user__is_active", "user__last_name", "user__first_name", "user__email")
+    )
+
+
+def transcript(*, membership: Membership, today: date) -> Transcript:
+    """Every completion (revoked ones shown as such), session and external record of one
+    person in one organization, newest first."""
+    user = membership.user
+    organization = membership.organization
+    labels = {
+        "online": _("Online course"),
+        "session": _("Instructor-led session"),
+        "external": _("External training"),
+    }
+    entries: list[TranscriptEntry] = []
+    completions = Completion.objects.filter(organization=organization, user=user).select_related(
+        "course_version__course", "certificate", "session"
+    )
+    for completion in completions:
+        certificate = getattr(completion, "certificate", None)
+        status = (
+            certificate_status(certificate=certificate, today=today) if certificate else "valid"
+        )
+        title = completion.course_version.title
+        if completion.session is not None:
+            title = f"{completion.session.title} ({title})"
+        entries.append(
+            TranscriptEntry(
+                kind=completion.source,
+                kind_label=labels.get(completion.source, completion.source),
+                completed_on=completion.completed_on,
+                title=title,
+                minutes=completion.credit_minutes,
+                score_percent=completion.score_percent,
+                course_version=completion.course_version.label,
+                certificate_id=certificate.pk if certificate else "",
+                status=status,
+            )
+        )
+    for record in ExternalRecord.objects.filter(organization=organization, user=user):
+        entries.append(
+            TranscriptEntry(
+                kind="external",
+                kind_label=labels["external"],
+                completed_on=record.completed_on,
+                title=f"{record.title} ({record.provider})",
+                minutes=record.minutes,
+                score_percent=None,
+                course_version=record.approval,
+                certificate_id=f"sha256:{record.certificate_sha256[:16]}",
+                status="recorded",
+            )
+        )
+    entries.sort(key=lambda entry: entry.completed_on, reverse=True)
+    booked = list(
+        SessionSeat.objects.filter(
+            session__organization=organization, user=user, attended__isnull=True
+        ).select_related("session")
+    )
+    return Transcript(
+        organization=organization,
+        membership_id=membership.pk,
+        name=user.get_full_name() or user.email,
+        email=user.email,
+        active=user.is_active,
+        entries=entries,
+        sessions_booked=booked,
+    )
+
+
+# Sessions -------------------------------------------------------------------------------------
+
+
+def sessions_for_member(*, user: User | AnonymousUser) -> QuerySet[Session]:
+    organizations = [membership.organization_id for membership in memberships_for(user)]
+    return (
+        Session.objects.filter(organization_id__in=organizations)
+        .select_related("course", "instructor", "organization")
+        .order_by("starts_at", "pk")
+    )
+
+
+def get_session_for_member(*, user: User | AnonymousUser, pk: int) -> Session:
+    try:
+        return sessions_for_member(user=user).get(pk=pk)
+    except Session.DoesNotExist:
+        raise Http404 from None
+
+
+def can_take_attendance(*, user: User | AnonymousUser, session: Session) -> bool:
+    """The session's instructor and the organization's administrators."""
+    return session.instructor_id == user.pk or session.organization_id in organization_ids_with(
+        user=user, roles=MANAGERS
+    )
+
+
+# Questions ----------------------------------------------------------------------------------------
+
+
+def questions_for_item(*, assignment: Assignment, kind: str, item_id: str) -> list[Question]:
+    """What a learner sees under a lesson or scenario: answered questions the trainers
+    shared with the organization, and the learner's own (answered or not)."""
+    return list(
+        Question.objects.filter(
+            organization_id=assignment.organization_id,
+            course_id=assignment.course_id,
+            kind=kind,
+            item_id=item_id,
+        )
+        .filter(Q(shared=True, answered_at__isnull=False) | Q(asked_by_id=assignment.user_id))
+        .select_related("asked_by")
+        .order_by("created_at", "pk")
+    )
+
+
+def questions_for_manager(*, user: User | AnonymousUser, organization: Organization) -> Any:
+    if organization.pk not in organization_ids_with(user=user, roles=MANAGERS):
+        raise Http404
+    return (
+        Question.objects.filter(organization=organization)
+        .select_related("asked_by", "course")
+        .order_by("answered_at", "-created_at")
+    )
+
+
+def get_question_for_manager(*, user: User | AnonymousUser, pk: int) -> Question:
+    try:
+        return Question.objects.select_related("asked_by", "course", "organization").get(
+            pk=pk, organization_id__in=organization_ids_with(user=user, roles=MANAGERS)
+        )
+    except Question.DoesNotExist:
+        raise Http404 from None
 
 
 # Sites with placements -------------------------------------------------------------------------

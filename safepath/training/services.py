@@ -38,15 +38,21 @@ from safepath.training.models import (
     Attempt,
     Certificate,
     Completion,
+    CompletionSource,
     Course,
     CourseVersion,
+    ExternalRecord,
     Language,
     LessonProgress,
+    LicenceRenewal,
     LocalLesson,
+    Question,
     Reminder,
     ReminderKind,
     Requirement,
     ScenarioRun,
+    Session,
+    SessionSeat,
     TrainingSettings,
 )
 from safepath.training.recurrence import Status, add_months, next_expiry
@@ -155,6 +161,83 @@ def requirement_adopt(
             detail=f"{requirement.code} from library {template.code}"
             f"{'' if created else ' (again)'}",
         )
+    return requirement
+
+
+MAX_INTERVAL_MONTHS = 120
+MAX_INITIAL_DAYS = 3650
+
+
+@transaction.atomic
+def requirement_create(
+    *,
+    organization: Organization,
+    title: str,
+    course: Course,
+    recurrence: str,
+    interval_months: int = 12,
+    initial_days: int = 30,
+    minimum_minutes: int | None = None,
+    unit: Unit | None = None,
+    role: str = "",
+    anniversary_month: int = 1,
+    anniversary_day: int = 1,
+    actor: User,
+) -> Requirement:
+    """An organization's own requirement beside the library: an annual refresher, a course
+    within 30 days of hire... Its code is derived from the title and kept unique."""
+    from django.utils.text import slugify
+
+    from safepath.training.recurrence import Recurrence
+
+    title = title.strip()
+    if not title or len(title) > 200:
+        raise ValidationError(_("Please give the requirement a title (up to 200 characters)."))
+    if recurrence not in {r.value for r in Recurrence}:
+        raise ValidationError(_("Please choose how often it recurs from the list."))
+    if not 1 <= interval_months <= MAX_INTERVAL_MONTHS:
+        raise ValidationError(_("Please give an interval between 1 and 120 months."))
+    if not 0 <= initial_days <= MAX_INITIAL_DAYS:
+        raise ValidationError(_("Please give a first deadline between 0 and 3650 days."))
+    if minimum_minutes is not None and not 1 <= minimum_minutes <= 6000:
+        raise ValidationError(_("Please give minimum minutes between 1 and 6000, or none."))
+    if not (1 <= anniversary_month <= 12 and 1 <= anniversary_day <= 31):
+        raise ValidationError(_("Please give a valid anniversary month and day."))
+    if unit is not None and unit.organization_id != organization.pk:
+        raise ValidationError(_("That unit belongs to another organization."))
+    if role and role not in dict(Role.choices):
+        raise ValidationError(_("Please choose a role from the list."))
+    if not course.versions.exists():
+        raise ValidationError(_("That course has no content loaded."))
+    base = f"own-{slugify(title)[:60] or 'requirement'}"
+    code, n = base, 1
+    while Requirement.objects.filter(organization=organization, code=code).exists():
+        n += 1
+        code = f"{base}-{n}"
+    requirement = Requirement.objects.create(
+        organization=organization,
+        code=code,
+        title=title,
+        jurisdiction=organization.name[:80],
+        course=course,
+        recurrence=recurrence,
+        interval_months=interval_months,
+        initial_days=initial_days,
+        minimum_minutes=minimum_minutes,
+        unit=unit,
+        role=role,
+        anniversary_month=anniversary_month,
+        anniversary_day=anniversary_day,
+    )
+    audit_record(
+        actor=actor,
+        organization=organization,
+        action="training.requirement_created",
+        object_type="requirement",
+        object_ref=str(requirement.pk),
+        detail=f"{code}: {recurrence}, every {interval_months} months, first due "
+        f"{initial_days} days after hire, course {course.slug}",
+    )
     return requirement
 
 
@@ -299,6 +382,11 @@ def assignments_create(
             cancelled_at__isnull=True,
         ).values_list("user_id", flat=True)
     )
+    # A valid completion (not expired, certificate not revoked) satisfies a new assignment:
+    # people who hold one are not sent back through the course.
+    busy |= selectors.holders_of_valid_completion(
+        organization=organization, course=course, today=timezone.localdate()
+    )
     created = Assignment.objects.bulk_create(
         Assignment(
             organization=organization,
@@ -365,11 +453,54 @@ def assignment_set_language(*, assignment: Assignment, language: str) -> None:
     assignment.language = language
 
 
-def lesson_complete(*, assignment: Assignment, lesson_id: str) -> None:
-    version = selectors.version_for(assignment=assignment)
-    if lesson_id not in {lesson["id"] for lesson in version.data["lessons"]}:
+def _lesson(assignment: Assignment, lesson_id: str) -> tuple[list[dict[str, Any]], int]:
+    lessons = selectors.version_for(assignment=assignment).data["lessons"]
+    index = next((i for i, lesson in enumerate(lessons) if lesson["id"] == lesson_id), None)
+    if index is None:
         raise ValidationError(_("There is no such lesson in this course."))
-    LessonProgress.objects.get_or_create(assignment=assignment, lesson_id=lesson_id)
+    return lessons, index
+
+
+@transaction.atomic
+def lesson_open(*, assignment: Assignment, lesson_id: str) -> LessonProgress:
+    """Open a lesson: only the next unread one (or one already read). The server notes
+    when, so the time spent reading is measured here, not claimed by the browser."""
+    lessons, index = _lesson(assignment, lesson_id)
+    read = set(
+        assignment.lessons.filter(completed_at__isnull=False).values_list("lesson_id", flat=True)
+    )
+    if any(lesson["id"] not in read for lesson in lessons[:index]):
+        raise ValidationError(_("Please read the lessons in order."))
+    progress, _created = LessonProgress.objects.get_or_create(
+        assignment=assignment, lesson_id=lesson_id
+    )
+    return progress
+
+
+@transaction.atomic
+def lesson_complete(*, assignment: Assignment, lesson_id: str) -> LessonProgress:
+    """Mark a lesson read: it must have been opened, in order, long enough ago to read it."""
+    lessons, index = _lesson(assignment, lesson_id)
+    progress = (
+        LessonProgress.objects.select_for_update()
+        .filter(assignment=assignment, lesson_id=lesson_id)
+        .first()
+    )
+    if progress is None:
+        raise ValidationError(_("Please open the lesson and read it first."))
+    if progress.completed_at is not None:
+        return progress
+    elapsed = int((timezone.now() - progress.opened_at).total_seconds())
+    needed = selectors.lesson_minimum_seconds(lessons[index])
+    if elapsed < needed:
+        raise ValidationError(
+            _("Please take the time to read this lesson: about %(n)d more seconds.")
+            % {"n": needed - elapsed}
+        )
+    progress.completed_at = timezone.now()
+    progress.seconds = min(elapsed, selectors.LESSON_CAP_SECONDS)
+    progress.save(update_fields=["completed_at", "seconds"])
+    return progress
 
 
 @transaction.atomic
@@ -391,10 +522,14 @@ def scenario_choose(
     if not 0 <= choice < len(choices):
         raise ValidationError(_("Please pick one of the choices."))
     picked = choices[choice]
+    if not run.path:
+        run.started_at = timezone.now()
     run.path = [*run.path, [node_id, choice]]
     run.score += int(picked["score"])
     if picked.get("end"):
         run.finished_at = timezone.now()
+        played = int((run.finished_at - run.started_at).total_seconds())
+        run.seconds += min(played, selectors.SCENARIO_CAP_SECONDS)
     run.save()
     return run
 
@@ -402,7 +537,7 @@ def scenario_choose(
 def scenario_restart(*, assignment: Assignment, scenario_id: str) -> None:
     selectors.scenario_of(assignment=assignment, scenario_id=scenario_id)
     ScenarioRun.objects.filter(assignment=assignment, scenario_id=scenario_id).update(
-        path=[], score=0, finished_at=None
+        path=[], score=0, finished_at=None, started_at=timezone.now()
     )
 
 
@@ -418,6 +553,9 @@ def attempt_start(*, assignment: Assignment) -> Attempt:
     open_attempt = assignment.attempts.filter(submitted_at__isnull=True).first()
     if open_attempt is not None:
         return open_attempt
+    blockers = selectors.progress_of(assignment=assignment).blockers
+    if blockers:
+        raise ValidationError(blockers)
     version = selectors.version_for(assignment=assignment)
     assessment = version.data["assessment"]
     used = assignment.attempts.count()
@@ -468,11 +606,15 @@ def attempt_submit(*, attempt: Attempt, answers: dict[str, int]) -> Attempt:
     attempt.submitted_at = timezone.now()
     attempt.save()
     if attempt.passed:
+        spent = selectors.seconds_spent(assignment=attempt.assignment) // 60
+        length = int(version.data["course"].get("estimated_minutes") or spent)
         completion = completion_record(
             assignment=attempt.assignment,
             version=version,
             completed_on=timezone.localdate(),
             score_percent=attempt.score_percent,
+            minutes_spent=spent,
+            credit_minutes=min(spent, length),
         )
         certificate_issue(completion=completion)
     return attempt
@@ -488,6 +630,10 @@ def completion_record(
     version: CourseVersion,
     completed_on: date,
     score_percent: int | None,
+    minutes_spent: int | None = None,
+    credit_minutes: int | None = None,
+    source: str = CompletionSource.ONLINE,
+    session: Session | None = None,
 ) -> Completion:
     """Append a completion, close the assignment (and any other open one for the course)."""
     expires_on: date | None = None
@@ -507,6 +653,10 @@ def completion_record(
         completed_on=completed_on,
         score_percent=score_percent,
         expires_on=expires_on,
+        minutes_spent=minutes_spent,
+        credit_minutes=credit_minutes,
+        source=source,
+        session=session,
     )
     Assignment.objects.filter(
         organization=assignment.organization,
@@ -644,6 +794,21 @@ def reminders_queue(*, today: date | None = None) -> int:
                 certificate=certificate,
             )
         )
+    # Instructor-led sessions: everyone signed up gets one email when the session is within
+    # TRAINING_SESSION_REMINDER_HOURS (a seat taken later than that still gets one, until
+    # the session starts). A seat whose attendance is already recorded needs none.
+    now = timezone.now()
+    seats = (
+        SessionSeat.objects.filter(
+            attended__isnull=True,
+            session__starts_at__gt=now,
+            session__starts_at__lte=now + timedelta(hours=settings.TRAINING_SESSION_REMINDER_HOURS),
+        )
+        .exclude(reminder__kind=ReminderKind.SESSION_SOON)
+        .only("pk", "user_id")
+    )
+    for seat in seats:
+        rows.append(Reminder(user_id=seat.user_id, kind=ReminderKind.SESSION_SOON, seat=seat))
     # ignore_conflicts: a second worker that queued the same row first wins, quietly.
     Reminder.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
@@ -659,7 +824,10 @@ def reminders_claim(*, limit: int = 20) -> list[Reminder]:
     )
     return list(
         Reminder.objects.filter(pk__in=claimed).select_related(
-            "user", "assignment__course", "certificate__completion__course_version"
+            "user",
+            "assignment__course",
+            "certificate__completion__course_version",
+            "seat__session",
         )
     )
 
@@ -681,6 +849,24 @@ def reminder_message(reminder: Reminder) -> tuple[str, str]:
 
 
 def _reminder_message(reminder: Reminder) -> tuple[str, str]:
+    if reminder.kind == ReminderKind.SESSION_SOON and reminder.seat is not None:
+        session = reminder.seat.session
+        where = session.place or session.video_url
+        starts = timezone.localtime(session.starts_at)
+        return (
+            _("SafePath training session on %(date)s") % {"date": f"{starts:%Y-%m-%d %H:%M}"},
+            _(
+                "You are signed up for “%(title)s” on %(date)s (%(minutes)d minutes), "
+                "%(where)s. Details: %(link)s\n"
+            )
+            % {
+                "title": session.title,
+                "date": f"{starts:%Y-%m-%d %H:%M %Z}",
+                "minutes": session.minutes,
+                "where": where,
+                "link": f"{settings.BASE_URL}/training/sessions/{session.pk}/",
+            },
+        )
     if reminder.kind == ReminderKind.EXPIRED and reminder.certificate is not None:
         certificate = reminder.certificate
         return (
@@ -744,3 +930,397 @@ def training_process_due() -> int:
             logger.info("Recertification sweep raced another worker; will retry")
         reminders_queue()
     return reminders_send_due()
+
+
+# Instructor-led sessions ------------------------------------------------------------------
+
+MAX_SESSION_MINUTES = 24 * 60
+MAX_CAPACITY = 1000
+
+
+@transaction.atomic
+def session_create(
+    *,
+    organization: Organization,
+    course: Course,
+    title: str,
+    starts_at: Any,
+    minutes: int,
+    capacity: int,
+    instructor: User,
+    place: str = "",
+    video_url: str = "",
+    approval: str = "",
+    actor: User,
+) -> Session:
+    """Schedule a session. The instructor must belong to the organization; a session
+    happens somewhere: a place, a video link, or both."""
+    if not Membership.objects.filter(organization=organization, user=instructor).exists():
+        raise ValidationError(_("The instructor must be a member of your organization."))
+    if not title.strip():
+        raise ValidationError(_("Please give the session a title."))
+    if not (place.strip() or video_url.strip()):
+        raise ValidationError(_("Please give a place or a video link."))
+    if not 1 <= minutes <= MAX_SESSION_MINUTES:
+        raise ValidationError(_("Please give a length between 1 minute and 24 hours."))
+    if not 1 <= capacity <= MAX_CAPACITY:
+        raise ValidationError(
+            _("Please give a capacity between 1 and %(n)d.") % {"n": MAX_CAPACITY}
+        )
+    if not course.versions.exists():
+        raise ValidationError(_("That course has no content loaded."))
+    session = Session.objects.create(
+        organization=organization,
+        course=course,
+        title=title.strip(),
+        starts_at=starts_at,
+        minutes=minutes,
+        capacity=capacity,
+        instructor=instructor,
+        place=place.strip(),
+        video_url=video_url.strip(),
+        approval=approval.strip(),
+    )
+    audit_record(
+        actor=actor,
+        organization=organization,
+        action="training.session_created",
+        object_type="session",
+        object_ref=str(session.pk),
+        detail=f"{session.title} on {session.starts_at:%Y-%m-%d %H:%M}, {minutes} min, "
+        f"{capacity} seats, instructor {instructor.email}",
+    )
+    return session
+
+
+@transaction.atomic
+def session_sign_up(*, session: Session, user: User, actor: User | None = None) -> SessionSeat:
+    """A seat for a member: they sign up, or an administrator assigns them. Full is full."""
+    Session.objects.select_for_update().filter(pk=session.pk).first()
+    if not Membership.objects.filter(
+        organization_id=session.organization_id, user=user, user__is_active=True
+    ).exists():
+        raise ValidationError(_("That person is not a member of this organization."))
+    existing = SessionSeat.objects.filter(session=session, user=user).first()
+    if existing is not None:
+        return existing
+    if session.seats.count() >= session.capacity:
+        raise ValidationError(_("This session is full."))
+    seat = SessionSeat.objects.create(session=session, user=user)
+    if actor is not None and actor.pk != user.pk:
+        audit_record(
+            actor=actor,
+            organization=session.organization,
+            action="training.session_seat_assigned",
+            object_type="session",
+            object_ref=str(session.pk),
+            detail=user.email,
+        )
+    return seat
+
+
+@transaction.atomic
+def session_attendance(
+    *, session: Session, present: Iterable[int], actor: User
+) -> list[Completion]:
+    """Record who attended. Each person marked present gets a completion of the session's
+    course carrying the session's minutes (and a certificate); that completes their open
+    assignment or requirement. Presence, once recorded, is final: completions are never
+    removed (revoke the certificate to correct a mistake)."""
+    present_ids = set(present)
+    seats = list(SessionSeat.objects.select_for_update().filter(session=session))
+    unknown = present_ids - {seat.user_id for seat in seats}
+    if unknown:
+        raise ValidationError(_("Only people with a seat can be marked present."))
+    version = selectors.latest_version(course=session.course, language="en")
+    if version is None:
+        raise ValidationError(_("That course has no content loaded."))
+    now = timezone.now()
+    completions = []
+    changed = []
+    for seat in seats:
+        attended = seat.user_id in present_ids
+        if seat.attended is True:
+            continue  # final
+        if seat.attended is attended:
+            continue
+        seat.attended, seat.marked_at, seat.marked_by = attended, now, actor
+        seat.save(update_fields=["attended", "marked_at", "marked_by"])
+        changed.append(f"{seat.user_id}:{'present' if attended else 'absent'}")
+        if not attended:
+            continue
+        assignment = (
+            Assignment.objects.filter(
+                organization=session.organization,
+                user_id=seat.user_id,
+                course=session.course,
+                completed_at__isnull=True,
+                cancelled_at__isnull=True,
+            )
+            .order_by("due_on", "pk")
+            .first()
+        )
+        if assignment is None:
+            assignment = Assignment.objects.create(
+                organization=session.organization,
+                user_id=seat.user_id,
+                course=session.course,
+                source=AssignmentSource.SESSION,
+                assigned_by=actor,
+            )
+        completion = completion_record(
+            assignment=assignment,
+            version=version,
+            completed_on=timezone.localtime(session.starts_at).date(),
+            score_percent=None,
+            minutes_spent=session.minutes,
+            credit_minutes=session.minutes,
+            source=CompletionSource.SESSION,
+            session=session,
+        )
+        certificate_issue(completion=completion)
+        completions.append(completion)
+    if changed:
+        audit_record(
+            actor=actor,
+            organization=session.organization,
+            action="training.attendance_recorded",
+            object_type="session",
+            object_ref=str(session.pk),
+            detail=", ".join(changed)[:500],
+        )
+    return completions
+
+
+# External training ------------------------------------------------------------------------
+
+MAX_CERTIFICATE_BYTES = 5 * 1024 * 1024
+CERTIFICATE_TYPES = {  # the file's first bytes, not its name, decide what it is
+    b"%PDF-": "application/pdf",
+    b"\x89PNG\r\n\x1a\n": "image/png",
+    b"\xff\xd8\xff": "image/jpeg",
+}
+
+
+def certificate_file_type(content: bytes) -> str:
+    for magic, media_type in CERTIFICATE_TYPES.items():
+        if content.startswith(magic):
+            return media_type
+    raise ValidationError(_("Please upload the certificate as a PDF, PNG or JPEG file."))
+
+
+@transaction.atomic
+def external_record_create(
+    *,
+    organization: Organization,
+    user: User,
+    title: str,
+    provider: str,
+    completed_on: date,
+    minutes: int,
+    certificate_name: str,
+    certificate: bytes,
+    requirement: Requirement | None = None,
+    approval: str = "",
+    actor: User,
+) -> ExternalRecord:
+    """Record training taken elsewhere with its hours and certificate (audited)."""
+    if not Membership.objects.filter(organization=organization, user=user).exists():
+        raise ValidationError(_("That person is not a member of this organization."))
+    if requirement is not None and requirement.organization_id != organization.pk:
+        raise ValidationError(_("Please choose one of your organization's requirements."))
+    if not title.strip() or not provider.strip():
+        raise ValidationError(_("Please give the course title and who provided it."))
+    if completed_on > timezone.localdate():
+        raise ValidationError(_("The completion date cannot be in the future."))
+    if not 1 <= minutes <= 100 * 60:
+        raise ValidationError(_("Please give the hours as minutes between 1 and 6000."))
+    if not certificate:
+        raise ValidationError(_("Please upload the certificate."))
+    if len(certificate) > MAX_CERTIFICATE_BYTES:
+        raise ValidationError(_("Please keep the certificate file under 5 MB."))
+    media_type = certificate_file_type(certificate)
+    record = ExternalRecord.objects.create(
+        organization=organization,
+        user=user,
+        title=title.strip()[:200],
+        provider=provider.strip()[:200],
+        completed_on=completed_on,
+        minutes=minutes,
+        requirement=requirement,
+        approval=approval.strip()[:200],
+        certificate_name=(certificate_name or "certificate")[:200],
+        certificate_type=media_type,
+        certificate=certificate,
+        certificate_sha256=hashlib.sha256(certificate).hexdigest(),
+        recorded_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        organization=organization,
+        action="training.external_recorded",
+        object_type="external_training",
+        object_ref=str(record.pk),
+        detail=f"{user.email}: {record.title} ({record.provider}), {minutes} min, "
+        f"{record.completed_on}, sha256 {record.certificate_sha256[:16]}",
+    )
+    return record
+
+
+@transaction.atomic
+def licence_renewal_set(
+    *, organization: Organization, user: User, renews_on: date | None, actor: User
+) -> None:
+    """Record (or clear) when a person's licence renews; audited."""
+    if not Membership.objects.filter(organization=organization, user=user).exists():
+        raise ValidationError(_("That person is not a member of this organization."))
+    if renews_on is None:
+        changed = LicenceRenewal.objects.filter(organization=organization, user=user).delete()[0]
+    else:
+        LicenceRenewal.objects.update_or_create(
+            organization=organization, user=user, defaults={"renews_on": renews_on}
+        )
+        changed = 1
+    if changed:
+        audit_record(
+            actor=actor,
+            organization=organization,
+            action="training.licence_renewal_set",
+            object_type="membership",
+            object_ref=str(user.pk),
+            detail=f"{user.email}: {renews_on or 'cleared'}",
+        )
+
+
+# xAPI: the organization's learning record store ------------------------------------------
+
+
+def _lrs_context(organization: Organization) -> str:
+    return f"training-lrs:{organization.pk}"
+
+
+@transaction.atomic
+def lrs_configure(
+    *, organization: Organization, endpoint: str, username: str, password: str, actor: User
+) -> TrainingSettings:
+    """Save the organization's LRS address and credentials (the password sealed). An
+    empty password keeps the one saved before."""
+    from safepath.core.crypto import organization_scope, seal_text
+
+    endpoint = endpoint.strip()
+    if endpoint and not endpoint.startswith(("https://", "http://")):
+        raise ValidationError(_("The LRS address must start with https:// or http://."))
+    training, _created = TrainingSettings.objects.get_or_create(organization=organization)
+    training.lrs_endpoint = endpoint
+    training.lrs_username = username.strip()[:200]
+    if password:
+        training.lrs_password_sealed = seal_text(
+            scope=organization_scope(organization.pk),
+            context=_lrs_context(organization),
+            text=password,
+        )
+    training.save()
+    audit_record(
+        actor=actor,
+        organization=organization,
+        action="training.lrs_configured",
+        object_type="training_settings",
+        object_ref=str(training.pk),
+        detail=f"endpoint {endpoint or '(none)'}, user {training.lrs_username or '(none)'}",
+    )
+    return training
+
+
+def lrs_send(*, organization: Organization, actor: User | None) -> int:
+    """Send every completion and attendance as xAPI statements to the configured LRS."""
+    from safepath.core.crypto import organization_scope, unseal_text
+    from safepath.training.xapi import LrsError, organization_statements, send_to_lrs
+
+    training = TrainingSettings.objects.filter(organization=organization).first()
+    if training is None or not training.lrs_endpoint:
+        raise ValidationError(_("Please configure your learning record store first."))
+    password = ""
+    if training.lrs_password_sealed:
+        password = unseal_text(
+            scope=organization_scope(organization.pk),
+            context=_lrs_context(organization),
+            sealed=training.lrs_password_sealed,
+        )
+    statements = organization_statements(organization=organization)
+    try:
+        sent = send_to_lrs(
+            endpoint=training.lrs_endpoint,
+            username=training.lrs_username,
+            password=password,
+            statements=statements,
+        )
+    except LrsError as error:
+        raise ValidationError(str(error)) from error
+    TrainingSettings.objects.filter(pk=training.pk).update(lrs_sent_at=timezone.now())
+    audit_record(
+        actor=actor,
+        organization=organization,
+        action="training.lrs_sent",
+        object_type="training_settings",
+        object_ref=str(training.pk),
+        detail=f"{sent} statement(s) to {training.lrs_endpoint}",
+    )
+    return sent
+
+
+# Questions ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def question_ask(
+    *, assignment: Assignment, kind: str, item_id: str, text: str, anonymous: bool
+) -> Question:
+    """A learner asks about a lesson or scenario of the course they are taking."""
+    from safepath.training.models import QUESTION_MAX_CHARS
+
+    version = selectors.version_for(assignment=assignment)
+    items = version.data["lessons"] if kind == "lesson" else version.data["scenarios"]
+    if kind not in {"lesson", "scenario"} or item_id not in {item["id"] for item in items}:
+        raise ValidationError(_("There is no such lesson or scenario in this course."))
+    text = text.strip()
+    if not text:
+        raise ValidationError(_("Please write your question."))
+    if len(text) > QUESTION_MAX_CHARS:
+        raise ValidationError(
+            _("Please keep your question under %(n)d characters.") % {"n": QUESTION_MAX_CHARS}
+        )
+    return Question.objects.create(
+        organization=assignment.organization,
+        course=assignment.course,
+        kind=kind,
+        item_id=item_id,
+        asked_by=assignment.user,
+        anonymous=anonymous,
+        text=text,
+    )
+
+
+@transaction.atomic
+def question_answer(*, question: Question, answer: str, shared: bool, actor: User) -> Question:
+    """A trainer answers; a shared answer is shown to everyone taking the course."""
+    from safepath.training.models import QUESTION_MAX_CHARS
+
+    answer = answer.strip()
+    if not answer:
+        raise ValidationError(_("Please write an answer."))
+    if len(answer) > QUESTION_MAX_CHARS:
+        raise ValidationError(
+            _("Please keep the answer under %(n)d characters.") % {"n": QUESTION_MAX_CHARS}
+        )
+    question.answer, question.shared = answer, shared
+    question.answered_by, question.answered_at = actor, timezone.now()
+    question.save(update_fields=["answer", "shared", "answered_by", "answered_at"])
+    audit_record(
+        actor=actor,
+        organization=question.organization,
+        action="training.question_answered",
+        object_type="question",
+        object_ref=str(question.pk),
+        detail=f"{question.course.slug}/{question.item_id}, shared: {shared}",
+    )
+    return question

@@ -4,7 +4,7 @@ verification page. Thin: reads come from selectors, writes from services."""
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
 
@@ -20,15 +20,20 @@ from django.views.decorators.http import require_GET, require_http_methods
 from safepath.accounts import services as accounts_services
 from safepath.accounts.access import memberships_for
 from safepath.accounts.models import Organization
+from safepath.core.db import as_row_id
 from safepath.core.spreadsheets import spreadsheet_safe
 from safepath.training import selectors, services
 from safepath.training.forms import (
     AdoptForm,
     AssignForm,
+    ExternalRecordForm,
     HireDateForm,
+    LicenceForm,
     LocalLessonForm,
+    OwnRequirementForm,
     RequirementForm,
     RevokeForm,
+    SessionForm,
 )
 from safepath.training.markdown import render as markdown
 from safepath.training.models import (
@@ -37,9 +42,11 @@ from safepath.training.models import (
     Course,
     Language,
     ScenarioRun,
+    SessionSeat,
+    TrainingSettings,
 )
-from safepath.training.pdf import compliance_pdf
-from safepath.training.xapi import completion_statements
+from safepath.training.pdf import compliance_pdf, transcript_pdf
+from safepath.training.xapi import completion_statements, organization_statements
 
 COMPLIANCE_PAGE_SIZE = 100
 # The language a learner last chose (or last studied in), for pages without an assignment.
@@ -175,6 +182,7 @@ def assignment_view(request: HttpRequest, assignment: Assignment) -> HttpRespons
     scenarios = [{**scenario, "run": runs.get(scenario["id"])} for scenario in data["scenarios"]]
     resume = next((lesson for lesson in lessons if not lesson["done"]), None)
     context.update(
+        progress=selectors.progress_of(assignment=assignment),
         lessons=lessons,
         scenarios=scenarios,
         attempts=attempts,
@@ -195,11 +203,26 @@ def lesson_view(request: HttpRequest, assignment: Assignment, lesson_id: str) ->
     index = next((i for i, lesson in enumerate(lessons) if lesson["id"] == lesson_id), None)
     if index is None:
         raise Http404
+    if request.method == "POST" and request.POST.get("action") == "ask":
+        _ask(request, assignment, "lesson", lesson_id)
+        return redirect("training:lesson", pk=pk, lesson_id=lesson_id)
     if request.method == "POST":
-        services.lesson_complete(assignment=assignment, lesson_id=lesson_id)
+        try:
+            services.lesson_complete(assignment=assignment, lesson_id=lesson_id)
+        except ValidationError as error:
+            _error(request, error)
+            return redirect("training:lesson", pk=pk, lesson_id=lesson_id)
         if index + 1 < len(lessons):
             return redirect("training:lesson", pk=pk, lesson_id=lessons[index + 1]["id"])
         return redirect("training:assignment", pk=pk)
+    try:
+        progress = services.lesson_open(assignment=assignment, lesson_id=lesson_id)
+    except ValidationError as error:
+        _error(request, error)
+        following = selectors.progress_of(assignment=assignment).next_lesson
+        if following is None:
+            return redirect("training:assignment", pk=pk)
+        return redirect("training:lesson", pk=pk, lesson_id=following)
     local = selectors.local_lesson_body(
         organization_id=assignment.organization_id,
         course=assignment.course,
@@ -211,8 +234,31 @@ def lesson_view(request: HttpRequest, assignment: Assignment, lesson_id: str) ->
         body=markdown(local if local is not None else lessons[index]["body"]),
         position=index + 1,
         count=len(lessons),
+        read=progress.completed_at is not None,
+        questions=selectors.questions_for_item(
+            assignment=assignment, kind="lesson", item_id=lesson_id
+        ),
+        question_kind="lesson",
+        question_item=lesson_id,
+        minimum_minutes=-(-selectors.lesson_minimum_seconds(lessons[index]) // 60),
     )
     return render(request, "training/lesson.html", context)
+
+
+def _ask(request: HttpRequest, assignment: Assignment, kind: str, item_id: str) -> None:
+    """A learner's question on a lesson or scenario of their course."""
+    try:
+        services.question_ask(
+            assignment=assignment,
+            kind=kind,
+            item_id=item_id,
+            text=request.POST.get("text", "")[:5000],
+            anonymous=request.POST.get("anonymous") == "on",
+        )
+    except ValidationError as error:
+        _error(request, error)
+    else:
+        messages.success(request, _("Your question was sent to your trainers."))
 
 
 @login_required
@@ -221,6 +267,9 @@ def lesson_view(request: HttpRequest, assignment: Assignment, lesson_id: str) ->
 def scenario_view(request: HttpRequest, assignment: Assignment, scenario_id: str) -> HttpResponse:
     pk = assignment.pk
     scenario = selectors.scenario_of(assignment=assignment, scenario_id=scenario_id)
+    if request.method == "POST" and request.POST.get("action") == "ask":
+        _ask(request, assignment, "scenario", scenario_id)
+        return redirect("training:scenario", pk=pk, scenario_id=scenario_id)
     if request.method == "POST":
         try:
             if request.POST.get("action") == "restart":
@@ -252,6 +301,11 @@ def scenario_view(request: HttpRequest, assignment: Assignment, scenario_id: str
         node_text=markdown(node["text"]) if node else "",
         choices=list(enumerate(node["choices"])) if node else [],
         last=last,
+        questions=selectors.questions_for_item(
+            assignment=assignment, kind="scenario", item_id=scenario_id
+        ),
+        question_kind="scenario",
+        question_item=scenario_id,
     )
     return render(request, "training/scenario.html", context)
 
@@ -274,8 +328,9 @@ def assessment_view(request: HttpRequest, assignment: Assignment) -> HttpRespons
                 answers: dict[str, int] = {}
                 for item in attempt.questions:
                     raw = request.POST.get(f"q-{item['id']}")
-                    if raw is not None and raw.isdigit():
-                        answers[item["id"]] = int(raw)
+                    choice = as_row_id(raw)
+                    if choice is not None:
+                        answers[item["id"]] = choice
                 services.attempt_submit(attempt=attempt, answers=answers)
         except ValidationError as error:
             _error(request, error)
@@ -315,6 +370,7 @@ def assessment_view(request: HttpRequest, assignment: Assignment) -> HttpRespons
         assessment=assessment,
         attempts_left=assessment["max_attempts"] - len(attempts),
         certificate=getattr(getattr(assignment, "completion", None), "certificate", None),
+        progress=selectors.progress_of(assignment=assignment),
     )
     return render(request, "training/assessment.html", context)
 
@@ -331,12 +387,40 @@ def certificate_pdf_view(request: HttpRequest, pk: str) -> HttpResponse:
 # Administrators -------------------------------------------------------------------------------
 
 
-def _managed_organization(request: HttpRequest) -> Organization:
-    ids = selectors.organization_ids_with(user=request.user, roles=selectors.VIEWERS)
-    organization = Organization.objects.filter(pk__in=ids).order_by("name").first()
+ORGANIZATION_SESSION_KEY = "training_organization"
+
+
+def _chosen_organization(request: HttpRequest, roles: Iterable[str]) -> Organization:
+    """The organization this person chose to manage (kept in the session), if they hold one
+    of ``roles`` there; else the first they do, by name; 404 if none."""
+    ids = selectors.organization_ids_with(user=request.user, roles=roles)
+    chosen = request.session.get(ORGANIZATION_SESSION_KEY)
+    organizations = Organization.objects.filter(pk__in=ids).order_by("name")
+    organization = (
+        organizations.filter(pk=int(chosen)).first() if isinstance(chosen, int) else None
+    ) or organizations.first()
     if organization is None:
         raise Http404
     return organization
+
+
+def _managed_organization(request: HttpRequest) -> Organization:
+    return _chosen_organization(request, selectors.VIEWERS)
+
+
+@login_required
+@require_http_methods(["POST"])
+def choose_organization(request: HttpRequest) -> HttpResponse:
+    """Switch which organization's training this person manages."""
+    ids = selectors.organization_ids_with(user=request.user, roles=selectors.VIEWERS)
+    organization = Organization.objects.filter(
+        pk__in=ids, slug=request.POST.get("organization", "")
+    ).first()
+    if organization is None:
+        messages.error(request, _("Please choose one of your organizations."))
+        return redirect("training:manage")
+    request.session[ORGANIZATION_SESSION_KEY] = organization.pk
+    return redirect("training:manage")
 
 
 @login_required
@@ -367,7 +451,14 @@ def manage(request: HttpRequest) -> HttpResponse:
             except ValidationError as error:
                 _error(request, error)
             else:
-                messages.success(request, _("%(n)d assignments created.") % {"n": len(created)})
+                messages.success(
+                    request,
+                    _(
+                        "%(n)d assignments created. People who hold a valid completion of "
+                        "the course were not assigned it again."
+                    )
+                    % {"n": len(created)},
+                )
                 return redirect("training:manage")
         status = 400
     else:
@@ -379,9 +470,18 @@ def manage(request: HttpRequest) -> HttpResponse:
             "organization": organization,
             "form": form,
             "can_assign": can_assign,
-            "assignments": selectors.assignments_for_manager(user=request.user)[:200],
-            "certificates": selectors.certificates_for_manager(user=request.user)[:200],
-            "units": selectors.units_for_viewer(user=request.user),
+            "assignments": selectors.assignments_for_manager(user=request.user).filter(
+                organization=organization
+            )[:200],
+            "certificates": selectors.certificates_for_manager(user=request.user).filter(
+                organization=organization
+            )[:200],
+            "units": selectors.units_for_viewer(user=request.user).filter(
+                organization=organization
+            ),
+            "choices": Organization.objects.filter(
+                pk__in=selectors.organization_ids_with(user=request.user, roles=selectors.VIEWERS)
+            ).order_by("name"),
             "requirements": organization.requirements.filter(retired_at__isnull=True),
             "organization_lessons": sorted(ORGANIZATION_LESSONS),
             "today": timezone.localdate(),
@@ -392,11 +492,7 @@ def manage(request: HttpRequest) -> HttpResponse:
 
 def _administered_organization(request: HttpRequest) -> Organization:
     """The organization whose training this administrator manages; 404 for anyone else."""
-    ids = selectors.organization_ids_with(user=request.user, roles=selectors.MANAGERS)
-    organization = Organization.objects.filter(pk__in=ids).order_by("name").first()
-    if organization is None:
-        raise Http404
-    return organization
+    return _chosen_organization(request, selectors.MANAGERS)
 
 
 @login_required
@@ -404,9 +500,33 @@ def _administered_organization(request: HttpRequest) -> Organization:
 def requirements(request: HttpRequest) -> HttpResponse:
     """The organization's requirements and the library to adopt from."""
     organization = _administered_organization(request)
-    form = AdoptForm(request.POST or None, organization=organization)
+    creating = request.POST.get("action") == "create"
+    form = AdoptForm(None if creating else (request.POST or None), organization=organization)
+    own = OwnRequirementForm(request.POST if creating else None, organization=organization)
     status = 200
-    if request.method == "POST":
+    if request.method == "POST" and creating:
+        if own.is_valid():
+            data = own.cleaned_data
+            try:
+                created = services.requirement_create(
+                    organization=organization,
+                    title=data["title"],
+                    course=data["course"],
+                    recurrence=data["recurrence"],
+                    interval_months=data["interval_months"],
+                    initial_days=data["initial_days"],
+                    minimum_minutes=data["minimum_minutes"],
+                    unit=data["unit"],
+                    role=data["role"],
+                    actor=request.user,  # type: ignore[arg-type]  # login_required
+                )
+            except ValidationError as error:
+                _error(request, error)
+            else:
+                messages.success(request, _("Created “%(title)s”.") % {"title": created.title})
+                return redirect("training:requirement", pk=created.pk)
+        status = 400
+    elif request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -430,6 +550,7 @@ def requirements(request: HttpRequest) -> HttpResponse:
         {
             "organization": organization,
             "form": form,
+            "own": own,
             "requirements": selectors.requirements_for_manager(user=request.user).filter(
                 organization=organization
             ),
@@ -540,9 +661,27 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
     """One member as the training administrator sees them: the hire date that "within N
     days of hire" requirements count from."""
     membership = selectors.get_membership_for_manager(user=request.user, pk=pk)
-    form = HireDateForm(request.POST or None, initial={"hired_on": membership.hired_on})
+    licence = selectors.licence_dates(organization_id=membership.organization_id).get(
+        membership.user_id
+    )
+    is_licence = request.POST.get("action") == "licence"
+    form = HireDateForm(
+        None if is_licence else (request.POST or None), initial={"hired_on": membership.hired_on}
+    )
+    licence_form = LicenceForm(request.POST if is_licence else None, initial={"renews_on": licence})
     status = 200
-    if request.method == "POST":
+    if request.method == "POST" and is_licence:
+        if licence_form.is_valid():
+            services.licence_renewal_set(
+                organization=membership.organization,
+                user=membership.user,
+                renews_on=licence_form.cleaned_data["renews_on"],
+                actor=request.user,  # type: ignore[arg-type]  # login_required
+            )
+            messages.success(request, _("The licence renewal date was saved."))
+            return redirect("training:person", pk=pk)
+        status = 400
+    elif request.method == "POST":
         if form.is_valid():
             try:
                 accounts_services.membership_set_hired_on(
@@ -562,6 +701,8 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "membership": membership,
             "form": form,
+            "licence_form": licence_form,
+            "licence": licence,
             "units": list(membership.units.all()),
             "assignments": selectors.assignments_for_manager(user=request.user).filter(
                 user=membership.user, organization=membership.organization
@@ -616,36 +757,78 @@ def manage_certificate(request: HttpRequest, pk: str) -> HttpResponse:
     )
 
 
-@login_required
-@require_GET
-def compliance(request: HttpRequest, pk: int, fmt: str = "html") -> HttpResponse:
-    unit = selectors.get_unit_for_viewer(user=request.user, pk=pk)
+def _compliance_csv(matrix: selectors.ComplianceMatrix, filename: str) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    header = ["person", "email", "units", "active"]
+    fields = [
+        "status",
+        "due_on",
+        "completed_on",
+        "hours",
+        "certificate_id",
+        "score",
+        "course_version",
+    ]
+    for requirement in matrix.requirements:
+        header += [f"{requirement.code}:{field}" for field in fields]
+    writer.writerow(header)
+    for row in matrix.rows:
+        line = [
+            spreadsheet_safe(row.name),
+            spreadsheet_safe(row.email),
+            spreadsheet_safe(row.units),
+            "yes" if row.active else "left",
+        ]
+        for cell in row.cells:
+            if cell is None:
+                line += ["n/a"] + [""] * (len(fields) - 1)
+                continue
+            last = cell.last
+            line += [
+                cell.status.value,
+                str(cell.due_on or ""),
+                str(last.completed_on) if last else "",
+                f"{last.minutes / 60:.2f}" if last and last.minutes is not None else "",
+                last.certificate_id if last else "",
+                str(last.score_percent) if last and last.score_percent is not None else "",
+                spreadsheet_safe(last.course_version) if last else "",
+            ]
+        writer.writerow(line)
+    return response
+
+
+def _compliance_response(
+    request: HttpRequest,
+    fmt: str,
+    *,
+    organization: Organization,
+    unit: Any,
+) -> HttpResponse:
     today = timezone.localdate()
+    slug = unit.slug if unit is not None else organization.slug
+    # Exports are for audits: they include people who have left (marked as such).
     if fmt == "csv":
-        matrix = selectors.compliance_matrix(unit=unit, today=today)
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="compliance-{unit.slug}.csv"'
-        writer = csv.writer(response)
-        header = ["person", "email"]
-        for requirement in matrix.requirements:
-            header += [f"{requirement.code}:status", f"{requirement.code}:due_on"]
-        writer.writerow(header)
-        for row in matrix.rows:
-            line = [spreadsheet_safe(row.name), spreadsheet_safe(row.email)]
-            for cell in row.cells:
-                line += ["n/a", ""] if cell is None else [cell.status.value, str(cell.due_on or "")]
-            writer.writerow(line)
-        return response
+        matrix = selectors.compliance_matrix(
+            organization=organization, unit=unit, today=today, include_inactive=True
+        )
+        return _compliance_csv(matrix, f"compliance-{slug}.csv")
     if fmt == "pdf":
-        matrix = selectors.compliance_matrix(unit=unit, today=today)
+        matrix = selectors.compliance_matrix(
+            organization=organization, unit=unit, today=today, include_inactive=True
+        )
         response = HttpResponse(
             compliance_pdf(matrix=matrix, today=today), content_type="application/pdf"
         )
-        response["Content-Disposition"] = f'attachment; filename="compliance-{unit.slug}.pdf"'
+        response["Content-Disposition"] = f'attachment; filename="compliance-{slug}.pdf"'
         return response
     raw_page = request.GET.get("page", "1")
-    page_number = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) < 10**6 else 1
+    page_number = as_row_id(raw_page) or 1
+    if page_number >= 10**6:
+        page_number = 1
     matrix = selectors.compliance_matrix(
+        organization=organization,
         unit=unit,
         today=today,
         offset=(page_number - 1) * COMPLIANCE_PAGE_SIZE,
@@ -661,10 +844,229 @@ def compliance(request: HttpRequest, pk: int, fmt: str = "html") -> HttpResponse
             "page": page_number,
             "pages": pages,
             "today": today,
-            "can_edit": unit.organization_id
+            "can_edit": organization.pk
             in selectors.organization_ids_with(user=request.user, roles=selectors.MANAGERS),
         },
     )
+
+
+@login_required
+@require_GET
+def compliance(request: HttpRequest, pk: int, fmt: str = "html") -> HttpResponse:
+    unit = selectors.get_unit_for_viewer(user=request.user, pk=pk)
+    return _compliance_response(request, fmt, organization=unit.organization, unit=unit)
+
+
+@login_required
+@require_GET
+def organization_compliance(request: HttpRequest, fmt: str = "html") -> HttpResponse:
+    """Compliance for the whole organization: everyone, members without a unit included."""
+    organization = _managed_organization(request)
+    return _compliance_response(request, fmt, organization=organization, unit=None)
+
+
+@login_required
+@require_GET
+def people(request: HttpRequest) -> HttpResponse:
+    """Everyone in the organization, with a link to their transcript; people who have left
+    are listed too, marked, because their records must stay findable for audits."""
+    organization = _managed_organization(request)
+    return render(
+        request,
+        "training/people.html",
+        {
+            "organization": organization,
+            "people": selectors.people_for_viewer(organization=organization),
+            "can_edit": organization.pk
+            in selectors.organization_ids_with(user=request.user, roles=selectors.MANAGERS),
+        },
+    )
+
+
+@login_required
+@require_GET
+def transcript(request: HttpRequest, pk: int, fmt: str = "html") -> HttpResponse:
+    membership = selectors.get_membership_for_viewer(user=request.user, pk=pk)
+    today = timezone.localdate()
+    record = selectors.transcript(membership=membership, today=today)
+    if fmt == "pdf":
+        response = HttpResponse(
+            transcript_pdf(transcript=record, today=today), content_type="application/pdf"
+        )
+        response["Content-Disposition"] = f'attachment; filename="transcript-{pk}.pdf"'
+        return response
+    return render(
+        request,
+        "training/transcript.html",
+        {
+            "transcript": record,
+            "membership": membership,
+            "today": today,
+            "can_edit": membership.organization_id
+            in selectors.organization_ids_with(user=request.user, roles=selectors.MANAGERS),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def external_record(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record training a person took elsewhere, with the certificate they brought."""
+    membership = selectors.get_membership_for_manager(user=request.user, pk=pk)
+    form = ExternalRecordForm(
+        request.POST or None, request.FILES or None, organization=membership.organization
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            upload = data["certificate"]
+            if upload.size > services.MAX_CERTIFICATE_BYTES:
+                messages.error(request, _("Please keep the certificate file under 5 MB."))
+                status = 400
+            else:
+                try:
+                    services.external_record_create(
+                        organization=membership.organization,
+                        user=membership.user,
+                        title=data["title"],
+                        provider=data["provider"],
+                        completed_on=data["completed_on"],
+                        minutes=data["minutes"],
+                        requirement=data["requirement"],
+                        approval=data["approval"],
+                        certificate_name=upload.name,
+                        certificate=upload.read(),
+                        actor=request.user,  # type: ignore[arg-type]  # login_required
+                    )
+                except ValidationError as error:
+                    _error(request, error)
+                    status = 400
+                else:
+                    messages.success(request, _("The training was recorded."))
+                    return redirect("training:transcript", pk=pk)
+        else:
+            status = 400
+    return render(
+        request,
+        "training/external_record.html",
+        {"membership": membership, "form": form},
+        status=status,
+    )
+
+
+# Instructor-led sessions -------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sessions(request: HttpRequest) -> HttpResponse:
+    """Upcoming sessions for members; administrators schedule new ones here."""
+    managed = selectors.organization_ids_with(user=request.user, roles=selectors.MANAGERS)
+    organization = _chosen_organization(request, selectors.MANAGERS) if managed else None
+    form = SessionForm(request.POST or None, organization=organization) if organization else None
+    status = 200
+    if request.method == "POST":
+        if organization is None or form is None:
+            raise Http404
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                session = services.session_create(
+                    organization=organization,
+                    course=data["course"],
+                    title=data["title"],
+                    starts_at=data["starts_at"],
+                    minutes=data["minutes"],
+                    capacity=data["capacity"],
+                    instructor=data["instructor"].user,
+                    place=data["place"],
+                    video_url=data["video_url"],
+                    approval=data["approval"],
+                    actor=request.user,  # type: ignore[arg-type]  # login_required
+                )
+            except ValidationError as error:
+                _error(request, error)
+            else:
+                messages.success(request, _("The session was scheduled."))
+                return redirect("training:session", pk=session.pk)
+        status = 400
+    return render(
+        request,
+        "training/sessions.html",
+        {
+            "sessions": selectors.sessions_for_member(user=request.user),
+            "form": form,
+            "seats": set(
+                SessionSeat.objects.filter(user_id=request.user.pk or 0).values_list(
+                    "session_id", flat=True
+                )
+            ),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """A session: members sign up; the instructor (or an administrator) adds people and
+    takes attendance, on a phone if need be (one tap per person, plain form)."""
+    session = selectors.get_session_for_member(user=request.user, pk=pk)
+    teaches = selectors.can_take_attendance(user=request.user, session=session)
+    actor: Any = request.user  # login_required
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "signup":
+                services.session_sign_up(session=session, user=actor)
+                messages.success(request, _("You are signed up."))
+            elif action == "add" and teaches:
+                raw = request.POST.get("member", "")
+                membership = (
+                    selectors.members_of(organization=session.organization)
+                    .filter(pk=int(raw) if raw.isdigit() else 0)
+                    .first()
+                )
+                if membership is None:
+                    raise ValidationError(_("Please choose a member of your organization."))
+                services.session_sign_up(session=session, user=membership.user, actor=actor)
+                messages.success(request, _("Added to the session."))
+            elif action == "attendance" and teaches:
+                present = [int(v) for v in request.POST.getlist("present") if v.isdigit()]
+                done = services.session_attendance(session=session, present=present, actor=actor)
+                messages.success(
+                    request,
+                    _("Attendance saved; %(n)d completion(s) recorded.") % {"n": len(done)},
+                )
+            else:
+                raise Http404
+        except ValidationError as error:
+            _error(request, error)
+            return render(
+                request,
+                "training/session.html",
+                _session_context(request, session, teaches),
+                status=400,
+            )
+        return redirect("training:session", pk=pk)
+    return render(request, "training/session.html", _session_context(request, session, teaches))
+
+
+def _session_context(request: HttpRequest, session: Any, teaches: bool) -> dict[str, Any]:
+    seats = list(session.seats.select_related("user").order_by("user__last_name", "user__email"))
+    return {
+        "session": session,
+        "teaches": teaches,
+        "seats": seats,
+        "mine": next((seat for seat in seats if seat.user_id == request.user.pk), None),
+        "free": session.capacity - len(seats),
+        "members": selectors.members_of(organization=session.organization).order_by(
+            "user__last_name", "user__email"
+        )
+        if teaches
+        else [],
+    }
 
 
 @login_required
@@ -685,6 +1087,90 @@ def completion_xapi(request: HttpRequest, pk: int) -> HttpResponse:
     response = JsonResponse(completion_statements(completion=completion), safe=False)
     response["Content-Disposition"] = f'attachment; filename="xapi-completion-{pk}.json"'
     return response
+
+
+@login_required
+@require_GET
+def questions(request: HttpRequest) -> HttpResponse:
+    """The organization's questions for its trainers: unanswered first."""
+    organization = _administered_organization(request)
+    return render(
+        request,
+        "training/questions.html",
+        {
+            "organization": organization,
+            "questions": selectors.questions_for_manager(
+                user=request.user, organization=organization
+            )[:300],
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def question(request: HttpRequest, pk: int) -> HttpResponse:
+    item = selectors.get_question_for_manager(user=request.user, pk=pk)
+    status = 200
+    if request.method == "POST":
+        try:
+            services.question_answer(
+                question=item,
+                answer=request.POST.get("answer", "")[:5000],
+                shared=request.POST.get("shared") == "on",
+                actor=request.user,  # type: ignore[arg-type]  # login_required
+            )
+        except ValidationError as error:
+            _error(request, error)
+            status = 400
+        else:
+            messages.success(request, _("The answer was saved."))
+            return redirect("training:questions")
+    return render(request, "training/question.html", {"question": item}, status=status)
+
+
+@login_required
+@require_GET
+def organization_xapi(request: HttpRequest) -> HttpResponse:
+    """Every completion and attended session of the organization as xAPI statements."""
+    organization = _managed_organization(request)
+    response = JsonResponse(organization_statements(organization=organization), safe=False)
+    response["Content-Disposition"] = f'attachment; filename="xapi-{organization.slug}.json"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def learning_record_store(request: HttpRequest) -> HttpResponse:
+    """Configure the organization's LRS and send statements to it."""
+    organization = _administered_organization(request)
+    training = TrainingSettings.objects.filter(organization=organization).first()
+    status = 200
+    if request.method == "POST":
+        actor: Any = request.user  # login_required
+        try:
+            if request.POST.get("action") == "send":
+                sent = services.lrs_send(organization=organization, actor=actor)
+                messages.success(request, _("%(n)d statement(s) sent.") % {"n": sent})
+            else:
+                services.lrs_configure(
+                    organization=organization,
+                    endpoint=request.POST.get("endpoint", "")[:500],
+                    username=request.POST.get("username", ""),
+                    password=request.POST.get("password", "")[:500],
+                    actor=actor,
+                )
+                messages.success(request, _("The learning record store was saved."))
+        except ValidationError as error:
+            _error(request, error)
+            status = 400
+        else:
+            return redirect("training:learning_record_store")
+    return render(
+        request,
+        "training/lrs.html",
+        {"organization": organization, "training": training},
+        status=status,
+    )
 
 
 # Public -----------------------------------------------------------------------------------------

@@ -9,7 +9,11 @@ an LRS can de-duplicate them.
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
+import urllib.error
+import urllib.request
 import uuid
 from datetime import datetime, time
 from typing import Any
@@ -17,13 +21,17 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from safepath.accounts.models import Organization
 from safepath.training.models import Completion
 
 NAMESPACE = uuid.UUID("8f0c2c35-5a4e-4d2f-9b55-1b2f3f4a9d10")
 VERBS = {
     "completed": "http://adlnet.gov/expapi/verbs/completed",
     "passed": "http://adlnet.gov/expapi/verbs/passed",
+    "attended": "http://adlnet.gov/expapi/verbs/attended",
 }
+BATCH = 100
+TIMEOUT_SECONDS = 15
 
 
 def actor_for(completion: Completion) -> dict[str, Any]:
@@ -46,8 +54,12 @@ def completion_statements(*, completion: Completion) -> list[dict[str, Any]]:
     result: dict[str, Any] = {"completion": True, "success": True}
     if completion.score_percent is not None:
         result["score"] = {"scaled": round(completion.score_percent / 100, 4)}
+    if completion.credit_minutes is not None:
+        result["duration"] = f"PT{completion.credit_minutes}M"
+    # An instructor-led session is attended, not passed.
+    verbs = ("completed", "attended") if completion.source == "session" else ("completed", "passed")
     statements = []
-    for verb in ("completed", "passed"):
+    for verb in verbs:
         statements.append(
             {
                 "id": str(uuid.uuid5(NAMESPACE, f"{completion.pk}:{verb}")),
@@ -77,3 +89,56 @@ def completion_statements(*, completion: Completion) -> list[dict[str, Any]]:
             }
         )
     return statements
+
+
+def organization_statements(*, organization: Organization) -> list[dict[str, Any]]:
+    """Every completion and attended session of an organization as statements, oldest
+    first: the bulk export, and what is sent to the organization's LRS."""
+    completions = (
+        Completion.objects.filter(organization=organization)
+        .select_related("course_version__course", "organization")
+        .order_by("pk")
+    )
+    return [
+        statement
+        for completion in completions
+        for statement in completion_statements(completion=completion)
+    ]
+
+
+class LrsError(Exception):
+    """The learning record store refused or could not be reached."""
+
+
+def send_to_lrs(
+    *, endpoint: str, username: str, password: str, statements: list[dict[str, Any]]
+) -> int:
+    """POST statements to ``<endpoint>/statements`` in batches (xAPI 1.0.3, Basic auth).
+    Statement ids are stable, so sending again is safe: an LRS keeps one of each."""
+    url = endpoint.rstrip("/") + "/statements"
+    if not url.startswith(("https://", "http://")):
+        raise LrsError("The LRS address must start with https:// or http://.")
+    token = base64.b64encode(f"{username}:{password}".encode()).decode()
+    sent = 0
+    for start in range(0, len(statements), BATCH):
+        batch = statements[start : start + BATCH]
+        request = urllib.request.Request(  # noqa: S310  # http(s) only, checked above
+            url,
+            data=json.dumps(batch).encode(),
+            method="POST",
+            headers={
+                "Content-Type": "application/json",
+                "X-Experience-API-Version": "1.0.3",
+                "Authorization": f"Basic {token}",
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
+                if response.status not in (200, 204):
+                    raise LrsError(f"The LRS answered {response.status}.")
+        except urllib.error.HTTPError as error:
+            raise LrsError(f"The LRS answered {error.code}.") from error
+        except OSError as error:
+            raise LrsError(f"The LRS could not be reached ({error}).") from error
+        sent += len(batch)
+    return sent

@@ -164,3 +164,45 @@ def test_inactive_user_sees_no_organization(bob: User) -> None:
     bob.save()
 
     assert not organizations_for(bob).exists()
+
+
+def test_the_session_id_changes_at_the_second_factor(bob: User, no_otp_throttle: None) -> None:
+    device = TOTPDevice.objects.create(user=bob, name="Authenticator app", confirmed=True)
+    client = Client()
+    sign_in(client, bob.email)
+    captured = client.cookies["sessionid"].value  # seen after the password step
+
+    client.post("/accounts/two-factor/", {"token": current_code(device)})
+
+    assert client.cookies["sessionid"].value != captured
+    assert client.get("/dashboard/").status_code == 200
+    thief = Client()
+    thief.cookies["sessionid"] = captured
+    assert thief.get("/dashboard/").status_code == 302  # the captured id opens nothing
+
+
+def test_the_session_id_changes_when_a_second_factor_is_enrolled(bob: User) -> None:
+    client = Client()
+    sign_in(client, bob.email)
+    setup = client.get("/accounts/two-factor/setup/")
+    found = re.search(r'id="totp-secret">([A-Z2-7]+)<', setup.content.decode())
+    assert found is not None
+    captured = client.cookies["sessionid"].value
+
+    client.post("/accounts/two-factor/setup/", {"token": totp_code_for_secret(found.group(1))})
+
+    assert client.cookies["sessionid"].value != captured
+    thief = Client()
+    thief.cookies["sessionid"] = captured
+    assert thief.get("/dashboard/").status_code == 302
+
+
+def test_wrong_passwords_from_elsewhere_do_not_lock_the_owner_out(bob: User) -> None:
+    for _ in range(6):
+        sign_in(Client(REMOTE_ADDR="203.0.113.9"), bob.email, "wrong")
+
+    owner = sign_in(Client(REMOTE_ADDR="198.51.100.7"), bob.email)
+    attacker = sign_in(Client(REMOTE_ADDR="203.0.113.9"), bob.email)
+
+    assert owner.status_code == 302, "the responder signs in from their own address"
+    assert attacker.status_code == 429, "the guessing address stays paused, right password or not"

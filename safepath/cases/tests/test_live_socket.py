@@ -133,3 +133,67 @@ async def test_a_partner_the_report_is_shared_with_hears_new_answers(
     event = await partner.receive_json_from(timeout=2)
     assert event["report"] == report.reference
     await partner.disconnect()
+
+
+async def _socket_for_client(client) -> WebsocketCommunicator:
+    from django.conf import settings
+
+    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    communicator = WebsocketCommunicator(
+        application,
+        "/ws/dashboard/",
+        headers=[(b"origin", b"http://127.0.0.1:8000"), (b"cookie", cookie.encode())],
+    )
+    connected, _ = await communicator.connect()
+    assert connected
+    return communicator
+
+
+async def test_signing_out_closes_the_socket_and_stops_events(bob, bus_station: Placement) -> None:
+    from safepath.conftest import logged_in
+
+    client = await database_sync_to_async(logged_in)(bob)
+    socket = await _socket_for_client(client)
+
+    await database_sync_to_async(client.post)("/accounts/logout/")
+
+    assert await socket.receive_json_from(timeout=2) == {"kind": "session_ended"}
+    closed = await socket.receive_output(timeout=2)
+    assert closed == {"type": "websocket.close", "code": 4401}
+    await database_sync_to_async(report_start)(placement=bus_station, step="what", value="x")
+    assert await socket.receive_nothing(timeout=0.5)
+
+
+async def test_an_idle_session_ends_on_the_open_socket_without_a_click(
+    bob, bus_station: Placement, settings
+) -> None:
+    from django.contrib.auth import SESSION_KEY
+    from django.contrib.sessions.models import Session
+
+    from safepath.conftest import logged_in
+
+    settings.SESSION_IDLE_SECONDS = 2
+    client = await database_sync_to_async(logged_in)(bob)
+    await database_sync_to_async(client.get)("/dashboard/")  # the last request: now idle
+    socket = await _socket_for_client(client)
+
+    assert await socket.receive_json_from(timeout=10) == {"kind": "session_ended"}
+    closed = await socket.receive_output(timeout=2)
+    assert closed == {"type": "websocket.close", "code": 4401}
+    key = client.cookies["sessionid"].value
+    stored = await database_sync_to_async(Session.objects.filter(session_key=key).first)()
+    assert stored is None or SESSION_KEY not in stored.get_decoded()
+
+
+async def test_a_frame_that_is_not_json_does_not_break_the_socket(
+    bob, bus_station: Placement
+) -> None:
+    socket = await _session_socket(bob)
+
+    await socket.send_to(text_data="this is not json {")
+    await socket.send_to(bytes_data=b"\xff\x00")
+
+    await database_sync_to_async(placement_record_scan)(placement=bus_station)
+    event = await socket.receive_json_from(timeout=2)
+    assert event["kind"] == "scan"
+    await socket.disconnect()

@@ -24,7 +24,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
-from safepath.accounts.models import Membership, Organization, Role, User
+from safepath.accounts.models import Membership, Organization, Role, Unit, User
 from safepath.accounts.permissions import Capability, role_can
 from safepath.cases.tests.test_tenancy import (
     API_LIST_URLS,
@@ -40,26 +40,49 @@ from safepath.conftest import logged_in
 
 pytestmark = pytest.mark.django_db
 
-ROLES = [Role.ADMIN, Role.SUPERVISOR, Role.RESPONDER, Role.ANALYST, Role.AUDITOR]
+# "unit_responder" is a responder limited to a unit (need-to-know) that did not receive the
+# world's report; "learner" only takes training.
+UNIT_RESPONDER = "unit_responder"
+ROLES = [
+    Role.ADMIN,
+    Role.SUPERVISOR,
+    Role.RESPONDER,
+    Role.ANALYST,
+    Role.AUDITOR,
+    Role.LEARNER,
+    UNIT_RESPONDER,
+]
 WORKS = {200, 302, 400}  # a page, a redirect after a change, or a validation error
 ROLE_404 = {404}
 REFUSED = {403}
 
 
 def rule(**by_role: set[int]) -> dict[str, set[int]]:
+    # A learner finds no staff page at all; a unit-limited responder is a responder unless
+    # the rule says otherwise (report contents outside their units).
+    by_role.setdefault("learner", ROLE_404)
+    by_role.setdefault(UNIT_RESPONDER, by_role["responder"])
     return {str(role): by_role[str(role)] for role in ROLES}
 
 
 def by_capability(capability: Capability, *, otherwise: set[int]) -> dict[str, set[int]]:
-    """Read from the one permission table: WORKS for the roles holding ``capability``."""
-    return {str(role): WORKS if role_can(role, capability) else otherwise for role in ROLES}
+    """Read from the one permission table: WORKS for the roles holding ``capability``.
+
+    A learner finds no staff page at all (404); a unit-limited responder is a responder."""
+    real = {str(r): WORKS if role_can(r, capability) else otherwise for r in ROLES[:-2]}
+    return rule(**real)
 
 
 # Who may do what, by kind of URL.
-CONTENTS = by_capability(Capability.REPORT_READ, otherwise=ROLE_404)
+# A unit-limited responder finds no report outside their units (need-to-know).
+CONTENTS = {
+    **by_capability(Capability.REPORT_READ, otherwise=ROLE_404),
+    UNIT_RESPONDER: ROLE_404,
+}
 EVERY_MEMBER = rule(admin=WORKS, supervisor=WORKS, responder=WORKS, analyst=WORKS, auditor=WORKS)
 MANAGERS = by_capability(Capability.PLACEMENT_MANAGE, otherwise=REFUSED)
 ADMINS = by_capability(Capability.ROUTING_MANAGE, otherwise=REFUSED)
+MEMBER_ADMINS = by_capability(Capability.MEMBERS_MANAGE, otherwise=REFUSED)
 # Placements (internal notes, exact places) are for roles that pass the second factor:
 # another role finds no placement object at all.
 PLACEMENT = by_capability(Capability.PLACEMENT_VIEW, otherwise=ROLE_404)
@@ -67,14 +90,18 @@ PLACEMENT_MANAGERS = rule(
     admin=WORKS, supervisor=WORKS, responder=REFUSED, analyst=ROLE_404, auditor=ROLE_404
 )
 AUDIT_LOG = by_capability(Capability.AUDIT_READ, otherwise=ROLE_404)
+# The inbox sends a learner to their training; API lists answer a learner with nothing.
+INBOX = {**EVERY_MEMBER, "learner": {302}}
+API_LIST = {**EVERY_MEMBER, "learner": {200}}
 
 RULES: dict[str, dict[str, set[int]]] = {
     # The inbox and exports open for every member but hold only what the role may read
     # (checked below: no report of Riverside's appears for an analyst or auditor).
-    "cases:dashboard": EVERY_MEMBER,
+    "cases:dashboard": INBOX,
     "cases:reports_csv": EVERY_MEMBER,
     "cases:audit_log": AUDIT_LOG,
-    "cases:case_list": CONTENTS,
+    # A unit-limited responder gets the list, holding only cases with their units' reports.
+    "cases:case_list": {**CONTENTS, UNIT_RESPONDER: WORKS},
     # Placements, their codes and posters, and routing are not report contents.
     "placements:list": EVERY_MEMBER,
     "placements:map": EVERY_MEMBER,
@@ -100,10 +127,24 @@ RULES: dict[str, dict[str, set[int]]] = {
     "routing:policy_new": ADMINS,
     "routing:webhook_add": ADMINS,
     "routing:area_import": ADMINS,
+    "routing:time_zone_update": ADMINS,
     "routing:channels_update": EVERY_MEMBER,
     "routing:acknowledge": CONTENTS,
-    "api:reports": EVERY_MEMBER,
-    "api:cases": EVERY_MEMBER,
+    "api:reports": API_LIST,
+    "api:cases": API_LIST,
+    # Members are the administrator's to manage.
+    "members:list": MEMBER_ADMINS,
+    "onboarding:progress": MEMBER_ADMINS,
+    # A drill starts from a placement: its managers may; others who see it are refused.
+    "onboarding:drill": PLACEMENT_MANAGERS,
+    "onboarding:profile": MEMBER_ADMINS,
+    "members:invite": MEMBER_ADMINS,
+    "members:import": MEMBER_ADMINS,
+    "members:edit": MEMBER_ADMINS,
+    "members:deactivate": MEMBER_ADMINS,
+    "members:reset_second_factor": MEMBER_ADMINS,
+    "members:invitation_resend": MEMBER_ADMINS,
+    "members:invitation_revoke": MEMBER_ADMINS,
 }
 # Everything else that names a report, a case or a share is report contents.
 for _name in [*STAFF_OBJECT_URLS, *API_OBJECT_URLS]:
@@ -130,6 +171,19 @@ POST_ONLY_LISTS: dict[str, Callable[[User, World], dict[str, Any]]] = {
         "organization": _org(w),
         "file": SimpleUploadedFile("area.geojson", b'{"type": "FeatureCollection"}'),
     },
+    "routing:time_zone_update": lambda user, w: {
+        "organization": _org(w),
+        "time_zone": "America/Chicago",
+    },
+    "members:invite": lambda user, w: {
+        "organization": w.placement.organization.slug,
+        "email": "someone@riverside.test",
+        "role": "responder",
+    },
+    "members:import": lambda user, w: {
+        "organization": w.placement.organization.slug,
+        "file": SimpleUploadedFile("m.csv", b"email,role\nsomeone@riverside.test,responder\n"),
+    },
     # A member's own notification channels: a personal setting every member has.
     "routing:channels_update": lambda user, w: {
         "membership": user.memberships.get().pk,
@@ -141,9 +195,13 @@ POST_ONLY_LISTS: dict[str, Callable[[User, World], dict[str, Any]]] = {
 @pytest.fixture
 def members(riverside: Organization) -> dict[str, User]:
     users = {}
+    night = Unit.objects.create(organization=riverside, slug="night", name="Night shift")
     for role in ROLES:
         user = User.objects.create_user(f"{role}@roles.test", "a-long-test-password")
-        Membership.objects.create(user=user, organization=riverside, role=role)
+        real_role = Role.RESPONDER if role == UNIT_RESPONDER else role
+        membership = Membership.objects.create(user=user, organization=riverside, role=real_role)
+        if role == UNIT_RESPONDER:
+            membership.units.set([night])
         users[str(role)] = user
     return users
 
@@ -192,8 +250,16 @@ def test_each_role_gets_exactly_what_it_may(
         expected = RULES[name][role]
         if response.status_code not in expected:
             wrong.append(f"{name}: {response.status_code}, expected {sorted(expected)}")
-        if RULES[name] is EVERY_MEMBER and role in {"analyst", "auditor"}:
+        if RULES[name] in (EVERY_MEMBER, INBOX, API_LIST) and role in {
+            "analyst",
+            "auditor",
+            "learner",
+            UNIT_RESPONDER,
+        }:
             body = response.content
             if b"secret words" in body or world.report.reference.encode() in body:
                 wrong.append(f"{name}: shows a report to an {role}")
+        listing = name in STAFF_LIST_URLS | set(API_LIST_URLS)
+        if role == UNIT_RESPONDER and listing and world.case.reference.encode() in response.content:
+            wrong.append(f"{name}: shows another unit's case to a unit-limited responder")
     assert not wrong, "\n".join(wrong)

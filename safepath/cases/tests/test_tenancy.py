@@ -11,13 +11,15 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
-from safepath.accounts.models import User
+from safepath.accounts.models import Invitation, Membership, User
 from safepath.cases import services
 from safepath.cases.models import Case, CaseDocument, Share, ShareAccess
 from safepath.conftest import logged_in
@@ -43,13 +45,31 @@ PUBLIC = {
     "reports:scan",
     "reports:help",
     "reports:followup",
+    "reports:scan_exit",
+    "reports:followup_exit",
     "home",
     "healthz",
     "accounts:login",
     "accounts:logout",
+    # An invitation link and password reset: the token in the URL is the credential.
+    "accounts:invitation",
+    "accounts:password_reset",
+    "accounts:password_reset_done",
+    "accounts:password_reset_confirm",
+    "accounts:password_reset_complete",
 }
 # Sign-in steps and personal settings: they act on the signed-in person's own account only.
 SIGN_IN = {"accounts:two_factor", "accounts:two_factor_setup", "api_tokens", "api_token_revoke"}
+# The operator's console: operator accounts only, a 404 to every organization's staff
+# (checked in onboarding/tests/test_operator.py).
+OPERATOR = {
+    "operator:console",
+    "operator:organization_create",
+    "operator:organization_suspend",
+    "operator:organization_resume",
+    "operator:area_verify",
+    "operator:area_refuse",
+}
 # Pages that list the member's own organizations' data (no object in the URL).
 STAFF_LIST_URLS = {
     "cases:dashboard",
@@ -67,7 +87,13 @@ STAFF_LIST_URLS = {
     "routing:policy_new",
     "routing:webhook_add",
     "routing:area_import",
+    "routing:time_zone_update",
     "routing:channels_update",
+    "members:list",
+    "members:invite",
+    "members:import",
+    "onboarding:progress",
+    "onboarding:profile",
 }
 
 
@@ -82,6 +108,28 @@ class World:
 
 
 GET, POST = "GET", "POST"
+
+
+def _membership(world: World) -> Membership:
+    # The organization's administrator (Alice): never the last one in the role matrix.
+    return Membership.objects.get(
+        organization=world.placement.organization, role="admin", user__email="alice@riverside.test"
+    )
+
+
+def _invitation(world: World) -> Invitation:
+    # Made directly (not through the audited service): the matrix counts audit entries.
+    invitation, _created = Invitation.objects.get_or_create(
+        organization=world.placement.organization,
+        email="new@r.test",
+        defaults={
+            "role": "responder",
+            "token_hash": "0" * 64,
+            "expires_at": timezone.now() + timedelta(days=7),
+        },
+    )
+    return invitation
+
 
 # name: (method, url builder, form data for POST)
 STAFF_OBJECT_URLS: dict[str, tuple[str, Callable[[World], str], dict[str, str]]] = {
@@ -176,6 +224,32 @@ STAFF_OBJECT_URLS: dict[str, tuple[str, Callable[[World], str], dict[str, str]]]
         {},
     ),
     "placements:batch_status": (GET, lambda w: f"/placements/batches/{w.batch.pk}/status.json", {}),
+    "onboarding:drill": (
+        POST,
+        lambda w: f"/dashboard/onboarding/drill/{w.placement.code}/",
+        {},
+    ),
+    "members:edit": (GET, lambda w: f"/dashboard/members/{_membership(w).pk}/", {}),
+    "members:deactivate": (
+        POST,
+        lambda w: f"/dashboard/members/{_membership(w).pk}/deactivate/",
+        {},
+    ),
+    "members:reset_second_factor": (
+        POST,
+        lambda w: f"/dashboard/members/{_membership(w).pk}/second-factor/reset/",
+        {},
+    ),
+    "members:invitation_resend": (
+        POST,
+        lambda w: f"/dashboard/members/invitations/{_invitation(w).pk}/resend/",
+        {},
+    ),
+    "members:invitation_revoke": (
+        POST,
+        lambda w: f"/dashboard/members/invitations/{_invitation(w).pk}/revoke/",
+        {},
+    ),
     "placements:batch_download": (
         GET,
         lambda w: f"/placements/batches/{w.batch.pk}/posters.pdf",
@@ -256,7 +330,7 @@ def world(alice: User, bus_station: Placement, st_brigid) -> World:
 def test_every_named_url_is_classified() -> None:
     names = set(named_patterns())
 
-    unclassified = names - PUBLIC - SIGN_IN - set(STAFF_OBJECT_URLS) - STAFF_LIST_URLS
+    unclassified = names - PUBLIC - SIGN_IN - OPERATOR - set(STAFF_OBJECT_URLS) - STAFF_LIST_URLS
     unclassified -= TRAINING_PUBLIC | set(TRAINING_OBJECT_URLS) | set(TRAINING_LIST_URLS)
     unclassified -= API_PUBLIC | set(API_LIST_URLS) | set(API_OBJECT_URLS)
     assert not unclassified, f"add these URLs to the tenancy matrix: {sorted(unclassified)}"

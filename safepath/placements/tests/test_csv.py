@@ -145,3 +145,45 @@ def test_another_tenants_unit_slug_is_unknown(alice_client: Client, st_brigid) -
 
     assert "no unit" in response.content.decode()
     assert not Placement.objects.exists()
+
+
+def test_mac_line_endings_import_like_any_other(alice_client: Client) -> None:
+    text = HEADER + "Bus station restroom,restroom,,,,,en,\r" + "Motel lobby,lobby,,,,,,\r"
+
+    response = upload(alice_client, text.replace("\n", "\r"))
+
+    assert response.status_code == 302
+    assert set(Placement.objects.values_list("public_name", flat=True)) == {
+        "Bus station restroom",
+        "Motel lobby",
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (HEADER + "Bus," + "x" * (140 * 1024) + ",,,,,en,\n", "cell longer than"),
+        (HEADER + '"Bus station, restroom,restroom,,,,,en,\nMotel,lobby,,,,,,\n', "not valid CSV"),
+        (HEADER + '"Bus" station,restroom,,,,,en,\n', "not valid CSV"),
+        ("public_name,site_type,public_name\nBus,restroom,Motel\n", "Columns named twice"),
+    ],
+    ids=["huge cell", "unterminated quote", "text after quote", "duplicate header"],
+)
+def test_a_broken_file_is_refused_plainly_and_imports_nothing(
+    alice_client: Client, text: str, message: str
+) -> None:
+    response = upload(alice_client, text)
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Placement.objects.exists()
+
+
+@pytest.mark.parametrize("unit", ["99999999999999999999999", "²", "-1", "1e9"])
+def test_an_impossible_unit_filter_finds_nothing_instead_of_failing(
+    bob_client: Client, bus_station: Placement, unit: str
+) -> None:
+    response = bob_client.get("/placements/", {"unit": unit})
+
+    assert response.status_code == 200
+    assert bus_station.public_name not in response.content.decode()

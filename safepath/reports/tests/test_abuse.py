@@ -41,7 +41,8 @@ def test_a_burst_of_saves_on_one_report_is_flagged_not_refused(
     assert statuses == [200] * 8
     report = Report.objects.get()
     assert report.flagged and "saves" in report.flag_reason
-    assert report.entries.get().text == "v7"  # nothing was refused
+    # Nothing was refused, and every saved version is kept, newest last.
+    assert [e.text for e in report.entries.all()] == [f"v{i}" for i in range(8)]
 
 
 def test_a_flag_shows_on_the_responders_report_page(

@@ -138,7 +138,7 @@ def test_report_follow_up_and_reply(
         inbox.click("#reply-send")
         expect(inbox.locator("#messages")).to_contain_text(reply)
 
-        page.click("a[href='/followup/']")
+        page.click("#check")
         expect(page.locator("html")).to_have_attribute("lang", lang)
         page.fill("#receipt", receipt)
         page.click("#open")

@@ -147,7 +147,17 @@ def test_every_page_has_a_quick_exit_that_works_without_javascript(
         if response["Content-Type"].startswith("application/json"):  # type: ignore[index]
             continue
         body = response.content.decode()  # type: ignore[attr-defined]
-        assert f'<a class="exit" href="{settings.QUICK_EXIT_URL}" rel="noreferrer">' in body, label
+        found = re.search(
+            r'<a class="exit" href="([^"]+)" data-to="([^"]+)" rel="noreferrer">', body
+        )
+        assert found, label
+        href, to = found.groups()
+        assert to == settings.QUICK_EXIT_URL, label
+        if href != settings.QUICK_EXIT_URL:
+            # Through the server first (it ends the reporter's sessions), then the neutral site.
+            left = Client().get(href)
+            assert left.status_code == 303, label
+            assert left["Location"] == settings.QUICK_EXIT_URL, label
 
 
 def test_the_quick_exit_goes_where_the_deployment_says(bus_station: Placement, settings) -> None:
@@ -155,4 +165,5 @@ def test_the_quick_exit_goes_where_the_deployment_says(bus_station: Placement, s
 
     body = Client().get(f"/Q/{bus_station.code}").content.decode()
 
-    assert 'class="exit" href="https://news.example/"' in body
+    assert 'data-to="https://news.example/"' in body
+    assert Client().get(f"/Q/{bus_station.code}/exit")["Location"] == "https://news.example/"

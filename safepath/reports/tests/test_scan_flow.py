@@ -28,7 +28,7 @@ def test_landing_names_the_place_and_offers_four_plain_choices(bus_station: Plac
     assert 'href="tel:911"' in body
     assert 'href="tel:1-888-373-7888"' in body and 'href="sms:233733"' in body
     assert 'name="action" value="start"' in body  # send a silent report: a plain form post
-    assert 'href="/followup/"' in body
+    assert 'href="/followup/?lang=en"' in body
     assert "Riverside Police Department" in body  # who receives it
     assert 'class="exit"' in body
 
@@ -100,16 +100,21 @@ def test_report_cookie_is_the_only_cookie_and_is_locked_down(bus_station: Placem
     assert cookie.value not in Report.objects.get().browser_token_hash
 
 
-def test_later_answers_join_the_same_report_and_an_edit_replaces(bus_station: Placement) -> None:
+def test_later_answers_join_the_same_report_and_an_edit_is_a_new_version(
+    bus_station: Placement,
+) -> None:
     client = Client()
     answer(client, bus_station, "about", choice="me")
-    answer(client, bus_station, "details", text="a red van")
-    answer(client, bus_station, "details", text="a red van, plate 7ABC123")
+    answer(client, bus_station, "details", text="a red van", action="autosave")  # a draft
+    answer(client, bus_station, "details", text="a red van, plate", action="autosave")
+    answer(client, bus_station, "details", text="a red van, plate 7ABC123")  # saved
+    answer(client, bus_station, "details", text="a blue van")  # changed after saving
 
     report = Report.objects.get()
     assert [(e.step, e.text) for e in report.entries.all()] == [
         ("about", ""),
-        ("details", "a red van, plate 7ABC123"),
+        ("details", "a red van, plate 7ABC123"),  # drafts grew into it; kept
+        ("details", "a blue van"),  # the change is a new version beside it
     ]
 
 
@@ -144,7 +149,7 @@ def test_after_the_last_question_the_receipt_is_shown(bus_station: Placement) ->
     assert receipt_from(response)
 
 
-def test_a_receipt_can_be_taken_after_the_first_answer_then_the_report_goes_on(
+def test_a_receipt_taken_early_finishes_the_report_for_this_browser(
     bus_station: Placement,
 ) -> None:
     client = Client()
@@ -152,9 +157,12 @@ def test_a_receipt_can_be_taken_after_the_first_answer_then_the_report_goes_on(
 
     shown = answer(client, bus_station, "danger", action="receipt")
     assert receipt_from(shown)
-    back = post(client, bus_station, action="saved", step="receipt", then="danger")
+    back = post(client, bus_station, action="saved", step="receipt")
 
-    assert "Is anyone in danger right now?" in back.content.decode()
+    assert "Your report was sent" in back.content.decode()
+    assert 'href="/followup/?lang=en"' in back.content.decode()  # more goes through the receipt
+    answer(client, bus_station, "danger", choice="yes")  # the old cookie writes nothing
+    assert Report.objects.order_by("pk")[0].entries.count() == 1
 
 
 def test_coming_back_to_the_scan_url_continues_the_report(bus_station: Placement) -> None:

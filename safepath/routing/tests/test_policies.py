@@ -141,7 +141,9 @@ def test_admin_assigns_a_policy_and_location_to_a_placement(
 
     assert response.status_code == 302
     routing = PlacementRouting.objects.get(placement=bus_station)
-    assert routing.policy == policy and routing.latitude == 40.1
+    bus_station.refresh_from_db()
+    assert routing.policy == policy
+    assert (str(bus_station.latitude), str(bus_station.longitude)) == ("40.100000", "-90.200000")
 
 
 def test_another_organizations_policy_cannot_be_assigned(
@@ -270,3 +272,77 @@ def test_an_area_uploaded_by_an_organization_waits_for_the_operator(
 
     found = jurisdiction_for(latitude=40.0, longitude=-90.0, kinds=police)
     assert found is not None and found[0] == riverside
+
+
+@pytest.mark.parametrize(
+    ("sector", "kind"), [("hospital", "healthcare"), ("school", "school"), ("public", "business")]
+)
+def test_a_policy_made_with_the_new_policy_form_starts_like_the_default(
+    alice: User, riverside: Organization, sector: str, kind: str
+) -> None:
+    from safepath.routing.models import Sector
+
+    sector_value = next(value for value in Sector.values if value.startswith(sector))
+    other = Organization.objects.create(slug=f"org-{sector}", name=sector, kind=kind)
+    default = policy_create_default(organization=other)
+
+    response = logged_in(alice).post(
+        "/dashboard/routing/policies/new/",
+        {
+            "organization": riverside.pk,
+            "name": f"New {sector} policy",
+            "sector": sector_value,
+            "tiers": "15/5: riverside-pd",
+        },
+    )
+
+    assert response.status_code == 302, response.content.decode()[:300]
+    made = RoutingPolicy.objects.get(name=f"New {sector} policy")
+    assert made.sector == default.sector == sector_value
+    assert made.police_when_urgent == default.police_when_urgent
+
+
+def _feature(properties: object, geometry: object = None) -> bytes:
+    return json.dumps(
+        {"type": "Feature", "properties": properties, "geometry": geometry or square(-90, 40, 0.1)}
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        (b'{"type": "Feature", "geometry": ' + b"[" * 5000 + b"]" * 5000 + b"}", "nested too"),
+        (_feature(["not", "an", "object"]), "must be an object"),
+        (_feature("a string"), "must be an object"),
+    ],
+    ids=["deep array", "deep geometry", "properties list", "properties string"],
+)
+def test_hostile_geojson_is_refused_plainly(
+    riverside: Organization, alice: User, payload: bytes, message: str
+) -> None:
+    response = logged_in(alice).post(
+        "/dashboard/routing/areas/",
+        {"organization": riverside.pk, "file": SimpleUploadedFile("areas.geojson", payload)},
+    )
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not OrganizationArea.objects.exists()
+
+
+def test_an_area_name_with_nul_and_junk_members_is_stored_clean(
+    riverside: Organization, alice: User
+) -> None:
+    geometry = {**square(-90, 40, 0.1), "junk": {"deep": [[["\u0000"]]]}}
+    payload = _feature({"name": "North\u0000 side\u0007"}, geometry)
+
+    response = logged_in(alice).post(
+        "/dashboard/routing/areas/",
+        {"organization": riverside.pk, "file": SimpleUploadedFile("areas.geojson", payload)},
+    )
+
+    assert response.status_code == 302
+    area = OrganizationArea.objects.get()
+    assert area.name == "North side"
+    assert set(area.geometry) == {"type", "coordinates"}

@@ -252,7 +252,9 @@ def test_reporter_saying_not_police_later_removes_police_before_they_are_told(
 
     assert recipients(report) == {"national-hotline"}
     assert "bob@riverside.test" not in delivered_emails()
-    assert bob_client.get(f"/dashboard/reports/{report.reference}/").status_code == 404
+    page = bob_client.get(f"/dashboard/reports/{report.reference}/")
+    assert page.status_code == 410  # an honest line, no contents (issue 11)
+    assert MARKER not in page.content.decode()
 
 
 def test_reporter_asking_for_police_adds_the_place_police(
@@ -340,3 +342,42 @@ def test_a_member_of_a_unit_not_named_is_not_told(st_brigid: Organization, charl
     drain()
 
     assert delivered_emails() == {"nia@stbrigid.test"}
+
+
+def test_the_location_given_on_the_routing_page_is_the_one_routing_uses(
+    business: Organization, riverside_area: None, alice: User
+) -> None:
+    from safepath.conftest import logged_in
+
+    # The placement says it is far away; an admin corrects it on the Routing page.
+    inn = Placement.objects.create(
+        organization=business, public_name="Riverside Inn lobby", latitude=10, longitude=10
+    )
+    admin = Membership.objects.create(user=alice, organization=business, role="admin")
+    client = logged_in(alice)
+
+    response = client.post(
+        f"/dashboard/routing/placements/{inn.code}/",
+        {"policy": "", "latitude": "40.02", "longitude": "-90.03"},
+    )
+
+    assert response.status_code == 302, response.content.decode()[:500]
+    page = client.get("/dashboard/routing/").content.decode()
+    assert "40.020000, -90.030000" in page  # the page shows the copy routing uses
+    admin.delete()  # a business with no members of its own, as in the test above
+    inn.refresh_from_db()
+    assert recipients(start(inn)) == {"riverside-pd", "metro-task-force"}
+
+
+def test_demo_placements_reach_the_task_force_tier() -> None:
+    from safepath.core.demo import seed_demo
+    from safepath.routing.selectors import jurisdiction_for, placement_coordinates
+
+    seed_demo()
+
+    for placement in Placement.objects.filter(organization__slug="riverside-pd"):
+        where = placement_coordinates(placement=placement)
+        assert where is not None, placement.public_name
+        found = jurisdiction_for(latitude=where[0], longitude=where[1], kinds={"task_force"})
+        assert found is not None, f"{placement.public_name} is outside the task force's region"
+        assert found[0].slug == "metro-task-force"

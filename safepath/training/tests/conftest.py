@@ -54,6 +54,46 @@ def correct_answers(attempt: Attempt, *, wrong: int = 0) -> dict[str, str]:
     return fields
 
 
+def let_time_pass(assignment: Assignment, minutes: int = 60) -> None:
+    """Move the server's records of when lessons and scenarios were opened into the past,
+    as if the learner had spent that long on them."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from safepath.training.models import LessonProgress, ScenarioRun
+
+    earlier = timezone.now() - timedelta(minutes=minutes)
+    LessonProgress.objects.filter(assignment=assignment, completed_at__isnull=True).update(
+        opened_at=earlier
+    )
+    ScenarioRun.objects.filter(assignment=assignment, finished_at__isnull=True).update(
+        started_at=earlier
+    )
+
+
+def study(client: Client, assignment: Assignment, *, minutes: int = 10) -> None:
+    """Read every lesson in order (``minutes`` each) and play every scenario to its end."""
+    from safepath.training.selectors import version_for
+
+    data = version_for(assignment=assignment).data
+    base = f"/training/a/{assignment.pk}"
+    for lesson in data["lessons"]:
+        assert client.get(f"{base}/lessons/{lesson['id']}/").status_code == 200
+        let_time_pass(assignment, minutes)
+        assert client.post(f"{base}/lessons/{lesson['id']}/").status_code == 302
+    for scenario in data["scenarios"]:
+        node_id = scenario["start"]
+        for step in range(30):
+            choice = scenario["nodes"][node_id]["choices"][0]
+            client.post(f"{base}/scenarios/{scenario['id']}/", {"node": node_id, "choice": "0"})
+            if step == 0:
+                let_time_pass(assignment, minutes)
+            if choice.get("end"):
+                break
+            node_id = choice["next"]
+
+
 @pytest.fixture
 def alice_client(alice: User) -> Client:
     return logged_in(alice)

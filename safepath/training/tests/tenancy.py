@@ -17,7 +17,9 @@ from safepath.training.models import (
     AssignmentSource,
     Certificate,
     Course,
+    Question,
     Requirement,
+    Session,
 )
 from safepath.training.selectors import latest_version
 from safepath.training.services import (
@@ -36,6 +38,8 @@ class TrainingWorld:
     unit: Unit
     requirement: Requirement
     membership_id: int
+    session: Session
+    question: Question
 
 
 def training_world(*, organization: Organization, learner: User) -> TrainingWorld:
@@ -61,7 +65,27 @@ def training_world(*, organization: Organization, learner: User) -> TrainingWorl
         template=Requirement.objects.get(organization=None, code="ca-pc13519-14-peace-officers"),
         unit=unit,
     )
+    session = Session.objects.create(
+        organization=organization,
+        course=course,
+        title="Roll-call session",
+        starts_at=version.created_at,
+        minutes=60,
+        place="Training room",
+        capacity=10,
+        instructor=learner,
+    )
+    question = Question.objects.create(
+        organization=organization,
+        course=course,
+        kind="lesson",
+        item_id="recognizing-indicators",
+        asked_by=learner,
+        text="What counts as a sign?",
+    )
     return TrainingWorld(
+        question=question,
+        session=session,
         assignment=assignment,
         certificate=certificate_issue(completion=completion),
         unit=unit,
@@ -110,6 +134,20 @@ TRAINING_OBJECT_URLS: dict[str, tuple[str, Callable[[TrainingWorld], str]]] = {
         MANAGER,
         lambda w: f"/training/manage/units/{w.unit.pk}/compliance.pdf",
     ),
+    "training:session": (LEARNER, lambda w: f"/training/sessions/{w.session.pk}/"),
+    "training:question": (MANAGER, lambda w: f"/training/manage/questions/{w.question.pk}/"),
+    "training:transcript": (
+        MANAGER,
+        lambda w: f"/training/manage/people/{w.membership_id}/transcript/",
+    ),
+    "training:transcript_pdf": (
+        MANAGER,
+        lambda w: f"/training/manage/people/{w.membership_id}/transcript.pdf",
+    ),
+    "training:external_record": (
+        MANAGER,
+        lambda w: f"/training/manage/people/{w.membership_id}/external/",
+    ),
     "training:completion_xapi": (
         MANAGER,
         lambda w: f"/training/manage/completions/{w.certificate.completion_id}/xapi.json",
@@ -121,5 +159,14 @@ TRAINING_LIST_URLS = {
     "training:sites": "/training/manage/sites/",
     "training:requirements": "/training/manage/requirements/",
     "training:local_lesson": "/training/manage/lessons/law-enforcement/local-resources/",
+    "training:choose_organization": "/training/manage/organization/",
+    "training:organization_compliance": "/training/manage/compliance/",
+    "training:organization_compliance_csv": "/training/manage/compliance.csv",
+    "training:organization_compliance_pdf": "/training/manage/compliance.pdf",
+    "training:people": "/training/manage/people/",
+    "training:sessions": "/training/sessions/",
+    "training:organization_xapi": "/training/manage/xapi.json",
+    "training:learning_record_store": "/training/manage/lrs/",
+    "training:questions": "/training/manage/questions/",
 }
 TRAINING_PUBLIC = {"verify"}

@@ -27,8 +27,10 @@ from safepath.training.models import (
     AssignmentSource,
     Completion,
     Course,
+    ExternalRecord,
     Reminder,
     Requirement,
+    Session,
 )
 from safepath.training.recurrence import Recurrence
 from safepath.training.services import (
@@ -130,8 +132,32 @@ def test_the_library_holds_real_mandates_with_source_and_verified_date(
     assert (new_york.recurrence, new_york.initial_days) == ("once", 60)
     assert (florida.recurrence, florida.interval_months) == ("from_completion", 12)
     assert michigan.recurrence == "once" and michigan.course == courses["healthcare"]
+    assert michigan.deadline_basis == "licence" and michigan.initial_days == 0
     for mandate in Requirement.objects.filter(organization=None):
-        assert mandate.source_url and mandate.verified_on
+        assert mandate.source_url.startswith("https://") and mandate.verified_on
+        assert mandate.required_topics, mandate.code
+        host = mandate.source_url.split("/")[2]
+        assert host.endswith((".gov", ".ca.gov", ".state.tx.us", "nysenate.gov")) or host in {
+            "statutes.capitol.texas.gov",
+            "www.flsenate.gov",
+            "mgaleg.maryland.gov",
+            "www.legislature.mi.gov",
+            "codes.ohio.gov",
+        }, mandate.source_url
+    codes = set(Requirement.objects.filter(organization=None).values_list("code", flat=True))
+    assert {
+        "tx-hb390-lodging-staff",
+        "tx-hb2059-health",
+        "tx-ed38-0041-school-staff",
+        "nj-2c13-12-hotel-staff",
+        "ca-civ52-6-transit-staff",
+        "fl-464-013-nurses",
+        "fl-456-0341-health-licensees",
+        "oh-109-745-peace-officers",
+    } <= codes
+    for code in ("ca-pc13519-14-peace-officers", "tn-38-6-114-officers"):
+        mandate = Requirement.objects.get(organization=None, code=code)
+        assert mandate.minimum_minutes == 120 and mandate.approval_body
 
 
 def test_compliance_matrix_shows_each_status(
@@ -169,8 +195,20 @@ def test_csv_and_pdf_exports(alice: User, patrol: Unit, mixed_unit: dict[str, Us
     )
     pdf = client.get(f"/training/manage/units/{patrol.pk}/compliance.pdf")
 
-    assert rows[0] == ["person", "email", "patrol-biennial:status", "patrol-biennial:due_on"]
-    assert {row[2] for row in rows[1:]} == {
+    fields = ["status", "due_on", "completed_on", "hours", "certificate_id", "score"]
+    assert rows[0] == ["person", "email", "units", "active"] + [
+        f"patrol-biennial:{field}" for field in [*fields, "course_version"]
+    ]
+    compliant = next(row for row in rows if row[1] == mixed_unit["compliant"].email)
+    completion = Completion.objects.get(user=mixed_unit["compliant"])
+    assert compliant[6:11] == [
+        str(completion.completed_on),
+        "",  # no hours were measured for this completion
+        completion.certificate.pk,
+        "90",
+        "law-enforcement v1 (en)",
+    ]
+    assert {row[4] for row in rows[1:]} == {
         "compliant",
         "due_soon",
         "overdue",
@@ -330,4 +368,8 @@ def test_seed_demo_enrolls_learners_and_leaves_a_certificate_and_a_mixed_unit() 
     statuses = {cell.status.value for row in matrix.rows for cell in row.cells if cell}
     assert {"compliant", "due_soon", "overdue"} <= statuses
     assert Assignment.objects.filter(user__email="bob@riverside.example").count() == 1
-    assert Completion.objects.count() == 3
+    assert Completion.objects.count() == 4  # three patrol learners and one who has left
+    leaver = User.objects.get(email="taylor.brooks@riverside.example")
+    assert not leaver.is_active and Completion.objects.filter(user=leaver).count() == 1
+    assert Session.objects.get().seats.count() == 2
+    assert ExternalRecord.objects.count() == 1

@@ -8,8 +8,10 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+import yaml
 from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.test import Client
 
 from safepath.training.content import ContentError, load_all, load_course_dir
 from safepath.training.models import CourseVersion, ImmutableError
@@ -162,3 +164,55 @@ def test_the_command_fails_with_the_problems(course_copy: Path) -> None:
     with pytest.raises(CommandError, match=r"en.yaml:\d+: assessment.pass_mark"):
         call_command("load_courses", "--path", str(course_copy), stdout=StringIO())
     assert not CourseVersion.objects.exists()
+
+
+@pytest.fixture
+def third_language(course_copy: Path) -> Path:
+    """The schools course with a third language file, fr.yaml, beside en and es: the same
+    structure and ids, its own title and first lesson title."""
+    english = course_copy / "schools" / "en.yaml"
+    french = course_copy / "schools" / "fr.yaml"
+    text = english.read_text().replace("  language: en\n", "  language: fr\n", 1)
+    title = yaml.safe_load(text)["course"]["title"]
+    lesson = yaml.safe_load(text)["lessons"][0]["title"]
+    text = text.replace(title, "La traite des êtres humains : guide pour le personnel scolaire")
+    french.write_text(text.replace(f'title: "{lesson}"', 'title: "Reconnaître les signes"', 1))
+    return course_copy
+
+
+@pytest.mark.django_db
+def test_a_third_language_loads_and_is_offered_without_code_changes(
+    third_language: Path, client: Client
+) -> None:
+    from safepath.accounts.models import Membership, Organization, Role, User
+    from safepath.conftest import logged_in
+    from safepath.training.models import Assignment, AssignmentSource, Course
+    from safepath.training.services import course_versions_load
+
+    files = load_all(third_language)
+    course_versions_load(files=files)
+    organization = Organization.objects.create(slug="org", name="Org")
+    learner = User.objects.create_user("learner@org.test", None)
+    Membership.objects.create(user=learner, organization=organization, role=Role.RESPONDER)
+    assignment = Assignment.objects.create(
+        organization=organization,
+        user=learner,
+        course=Course.objects.get(slug="schools"),
+        source=AssignmentSource.SELF,
+    )
+    browser = logged_in(learner)
+
+    browser.post(f"/training/a/{assignment.pk}/", {"language": "fr"})
+    page = browser.get(f"/training/a/{assignment.pk}/").content.decode()
+
+    assert {f.language for f in files} == {"en", "es", "fr"}
+    assert CourseVersion.objects.filter(language="fr").count() == 1
+    assert "La traite des êtres humains" in page and "Reconnaître les signes" in page
+    assert '<option value="fr" selected>français</option>' in page
+
+
+def test_a_third_language_must_match_the_structure(third_language: Path) -> None:
+    french = third_language / "schools" / "fr.yaml"
+    edit(french, "next: n2", "next: n3")
+
+    assert any("fr.yaml" in problem for problem in problems_of(third_language / "schools"))

@@ -5,12 +5,14 @@ joined SafePath."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.test import Client
 from django.utils import timezone
 
 from safepath.accounts.models import Membership, Organization, Unit, User
+from safepath.conftest import logged_in
 from safepath.core.models import AuditEntry
 from safepath.training import selectors
 from safepath.training.models import Course, Requirement
@@ -117,3 +119,36 @@ def test_only_the_organizations_admins_see_or_change_a_hire_date(
 
     assert answers == [404, 404, 404]
     assert bob.memberships.get().hired_on is None
+
+
+def test_a_mandate_due_at_licence_renewal_counts_from_the_recorded_renewal(
+    alice: User, bob: User, riverside: Organization, courses: dict[str, Course]
+) -> None:
+    from safepath.training.models import Requirement
+    from safepath.training.services import requirement_adopt, requirements_load_library
+
+    requirements_load_library()
+    michigan = requirement_adopt(
+        organization=riverside,
+        template=Requirement.objects.get(organization=None, code="mi-333-16148-health"),
+    )
+    membership = Membership.objects.get(user=bob, organization=riverside)
+    Membership.objects.filter(pk=membership.pk).update(
+        created_at=timezone.now() - timedelta(days=800)
+    )
+    today = timezone.localdate()
+
+    def bobs() -> Any:
+        people = selectors.requirement_standings(requirement=michigan, today=today)
+        return next(p.standing for p in people if p.user_id == bob.pk)
+
+    before = bobs()
+    logged_in(alice).post(
+        f"/training/manage/people/{membership.pk}/",
+        {"action": "licence", "renews_on": str(today + timedelta(days=90))},
+    )
+    after = bobs()
+
+    assert (before.status.value, before.due_on) == ("pending", None)  # not overdue from joining
+    assert (after.status.value, after.due_on) == ("pending", today + timedelta(days=90))
+    assert AuditEntry.objects.filter(action="training.licence_renewal_set").count() == 1

@@ -25,12 +25,14 @@ from safepath.training.models import (
     TrainingSettings,
 )
 from safepath.training.selectors import version_for
-from safepath.training.tests.conftest import correct_answers
+from safepath.training.tests.conftest import correct_answers, let_time_pass, study
 
 pytestmark = pytest.mark.django_db
 
 
 def start_attempt(client: Client, assignment: Assignment) -> Attempt:
+    if not assignment.lessons.exists():
+        study(client, assignment)
     url = f"/training/a/{assignment.pk}/assessment/"
     assert client.post(url, {"action": "start"}).status_code == 302
     return Attempt.objects.filter(assignment=assignment).order_by("-number").first()  # type: ignore[return-value]
@@ -49,6 +51,7 @@ def test_lessons_are_saved_and_the_course_resumes_at_the_next_one(
     url = f"/training/a/{bob_assignment.pk}/lessons/{lessons[0]['id']}/"
 
     page = bob_client.get(url)
+    let_time_pass(bob_assignment)
     response = bob_client.post(url)
 
     assert page.status_code == 200 and b"<h3>" in page.content  # Markdown rendered

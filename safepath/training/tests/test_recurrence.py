@@ -4,8 +4,10 @@ window renews from the right date, and grace periods hold."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
-from hypothesis import given
+import pytest
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from safepath.training.recurrence import (
@@ -145,3 +147,96 @@ def test_a_one_time_requirement_stays_met(started: date, completed: date, today:
 def test_add_months_clamps_to_the_end_of_the_month() -> None:
     assert add_months(date(2024, 1, 31), 1) == date(2024, 2, 29)
     assert add_months(date(2023, 12, 15), 24) == date(2025, 12, 15)
+
+
+# Custom requirements: an organization's own rule, created through the service, is stored
+# as the engine's rule, and the database's standings agree with the pure engine for it,
+# minimum minutes included.
+
+custom_rules = st.fixed_dictionaries(
+    {
+        "recurrence": st.sampled_from([r.value for r in Recurrence]),
+        "interval_months": st.integers(1, 120),
+        "initial_days": st.integers(0, 3650),
+        "minimum_minutes": st.none() | st.integers(1, 240),
+    }
+)
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    spec=custom_rules,
+    hired_days_ago=st.integers(0, 4000),
+    completed_days_ago=st.none() | st.integers(0, 4000),
+    credit=st.integers(0, 300),
+)
+def test_custom_requirements_follow_the_engine(
+    courses: dict[str, Any],
+    riverside: Any,
+    alice: Any,
+    bob: Any,
+    spec: dict[str, Any],
+    hired_days_ago: int,
+    completed_days_ago: int | None,
+    credit: int,
+) -> None:
+    from django.db import transaction
+    from django.utils import timezone
+
+    from safepath.accounts.models import Membership
+    from safepath.training import selectors
+    from safepath.training.models import Assignment, AssignmentSource
+    from safepath.training.services import completion_record, requirement_create
+
+    today = timezone.localdate()
+    with transaction.atomic():
+        requirement = requirement_create(
+            organization=riverside,
+            title="Own rule",
+            course=courses["schools"],
+            actor=alice,
+            **spec,
+        )
+        hired = today - timedelta(days=hired_days_ago)
+        Membership.objects.filter(user=bob).update(hired_on=hired)
+        completions = []
+        if completed_days_ago is not None:
+            done_on = today - timedelta(days=completed_days_ago)
+            assignment = Assignment.objects.create(
+                organization=riverside,
+                user=bob,
+                course=courses["schools"],
+                source=AssignmentSource.SELF,
+            )
+            version = selectors.latest_version(course=courses["schools"], language="en")
+            assert version is not None
+            completion_record(
+                assignment=assignment,
+                version=version,
+                completed_on=done_on,
+                score_percent=100,
+                credit_minutes=credit,
+            )
+            if credit >= (spec["minimum_minutes"] or 0):
+                completions.append(done_on)
+
+        standings = {
+            person.user_id: person.standing
+            for person in selectors.requirement_standings(requirement=requirement, today=today)
+        }
+        expected = standing(
+            requirement.rule, started_on=hired, completions=completions, today=today
+        )
+
+        assert requirement.rule.recurrence == spec["recurrence"]
+        assert requirement.rule.interval_months == spec["interval_months"]
+        assert requirement.rule.initial_days == spec["initial_days"]
+        assert standings[bob.pk] == expected
+        if not completions:
+            assert expected.due_on == hired + timedelta(days=spec["initial_days"])
+        transaction.set_rollback(True)

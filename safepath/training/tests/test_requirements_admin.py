@@ -11,6 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from safepath.accounts.models import Organization, Role, Unit, User
+from safepath.conftest import logged_in
 from safepath.core.models import AuditEntry
 from safepath.training import selectors
 from safepath.training.models import Assignment, Course, Requirement
@@ -203,3 +204,34 @@ def test_assigning_a_course_is_audited(
     entry = AuditEntry.objects.get(action="training.course_assigned")
     assert entry.actor == alice and entry.object_ref == "law-enforcement"
     assert "1 assignment(s)" in entry.detail
+
+
+def test_an_administrator_creates_an_own_requirement_beside_the_library(
+    alice: User, riverside: Organization, courses: dict[str, Course]
+) -> None:
+    client = logged_in(alice)
+
+    response = client.post(
+        "/training/manage/requirements/",
+        {
+            "action": "create",
+            "title": "Annual refresher",
+            "course": courses["law-enforcement"].pk,
+            "recurrence": "from_completion",
+            "interval_months": "12",
+            "initial_days": "30",
+        },
+    )
+    bad = client.post(
+        "/training/manage/requirements/",
+        {"action": "create", "title": "x", "course": "", "recurrence": "weekly"},
+    )
+
+    own = Requirement.objects.get(organization=riverside, code="own-annual-refresher")
+    assert response.status_code == 302
+    assert (own.recurrence, own.interval_months, own.initial_days) == ("from_completion", 12, 30)
+    assert bad.status_code == 400
+    assert Requirement.objects.filter(organization=riverside).count() == 1
+    assert AuditEntry.objects.filter(action="training.requirement_created").count() == 1
+    page = client.get("/training/manage/requirements/").content.decode()
+    assert "Annual refresher" in page and "needs a course approved by California POST" in page

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 from types import FrameType
 from typing import Any
@@ -21,6 +22,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="Process what is due, then exit.")
+        parser.add_argument(
+            "--parent",
+            type=int,
+            default=0,
+            help="Exit when the process with this id (the server that started us) is gone.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.stopping = False
@@ -30,7 +37,13 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
+        parent = options["parent"]
         while not self.stopping:
+            if parent and os.getppid() != parent:
+                # The server that started us died without stopping us (SIGKILL, a crash): we
+                # were handed to another parent. A worker nobody supervises must not linger.
+                logger.warning("Parent process %s is gone; worker exiting", parent)
+                return
             done = 0
             for name, processor in processors().items():
                 try:

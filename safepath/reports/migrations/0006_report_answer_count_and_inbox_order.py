@@ -21,8 +21,7 @@ def count_existing_answers(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('placements', '0003_placement_details'),
-        ('reports', '0003_sealed_contents_receipts_messages_photos'),
+        ('reports', '0005_report_is_drill'),
     ]
 
     operations = [

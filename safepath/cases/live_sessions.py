@@ -1,0 +1,61 @@
+"""A dashboard's live socket ends with the staff session it was opened in.
+
+Each socket joins a group named after its session. Signing out (in any tab) and the idle
+timeout both call Django's ``logout``, which sends ``user_logged_out``: the socket is told
+the session ended and is closed, so no event reaches a signed-out page. A page left open and
+untouched ends the same way: the socket itself notices the idle timeout (it does not count
+as activity) and ends the session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.backends.base import SessionBase
+from django.http import HttpRequest
+
+logger = logging.getLogger(__name__)
+
+SESSION_ENDED = "session.ended"
+IDLE_KEY = "safepath_last_seen"  # written by accounts.middleware on every staff request
+
+
+def session_group(session_key: str) -> str:
+    # Group names stay short and never carry the session id itself.
+    return "session." + hashlib.sha256(session_key.encode()).hexdigest()[:40]
+
+
+def end_live_sessions(sender: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
+    """Receiver of ``user_logged_out``: close every socket opened in this session."""
+    session = getattr(request, "session", None)
+    key = getattr(session, "session_key", None)
+    layer = get_channel_layer()
+    if not key or layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(session_group(key), {"type": SESSION_ENDED})
+    except Exception:
+        # The socket also checks its session by itself (seconds_left), so it ends anyway.
+        logger.exception("Could not tell live sockets that a session ended")
+
+
+def seconds_left(session: SessionBase) -> float:
+    """How long this session stays signed in without another request; 0 when it has ended."""
+    session = session.__class__(session.session_key)  # read it fresh from the store
+    if not session.get(SESSION_KEY):
+        return 0.0
+    last_seen = session.get(IDLE_KEY)
+    if not isinstance(last_seen, int):
+        return float(settings.SESSION_IDLE_SECONDS)
+    left = last_seen + settings.SESSION_IDLE_SECONDS - time.time()
+    if left <= 0:
+        session.flush()  # the idle timeout has passed: the session ends now, not at next click
+        return 0.0
+    return left
