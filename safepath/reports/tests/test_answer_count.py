@@ -22,15 +22,20 @@ def _stored_and_true(report: Report) -> tuple[int, int]:
 
 
 @pytest.mark.django_db
-def test_the_stored_count_follows_new_answers_not_replaced_ones(bus_station: Placement) -> None:
+def test_the_stored_count_follows_new_entries_not_drafts_updated_in_place(
+    bus_station: Placement,
+) -> None:
     report, _ = report_start(placement=bus_station, step="details", value="first words")
     assert _stored_and_true(report) == (1, 1)
-    report_add_answer(report=report, step="details", value="first words, grown")  # autosave
-    assert _stored_and_true(report) == (1, 1)
+    report_add_answer(report=report, step="details", value="changed", draft=True)
+    assert _stored_and_true(report) == (2, 2)  # a changed answer is a new version
+    report_add_answer(report=report, step="details", value="changed, growing", draft=True)
+    report_add_answer(report=report, step="details", value="changed, growing")
+    assert _stored_and_true(report) == (2, 2)  # the draft was updated, then saved, in place
     report_add_answer(report=report, step="danger", choices=["yes"])
     report_add_information(report=report, text="later, from the follow-up page")
     report_add_information(report=report, text="and more")
-    assert _stored_and_true(report) == (4, 4)
+    assert _stored_and_true(report) == (5, 5)
 
 
 @pytest.mark.process
