@@ -20,6 +20,7 @@ $(VENV)/.installed: requirements.lock
 
 setup: $(VENV)/.installed ## Create .venv, install the locked dependencies, compile translations
 	@$(PY) -m safepath.reports.catalogs compile
+	@$(PY) -m safepath.analytics.vendor
 
 run: setup ## Migrate, load demo data, then serve SafePath with its worker on HOST:PORT
 	$(PY) manage.py migrate --noinput

@@ -7,6 +7,9 @@ bench/common.py), and reports its numbers with a ratio against a baseline measur
 same run. The first request that does not do what it meant stops the run with a message.
 
 - first page: bytes of the scan page, raw and gzip-compressed, against the 14 KB budget;
+- analytics (bench/analytics.py, PostgreSQL only): every analytics page and export with
+  2,000 placements, two years of hourly counters and 1,000,000 reports, p95 against a raw
+  SQL aggregate over the same rows;
 - scan and answer: throughput and p50/p95 latency of opening a code (GET /Q/<CODE>) and of
   saving an answer (POST), against GET /healthz served by the same process;
 - routing and outbox (bench/routing.py): webhook deliveries per second with 1 and 2 workers;
@@ -22,7 +25,8 @@ same run. The first request that does not do what it meant stops the run with a 
 The database is SQLite, or PostgreSQL when DATABASE_URL names one (the reporter and scan
 benchmarks then run on both); the live benchmark runs on the in-memory layer, and on Redis
 too when REDIS_URL is set. BENCH_QUICK=1 scales everything down; BENCH_ONLY=reporter,cases
-runs some parts only (core, routing, training, reporter, cases, placements). At the end the
+runs some parts only (core, routing, training, reporter, cases, placements, scaleout,
+analytics). At the end the
 rows of issue 16's table are printed with their baselines and ratios.
 """
 
@@ -32,6 +36,7 @@ import gzip
 import http.client
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -49,7 +54,7 @@ from safepath.core.testing import Deployment, deployment
 REQUESTS = env_int("BENCH_REQUESTS", 400, 100)
 CONCURRENCY = 8
 BUDGET_BYTES = 14 * 1024
-PARTS = ("core", "routing", "training", "reporter", "cases", "placements", "scaleout")
+PARTS = ("core", "routing", "training", "reporter", "cases", "placements", "scaleout", "analytics")
 
 
 def timed_requests(
@@ -310,6 +315,29 @@ def _progress(part: str) -> None:
     print(f"bench: {part} ({time.strftime('%H:%M:%S')})", file=sys.stderr, flush=True)
 
 
+def _analytics() -> Any:
+    """bench/analytics.py in its own process (it points Django at a database of its own)."""
+    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        return {"skipped": "needs DATABASE_URL (PostgreSQL): see bench/analytics.py"}
+    sizes = {
+        "BENCH_ANALYTICS_PLACEMENTS": "200",
+        "BENCH_ANALYTICS_DAYS": "60",
+        "BENCH_ANALYTICS_REPORTS": "20000",
+    }
+    env = {**os.environ, **({k: os.environ.get(k, v) for k, v in sizes.items()} if QUICK else {})}
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.analytics"],
+        env=env,
+        cwd=Path(__file__).resolve().parents[1],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise BenchFailure(f"analytics benchmark failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout[done.stdout.index("{") :])["analytics"]
+
+
 def _so_far(results: dict[str, Any]) -> None:
     """The table so far, on stderr: a long run cut short still leaves its numbers."""
     print("\n".join(table(results)), file=sys.stderr, flush=True)
@@ -368,6 +396,10 @@ def main() -> int:
             from bench.placements import run_placement_benchmarks
 
             results["placements"] = run_placement_benchmarks()
+            _so_far(results)
+        if "analytics" in only:
+            _progress("analytics")
+            results["analytics"] = _analytics()
     except BenchFailure as failure:
         print(json.dumps(rounded(results), indent=2))
         print(f"\nBENCHMARK FAILED: {failure}", file=sys.stderr)

@@ -11,7 +11,9 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402  # needs Django set 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
+from django.urls import path  # noqa: E402
 
+from safepath.analytics.consumers import AnalyticsConsumer  # noqa: E402
 from safepath.cases.routing import websocket_urlpatterns  # noqa: E402
 from safepath.core.asgi_limits import BodySizeLimit  # noqa: E402
 from safepath.core.live import PublishFromServerLoop  # noqa: E402
@@ -28,7 +30,11 @@ application = PublishFromServerLoop(
                 page_for=lambda path: too_large_page if is_reporter_path(path) else None,
             ),
             "websocket": AllowedHostsOriginValidator(
-                AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+                AuthMiddlewareStack(
+                    URLRouter(
+                        [*websocket_urlpatterns, path("ws/analytics/", AnalyticsConsumer.as_asgi())]
+                    )
+                )
             ),
         }
     )

@@ -159,6 +159,7 @@ INSTALLED_APPS = [
     "safepath.cases",
     "safepath.api",
     "safepath.training",
+    "safepath.analytics",
     "safepath.onboarding",
 ]
 
@@ -478,3 +479,13 @@ SPECTACULAR_SETTINGS = {
         "CaseStatusEnum": "safepath.cases.models.CaseStatus",
     },
 }
+
+# Analytics (/analytics/). The map's base tiles come from this server, the one third-party
+# request a staff page may make; empty means no base map (placements and hotspots still show).
+MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILE_ATTRIBUTION = os.environ.get(
+    "MAP_TILE_ATTRIBUTION",
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+)
+# H3 resolution of the hotspot grid (8: cells of about 0.7 km2, a few city blocks).
+ANALYTICS_H3_RESOLUTION = int(os.environ.get("ANALYTICS_H3_RESOLUTION", "8"))

@@ -18,6 +18,7 @@ urlpatterns = [
     path("dashboard/", include("safepath.routing.urls")),
     path("placements/", include("safepath.placements.urls")),
     path("training/", include("safepath.training.urls")),
+    path("analytics/", include("safepath.analytics.urls")),
     path("verify/<str:pk>", verify, name="verify"),
     path("api/v1/", include("safepath.api.urls")),
     path("accounts/tokens/", api_pages.tokens, name="api_tokens"),

@@ -40,6 +40,10 @@ class Capability(StrEnum):
     TRAINING_VIEW = "training.view"
     # Invite, change, deactivate members and reset their second factor.
     MEMBERS_MANAGE = "members.manage"
+    # Read the organization's analytics (aggregates only, never a report's contents).
+    ANALYTICS_VIEW = "analytics.view"
+    # Choose the weekly analytics digest and share aggregates with a regional organization.
+    ANALYTICS_MANAGE = "analytics.manage"
 
 
 _CONTENT = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.RESPONDER})
@@ -56,6 +60,8 @@ PERMISSIONS: dict[Capability, frozenset[str]] = {
     Capability.TRAINING_MANAGE: frozenset({Role.ADMIN}),
     Capability.TRAINING_VIEW: frozenset({Role.ADMIN, Role.SUPERVISOR, Role.AUDITOR}),
     Capability.MEMBERS_MANAGE: frozenset({Role.ADMIN}),
+    Capability.ANALYTICS_VIEW: frozenset({Role.ADMIN, Role.SUPERVISOR, Role.ANALYST}),
+    Capability.ANALYTICS_MANAGE: frozenset({Role.ADMIN}),
 }
 # Role.LEARNER holds no capability: learners take their own training and see nothing else
 # (accounts.middleware.LearnerScopeMiddleware answers 404 to every other staff page).

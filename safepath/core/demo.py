@@ -57,6 +57,7 @@ def demo_banner() -> str:
         f"  Staff sign-in: {settings.BASE_URL}/accounts/login/",
         f"  Live inbox:    {settings.BASE_URL}/dashboard/",
         f"  Placements:    {settings.BASE_URL}/placements/ (posters, map, CSV import)",
+        f"  Analytics:     {settings.BASE_URL}/analytics/ (heat grid, hotspots, response times)",
         "",
         "Demo logins (demo only):",
     ]

@@ -69,6 +69,11 @@ def bind_event_loop(loop: asyncio.AbstractEventLoop) -> None:
         _publisher = _Publisher(loop)
 
 
+def analytics_group(organization_id: int) -> str:
+    """Analytics pages listen here: counter bumps only, never a place or a report."""
+    return f"analytics.{organization_id}"
+
+
 def _send(groups: list[str], event: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
@@ -117,6 +122,13 @@ def publish_to_organizations(organization_ids: Iterable[int], event: dict[str, A
     groups = sorted({organization_group(org_id) for org_id in organization_ids})
     if groups:
         transaction.on_commit(lambda: _send(groups, event))
+
+
+def publish_count(organization_id: int, event: dict[str, Any]) -> None:
+    """Tell open analytics pages that a counter moved, once the transaction commits."""
+    group = analytics_group(organization_id)
+    payload = {**event, "organization": organization_id}
+    transaction.on_commit(lambda: _send([group], payload))
 
 
 ACCOUNT_ENDED = "account.ended"

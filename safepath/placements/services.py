@@ -18,7 +18,7 @@ from django.utils import timezone
 from safepath.accounts.models import Organization, User
 from safepath.core.codes import new_code, normalize_code
 from safepath.core.jobs import claim_due
-from safepath.core.live import publish_to_organizations
+from safepath.core.live import publish_count, publish_to_organizations
 from safepath.placements.models import (
     BatchStatus,
     Placement,
@@ -223,7 +223,14 @@ def placement_count(*, placement: Placement, counter: str) -> None:
     """
     if counter not in COUNTERS:
         raise ValueError(f"Unknown placement counter: {counter}")
-    _count_now(placement.pk, _hour(timezone.now()), counter)
+    hour = _hour(timezone.now())
+    _count_now(placement.pk, hour, counter)
+    # Open analytics pages add one to the hour's square. The event names the counter and
+    # the hour only: no place, no minute.
+    publish_count(
+        placement.organization_id,
+        {"kind": "count", "counter": counter, "hour": hour.isoformat()},
+    )
 
 
 def placement_record_scan(*, placement: Placement) -> None:
@@ -232,7 +239,14 @@ def placement_record_scan(*, placement: Placement) -> None:
         placement_count(placement=placement, counter="scans")
         publish_to_organizations(
             [placement.organization_id],
-            {"kind": "scan", "placement": placement.public_name, "code": placement.code},
+            # The hour, not the moment: a minute-exact time of a scan at an exam room or a
+            # counseling office would tell who was there. Dashboards show the hour only.
+            {
+                "kind": "scan",
+                "placement": placement.public_name,
+                "code": placement.code,
+                "hour": _hour(timezone.now()).isoformat(),
+            },
         )
 
 

@@ -89,6 +89,14 @@ PLACEMENT = by_capability(Capability.PLACEMENT_VIEW, otherwise=ROLE_404)
 PLACEMENT_MANAGERS = rule(
     admin=WORKS, supervisor=WORKS, responder=REFUSED, analyst=ROLE_404, auditor=ROLE_404
 )
+# Analytics (counts only) for the roles with analytics.view; another role finds no
+# organization's figures at all.
+ANALYTICS = by_capability(Capability.ANALYTICS_VIEW, otherwise=ROLE_404)
+# The digest and regional sharing are the administrator's choice (analytics.manage); a role
+# that may read the figures is refused, another finds nothing.
+ANALYTICS_ADMINS = rule(
+    admin=WORKS, supervisor=REFUSED, responder=ROLE_404, analyst=REFUSED, auditor=ROLE_404
+)
 AUDIT_LOG = by_capability(Capability.AUDIT_READ, otherwise=ROLE_404)
 # The inbox sends a learner to their training; API lists answer a learner with nothing.
 INBOX = {**EVERY_MEMBER, "learner": {302}}
@@ -130,6 +138,12 @@ RULES: dict[str, dict[str, set[int]]] = {
     "routing:time_zone_update": ADMINS,
     "routing:channels_update": EVERY_MEMBER,
     "routing:acknowledge": CONTENTS,
+    "analytics:page": ANALYTICS,
+    "analytics:export_csv": ANALYTICS,
+    "analytics:summary_pdf": ANALYTICS,
+    "analytics:region": ANALYTICS,
+    "analytics:digest": ANALYTICS_ADMINS,
+    "analytics:regional_sharing": ANALYTICS_ADMINS,
     "api:reports": API_LIST,
     "api:cases": API_LIST,
     # Members are the administrator's to manage.

@@ -223,6 +223,33 @@ STAFF_OBJECT_URLS: dict[str, tuple[str, Callable[[World], str], dict[str, str]]]
         ),
         {},
     ),
+    # Analytics name the organization in ?org=: another organization's slug is a 404.
+    "analytics:page": (GET, lambda w: f"/analytics/?org={w.placement.organization.slug}", {}),
+    "analytics:export_csv": (
+        GET,
+        lambda w: f"/analytics/export/funnel-placements.csv?org={w.placement.organization.slug}",
+        {},
+    ),
+    "analytics:region": (
+        GET,
+        lambda w: f"/analytics/region/?org={w.placement.organization.slug}",
+        {},
+    ),
+    "analytics:digest": (
+        POST,
+        lambda w: "/analytics/digest/",
+        {"org": "riverside-pd", "weekly": "on"},
+    ),
+    "analytics:regional_sharing": (
+        POST,
+        lambda w: "/analytics/regional-sharing/",
+        {"org": "riverside-pd", "region": ""},
+    ),
+    "analytics:summary_pdf": (
+        GET,
+        lambda w: f"/analytics/summary.pdf?org={w.placement.organization.slug}",
+        {},
+    ),
     "placements:batch_status": (GET, lambda w: f"/placements/batches/{w.batch.pk}/status.json", {}),
     "onboarding:drill": (
         POST,

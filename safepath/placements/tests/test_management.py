@@ -98,7 +98,8 @@ def test_responder_may_look_and_check_but_not_change(
 
     bus_station.refresh_from_db()
     assert bus_station.status == PlacementStatus.ACTIVE
-    assert bus_station.last_checked_on == timezone.localdate()
+    # "Today" is the organization's day, which is not UTC's for hours every night.
+    assert bus_station.last_checked_on == timezone.localdate(timezone=bus_station.organization.zone)
 
 
 def test_edit_records_which_fields_changed_not_their_values(
@@ -173,7 +174,7 @@ def test_placements_not_checked_in_the_period_are_listed_as_due(
     bob_client: Client, riverside, settings
 ) -> None:
     settings.PLACEMENT_CHECK_DAYS = 30
-    today = timezone.localdate()
+    today = timezone.localdate(timezone=riverside.zone)  # the organization's day, as staff see
     stale = Placement.objects.create(
         organization=riverside, public_name="Stale", last_checked_on=today - timedelta(days=31)
     )

@@ -151,8 +151,14 @@
 
   function showScan(event) {
     const item = document.createElement("li");
+    // Events carry the hour of the scan, never its minute (see docs/analytics.md).
     const zone = text.timeZone ? { timeZone: text.timeZone } : {};
-    item.textContent = new Date().toLocaleTimeString(undefined, zone) + " · " + (text.scanned || "Code scanned at") + " " + event.placement;
+    const options = Object.assign({ hour: "2-digit", minute: "2-digit" }, zone);
+    const start = event.hour ? new Date(event.hour) : new Date();
+    const end = new Date(start.getTime() + 3600000);
+    item.textContent = start.toLocaleTimeString(undefined, options) + "–" +
+      end.toLocaleTimeString(undefined, options) + " · " +
+      (text.scanned || "Code scanned at") + " " + event.placement;
     feed.prepend(item);
     while (feed.children.length > 30) feed.lastElementChild.remove();
   }

@@ -1,0 +1,850 @@
+"""Read-only aggregates behind /analytics/: when, where, how often, and how responders respond.
+
+Everything here reads counters and report metadata (times, priority, status, outcome code),
+never what a reporter wrote. Scans exist only as hourly counters per placement
+(``placements.ScanCount``); days and hours of the week are taken in the organization's own
+time zone, so "Monday 9:00" means 9 in the morning where the posters hang.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import h3
+import numpy as np
+from django.conf import settings
+from django.db.models import Count, F, Max, Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from safepath.accounts.models import Membership, Organization
+from safepath.analytics.hotspots import CellResult, ChangeResult, changes_against_history, gi_star
+from safepath.cases.models import Outcome, WorkflowEvent
+from safepath.placements.models import Placement, PlacementStatus, ScanCount, SiteType
+from safepath.placements.selectors import is_due_for_check
+from safepath.reports.models import Report, ReportPriority, ReportReceipt, ReportStatus
+from safepath.routing.models import EventKind, OrganizationArea, RoutingEvent
+from safepath.training.models import Assignment
+
+COUNTERS = ("scans", "reports_started", "reports_answered", "followups")
+PERIOD_CHOICES = (7, 28, 90, 365)
+DEFAULT_DAYS = 28
+WEEKDAYS = (
+    gettext_lazy("Mon"),
+    gettext_lazy("Tue"),
+    gettext_lazy("Wed"),
+    gettext_lazy("Thu"),
+    gettext_lazy("Fri"),
+    gettext_lazy("Sat"),
+    gettext_lazy("Sun"),
+)
+
+
+# Periods --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole local days, ``start`` to ``end`` inclusive, in ``zone``."""
+
+    start: date
+    end: date
+    zone: ZoneInfo
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        """The period as aware datetimes, start inclusive, end exclusive."""
+        begin = datetime.combine(self.start, time(), tzinfo=self.zone)
+        finish = datetime.combine(self.end + timedelta(days=1), time(), tzinfo=self.zone)
+        return begin, finish
+
+    def previous(self) -> Period:
+        return Period(
+            self.start - timedelta(days=self.days), self.start - timedelta(days=1), self.zone
+        )
+
+    def dates(self) -> list[date]:
+        return [self.start + timedelta(days=i) for i in range(self.days)]
+
+
+def period_for(
+    *, organization: Organization, days: int = DEFAULT_DAYS, end: date | None = None
+) -> Period:
+    zone = organization.zone
+    last = end or timezone.now().astimezone(zone).date()
+    return Period(last - timedelta(days=days - 1), last, zone)
+
+
+def month_period(*, organization: Organization, year: int, month: int) -> Period:
+    first = date(year, month, 1)
+    following = date(year + month // 12, month % 12 + 1, 1)
+    return Period(first, following - timedelta(days=1), organization.zone)
+
+
+# When: hourly counters in local time --------------------------------------------------
+
+
+def _hourly_sums(
+    organizations: list[int], begin: datetime, finish: datetime
+) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = [
+        dict(row)
+        for row in ScanCount.objects.filter(
+            placement__organization_id__in=organizations, hour__gte=begin, hour__lt=finish
+        )
+        .values("hour")
+        .annotate(**{name: Sum(name) for name in COUNTERS})
+        .order_by()
+    ]
+    return rows
+
+
+@dataclass
+class HeatGrid:
+    """Counts per (day of week, hour of day): rows Monday..Sunday, columns 0..23 local."""
+
+    counter: str
+    label: str
+    rows: list[list[int]]
+
+    @property
+    def maximum(self) -> int:
+        return max((v for row in self.rows for v in row), default=0)
+
+    @property
+    def total(self) -> int:
+        return sum(v for row in self.rows for v in row)
+
+    def table(self) -> list[tuple[str, list[tuple[int, float]]]]:
+        """Rows for the template: (weekday, [(count, shade 0..1)])."""
+        top = self.maximum or 1
+        return [
+            (str(WEEKDAYS[i]), [(v, round(v / top, 2)) for v in row])
+            for i, row in enumerate(self.rows)
+        ]
+
+
+@dataclass
+class DayRow:
+    day: date
+    counts: dict[str, int]
+    previous_day: date
+    previous: dict[str, int]
+
+
+@dataclass
+class WhenFigures:
+    period: Period
+    grids: list[HeatGrid]
+    days: list[DayRow]
+    totals: dict[str, int]
+    previous_totals: dict[str, int]
+
+    def bars(self) -> list[tuple[DayRow, int, int]]:
+        """Each day with its scans and the previous period's as a percent of the tallest."""
+        top = max([r.counts["scans"] for r in self.days] + [r.previous["scans"] for r in self.days])
+        top = top or 1
+        return [
+            (r, round(r.counts["scans"] * 100 / top), round(r.previous["scans"] * 100 / top))
+            for r in self.days
+        ]
+
+    def change(self, counter: str) -> int | None:
+        """Percent change against the previous period, None when it had nothing."""
+        before = self.previous_totals.get(counter, 0)
+        if not before:
+            return None
+        return round((self.totals.get(counter, 0) - before) * 100 / before)
+
+
+GRID_LABELS = {
+    "scans": gettext_lazy("Scans"),
+    "reports_started": gettext_lazy("Reports started"),
+    "reports_answered": gettext_lazy("Reports with an answer"),
+}
+
+
+def when(*, organizations: list[int], period: Period) -> WhenFigures:
+    previous = period.previous()
+    begin, _ = previous.bounds()
+    _, finish = period.bounds()
+    grids = {name: [[0] * 24 for _ in range(7)] for name in GRID_LABELS}
+    by_day: dict[date, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
+    for row in _hourly_sums(organizations, begin, finish):
+        local = row["hour"].astimezone(period.zone)
+        day = local.date()
+        for name in COUNTERS:
+            by_day[day][name] += row[name] or 0
+        if day >= period.start:
+            for name in GRID_LABELS:
+                grids[name][local.weekday()][local.hour] += row[name] or 0
+    days = []
+    for offset, day in enumerate(period.dates()):
+        before = previous.start + timedelta(days=offset)
+        days.append(DayRow(day, dict(by_day[day]), before, dict(by_day[before])))
+    totals = {n: sum(r.counts[n] for r in days) for n in COUNTERS}
+    previous_totals = {n: sum(r.previous[n] for r in days) for n in COUNTERS}
+    return WhenFigures(
+        period=period,
+        grids=[HeatGrid(n, str(label), grids[n]) for n, label in GRID_LABELS.items()],
+        days=days,
+        totals=totals,
+        previous_totals=previous_totals,
+    )
+
+
+# How often and what follows: the funnel --------------------------------------------------
+
+
+FUNNEL_STEPS = (
+    ("scans", gettext_lazy("Scans")),
+    ("reports_started", gettext_lazy("Reports started")),
+    ("reports_answered", gettext_lazy("Answered")),
+    ("receipts", gettext_lazy("Receipt kept")),
+    ("followups", gettext_lazy("Follow-up visits")),
+)
+
+
+@dataclass
+class FunnelRow:
+    label: str
+    counts: dict[str, int]
+    code: str = ""
+    placements: int = 1
+
+    def rate(self, step: str) -> int | None:
+        """This step as a percent of scans."""
+        scans = self.counts.get("scans", 0)
+        return round(self.counts.get(step, 0) * 100 / scans) if scans else None
+
+    @property
+    def cells(self) -> list[tuple[int, int | None]]:
+        """(count, percent of scans) for each funnel step; scans themselves carry no percent."""
+        return [
+            (self.counts.get(step, 0), None if step == "scans" else self.rate(step))
+            for step, _label in FUNNEL_STEPS
+        ]
+
+
+@dataclass
+class NeverScanned:
+    placement: Placement
+    due_for_check: bool
+
+
+@dataclass
+class Funnel:
+    placements: list[FunnelRow]
+    site_types: list[FunnelRow]
+    units: list[FunnelRow]
+    total: FunnelRow
+    never_scanned: list[NeverScanned]
+
+
+def _add(into: FunnelRow, counts: dict[str, int]) -> None:
+    for step, _label in FUNNEL_STEPS:
+        into.counts[step] = into.counts.get(step, 0) + counts.get(step, 0)
+
+
+def funnel(*, organizations: list[int], period: Period) -> Funnel:
+    begin, finish = period.bounds()
+    placements = list(
+        Placement.objects.filter(organization_id__in=organizations)
+        .exclude(status=PlacementStatus.RETIRED)
+        .select_related("unit")
+        .order_by("public_name")
+    )
+    sums: dict[int, dict[str, Any]] = {
+        row["placement_id"]: dict(row)
+        for row in ScanCount.objects.filter(
+            placement__organization_id__in=organizations, hour__gte=begin, hour__lt=finish
+        )
+        .values("placement_id")
+        .annotate(**{name: Sum(name) for name in COUNTERS})
+        .order_by()
+    }
+    receipts = dict(
+        ReportReceipt.objects.filter(
+            report__placement__organization_id__in=organizations,
+            report__created_at__gte=begin,
+            report__created_at__lt=finish,
+        )
+        .values("report__placement_id")
+        .annotate(n=Count("report_id", distinct=True))
+        .values_list("report__placement_id", "n")
+        .order_by()
+    )
+    rows, never = [], []
+    by_site: dict[str, FunnelRow] = {}
+    by_unit: dict[str, FunnelRow] = {}
+    total = FunnelRow(_("All placements"), {}, placements=0)
+    site_labels = dict(SiteType.choices)
+    for placement in placements:
+        found: dict[str, Any] = sums.get(placement.pk, {})
+        counts = {name: int(found.get(name) or 0) for name in COUNTERS}
+        counts["receipts"] = int(receipts.get(placement.pk, 0))
+        rows.append(FunnelRow(placement.public_name, counts, code=placement.code))
+        site = by_site.setdefault(
+            placement.site_type,
+            FunnelRow(str(site_labels.get(placement.site_type, placement.site_type)), {}, "", 0),
+        )
+        unit_name = placement.unit.name if placement.unit else _("No unit")
+        unit = by_unit.setdefault(unit_name, FunnelRow(unit_name, {}, "", 0))
+        for group in (site, unit, total):
+            _add(group, counts)
+            group.placements += 1
+        if counts["scans"] == 0:
+            never.append(NeverScanned(placement, is_due_for_check(placement)))
+    never.sort(key=lambda n: (not n.due_for_check, n.placement.public_name))
+    return Funnel(
+        placements=sorted(rows, key=lambda r: (-r.counts["scans"], r.label)),
+        site_types=sorted(by_site.values(), key=lambda r: -r.counts.get("scans", 0)),
+        units=sorted(by_unit.values(), key=lambda r: r.label),
+        total=total,
+        never_scanned=never,
+    )
+
+
+@dataclass
+class WeekRow:
+    week: date  # the Monday
+    scans: int
+    reports_started: int
+
+
+def engagement(*, organizations: list[int], period: Period, weeks: int = 12) -> list[WeekRow]:
+    """Scans and reports per week (Monday to Sunday, local) over the last ``weeks`` weeks."""
+    last_monday = period.end - timedelta(days=period.end.weekday())
+    first = last_monday - timedelta(weeks=weeks - 1)
+    begin = datetime.combine(first, time(), tzinfo=period.zone)
+    _, finish = period.bounds()
+    result = {first + timedelta(weeks=i): [0, 0] for i in range(weeks)}
+    for row in _hourly_sums(organizations, begin, finish):
+        local = row["hour"].astimezone(period.zone).date()
+        monday = local - timedelta(days=local.weekday())
+        if monday in result:
+            result[monday][0] += row["scans"] or 0
+            result[monday][1] += row["reports_started"] or 0
+    return [WeekRow(week, s, r) for week, (s, r) in sorted(result.items())]
+
+
+# Where: hotspots on the H3 grid, placements that changed -----------------------------------
+
+
+@dataclass
+class Hotspot:
+    cell: str
+    result: CellResult
+    boundary: list[tuple[float, float]]
+    placements: list[str]
+
+    @property
+    def words(self) -> str:
+        return significance_words(self.result.kind, self.result.confidence, scope="area")
+
+
+@dataclass
+class PlacementChange:
+    placement: Placement
+    result: ChangeResult
+
+    @property
+    def words(self) -> str:
+        kind = {"up": "hot", "down": "cold"}.get(self.result.direction, "")
+        return significance_words(kind, self.result.confidence, scope="placement")
+
+
+@dataclass
+class WhereFigures:
+    hotspots: list[Hotspot]  # every study cell, significant or not
+    changes: list[PlacementChange]  # significant ones only, strongest first
+    points: list[dict[str, Any]]
+    areas: list[dict[str, Any]]
+    resolution: int
+
+    @property
+    def significant(self) -> list[Hotspot]:
+        return [h for h in self.hotspots if h.result.confidence]
+
+
+def significance_words(kind: str, confidence: int, *, scope: str) -> str:
+    if not confidence:
+        if scope == "area":
+            return _("No more and no fewer scans than expected for this area.")
+        return _("In line with this placement's own history.")
+    if scope == "area":
+        text = (
+            _("More scans than expected for this area, %(level)s %% confidence.")
+            if kind == "hot"
+            else _("Fewer scans than expected for this area, %(level)s %% confidence.")
+        )
+    else:
+        text = (
+            _("More scans than usual for this placement, %(level)s %% confidence.")
+            if kind == "hot"
+            else _("Fewer scans than usual for this placement, %(level)s %% confidence.")
+        )
+    return text % {"level": confidence}
+
+
+CHANGE_RECENT_DAYS = 7
+CHANGE_BASELINE_DAYS = 56
+
+
+def where(*, organizations: list[int], period: Period) -> WhereFigures:
+    begin, finish = period.bounds()
+    resolution = settings.ANALYTICS_H3_RESOLUTION
+    placements = list(
+        Placement.objects.filter(
+            organization_id__in=organizations, latitude__isnull=False, longitude__isnull=False
+        ).exclude(status=PlacementStatus.RETIRED)
+    )
+    scans = dict(
+        ScanCount.objects.filter(placement__in=placements, hour__gte=begin, hour__lt=finish)
+        .values("placement_id")
+        .annotate(n=Sum("scans"))
+        .values_list("placement_id", "n")
+        .order_by()
+    )
+    cells: dict[str, float] = defaultdict(float)
+    names: dict[str, list[str]] = defaultdict(list)
+    points = []
+    for placement in placements:
+        lat, lon = float(placement.latitude or 0), float(placement.longitude or 0)
+        cell = h3.latlng_to_cell(lat, lon, resolution)
+        count = int(scans.get(placement.pk) or 0)
+        cells[cell] += count
+        names[cell].append(placement.public_name)
+        points.append({"name": placement.public_name, "lat": lat, "lon": lon, "scans": count})
+    hotspots = [
+        Hotspot(r.cell, r, [tuple(p) for p in h3.cell_to_boundary(r.cell)], names[r.cell])
+        for r in gi_star(cells, rings=1)
+    ]
+    hotspots.sort(key=lambda h: (-h.result.confidence, -h.result.z))
+
+    recent_begin = datetime.combine(
+        period.end - timedelta(days=CHANGE_RECENT_DAYS - 1), time(), tzinfo=period.zone
+    )
+    base_begin = recent_begin - timedelta(days=CHANGE_BASELINE_DAYS)
+    windows = (
+        ScanCount.objects.filter(
+            placement__organization_id__in=organizations, hour__gte=base_begin, hour__lt=finish
+        )
+        .values("placement_id")
+        .annotate(
+            recent=Coalesce(Sum("scans", filter=Q(hour__gte=recent_begin)), 0),
+            baseline=Coalesce(Sum("scans", filter=Q(hour__lt=recent_begin)), 0),
+        )
+        .order_by()
+    )
+    series = {row["placement_id"]: (row["recent"], row["baseline"]) for row in windows}
+    by_pk = {
+        p.pk: p
+        for p in Placement.objects.filter(pk__in=list(series)).exclude(
+            status=PlacementStatus.RETIRED
+        )
+    }
+    changes = [
+        PlacementChange(by_pk[r.key], r)
+        for r in changes_against_history(
+            {k: v for k, v in series.items() if k in by_pk},
+            recent_days=CHANGE_RECENT_DAYS,
+            baseline_days=CHANGE_BASELINE_DAYS,
+        )
+        if r.confidence
+    ]
+    changes.sort(key=lambda c: (-c.result.confidence, c.result.p))
+    areas = [
+        {"name": a.name, "geometry": a.geometry}
+        for a in OrganizationArea.objects.filter(organization_id__in=organizations)
+    ]
+    return WhereFigures(hotspots, changes, points, areas, resolution)
+
+
+# Response ------------------------------------------------------------------------------
+
+
+def _percentiles(values: list[float]) -> tuple[float | None, float | None]:
+    if not values:
+        return None, None
+    p50, p90 = np.percentile(np.array(values), [50, 90])
+    return float(p50), float(p90)
+
+
+def minutes_text(minutes: float | None) -> str:
+    if minutes is None:
+        return "—"
+    if minutes < 1:
+        return _("under 1 min")
+    if minutes < 120:
+        return _("%(m)d min") % {"m": round(minutes)}
+    if minutes < 48 * 60:
+        return _("%(h).1f h") % {"h": minutes / 60}
+    return _("%(d).1f days") % {"d": minutes / 1440}
+
+
+@dataclass
+class ResponseRow:
+    label: str
+    reports: int = 0
+    acknowledged: int = 0
+    ack_minutes: list[float] = field(default_factory=list)
+    escalated: int = 0
+    past_limit: int = 0
+    closed: int = 0
+    close_minutes: list[float] = field(default_factory=list)
+    # Set when the database computed the percentiles (PostgreSQL); else from the lists.
+    ack_percentiles: tuple[float | None, float | None] | None = None
+    close_percentiles: tuple[float | None, float | None] | None = None
+
+    @cached_property
+    def _ack(self) -> tuple[float | None, float | None]:
+        return self.ack_percentiles or _percentiles(self.ack_minutes)
+
+    @cached_property
+    def _close(self) -> tuple[float | None, float | None]:
+        return self.close_percentiles or _percentiles(self.close_minutes)
+
+    @property
+    def ack_median(self) -> str:
+        return minutes_text(self._ack[0])
+
+    @property
+    def ack_p90(self) -> str:
+        return minutes_text(self._ack[1])
+
+    @property
+    def close_median(self) -> str:
+        return minutes_text(self._close[0])
+
+    @property
+    def close_p90(self) -> str:
+        return minutes_text(self._close[1])
+
+
+@dataclass
+class ResponseFigures:
+    total: ResponseRow
+    by_tier: list[ResponseRow]
+    by_unit: list[ResponseRow]
+    by_priority: list[ResponseRow]
+    outcomes: list[tuple[str, str, int]]  # code, label, count
+    escalations: int
+    waiting: int  # not acknowledged yet
+
+
+RESPONSE_SQL = """
+WITH base AS (
+    SELECT r.priority, coalesce(s.tier_index, 0) AS tier, coalesce(hu.name, pu.name) AS unit,
+           nullif(h.outcome, '') AS outcome,
+           -- greatest() skips NULLs: test for them first, or "no time" would count as 0.
+           CASE WHEN s.acknowledged_at IS NOT NULL
+                THEN greatest(extract(epoch FROM s.acknowledged_at - r.created_at) / 60, 0)
+           END AS ack,
+           CASE WHEN w.last IS NOT NULL
+                THEN greatest(extract(epoch FROM w.last - r.created_at) / 60, 0)
+           END AS closing,
+           coalesce(e.n, 0) AS esc,
+           (s.acknowledged_at IS NULL AND r.status = 'new') AS waiting
+    FROM reports_report r
+    JOIN placements_placement p ON p.id = r.placement_id
+    LEFT JOIN routing_routingstate s ON s.report_id = r.id
+    LEFT JOIN cases_reporthandling h ON h.report_id = r.id
+    LEFT JOIN accounts_unit hu ON hu.id = h.assigned_unit_id
+    LEFT JOIN accounts_unit pu ON pu.id = p.unit_id
+    LEFT JOIN LATERAL (
+        SELECT count(*) AS n FROM routing_routingevent ev
+        WHERE ev.report_id = r.id AND ev.kind IN ('escalated', 'fallback')
+    ) e ON true
+    LEFT JOIN LATERAL (
+        SELECT max(we.at) AS last FROM cases_workflowevent we
+        WHERE we.report_id = r.id AND we.kind = 'status'
+    ) w ON r.status = 'closed'
+    WHERE p.organization_id = ANY(%s) AND r.created_at >= %s AND r.created_at < %s
+)
+SELECT GROUPING(tier), GROUPING(unit), GROUPING(priority), GROUPING(outcome),
+       tier, unit, priority, outcome, count(*), count(ack),
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY ack),
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY ack),
+       sum(esc), count(*) FILTER (WHERE esc > 0), count(closing),
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY closing),
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY closing),
+       count(*) FILTER (WHERE waiting)
+FROM base
+GROUP BY GROUPING SETS ((), (tier), (unit), (priority), (outcome))
+"""
+
+
+def _response_postgresql(
+    organizations: list[int], begin: datetime, finish: datetime
+) -> ResponseFigures:
+    """The same figures as the portable path, aggregated (percentiles too) in PostgreSQL."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(RESPONSE_SQL, [organizations, begin, finish])
+        rows = cursor.fetchall()
+    total = ResponseRow(_("All reports"))
+    tiers: dict[int, ResponseRow] = {}
+    units: dict[str, ResponseRow] = {}
+    priorities: dict[str, ResponseRow] = {}
+    outcome_counts: dict[str, int] = {}
+    escalations = waiting = 0
+    labels = dict(ReportPriority.choices)
+    for g_tier, g_unit, g_priority, g_outcome, tier, unit, priority, outcome, *n in rows:
+        reports, acked, a50, a90, esc, past, closed, c50, c90, wait = n
+        row = ResponseRow(
+            "",
+            reports=reports,
+            acknowledged=acked,
+            escalated=int(esc or 0),
+            past_limit=past,
+            closed=closed,
+            ack_percentiles=(a50, a90),
+            close_percentiles=(c50, c90),
+        )
+        if not g_tier:
+            row.label = _("Tier %(n)d") % {"n": tier + 1}
+            tiers[tier] = row
+        elif not g_unit:
+            row.label = unit or _("No unit")
+            units[row.label] = row
+        elif not g_priority:
+            row.label = str(labels.get(priority, priority))
+            priorities[priority] = row
+        elif not g_outcome:
+            if outcome is not None:
+                outcome_counts[outcome] = reports
+        else:
+            row.label = total.label
+            total = row
+            escalations, waiting = int(esc or 0), wait
+    outcome_labels = dict(Outcome.choices)
+    return ResponseFigures(
+        total=total,
+        by_tier=[tiers[k] for k in sorted(tiers)],
+        by_unit=[units[k] for k in sorted(units)],
+        by_priority=[priorities[p] for p in ReportPriority.values if p in priorities],
+        outcomes=[
+            (code, str(outcome_labels.get(code, code)), n)
+            for code, n in sorted(outcome_counts.items(), key=lambda kv: -kv[1])
+        ],
+        escalations=escalations,
+        waiting=waiting,
+    )
+
+
+def response(*, organizations: list[int], period: Period) -> ResponseFigures:
+    begin, finish = period.bounds()
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return _response_postgresql(organizations, begin, finish)
+    in_period = Report.objects.filter(
+        placement__organization_id__in=organizations,
+        created_at__gte=begin,
+        created_at__lt=finish,
+    )
+    # Three flat queries rather than a correlated subquery per report.
+    escalation_counts = dict(
+        RoutingEvent.objects.filter(
+            report__in=in_period, kind__in=[EventKind.ESCALATED, EventKind.FALLBACK]
+        )
+        .values("report_id")
+        .annotate(n=Count("pk"))
+        .values_list("report_id", "n")
+        .order_by()
+    )
+    closed_at = dict(
+        WorkflowEvent.objects.filter(
+            report__in=in_period.filter(status=ReportStatus.CLOSED), kind="status"
+        )
+        .values("report_id")
+        .annotate(last=Max("at"))
+        .values_list("report_id", "last")
+        .order_by()
+    )
+    rows = (
+        in_period.annotate(
+            unit_name=Coalesce(F("handling__assigned_unit__name"), F("placement__unit__name"))
+        )
+        .values(
+            "pk",
+            "created_at",
+            "status",
+            "priority",
+            "unit_name",
+            "routing_state__tier_index",
+            "routing_state__acknowledged_at",
+            "handling__outcome",
+        )
+        .order_by()
+    )
+    total = ResponseRow(_("All reports"))
+    tiers: dict[int, ResponseRow] = {}
+    units: dict[str, ResponseRow] = {}
+    priorities = {p: ResponseRow(str(label)) for p, label in ReportPriority.choices}
+    outcome_counts: dict[str, int] = defaultdict(int)
+    escalation_total = waiting = 0
+    no_unit = _("No unit")
+    for row in rows:
+        # Labels are made once per group, not per report (gettext is not free).
+        tier = row["routing_state__tier_index"] or 0
+        tier_row = tiers.get(tier)
+        if tier_row is None:
+            tier_row = tiers[tier] = ResponseRow(_("Tier %(n)d") % {"n": tier + 1})
+        unit_label = row["unit_name"] or no_unit
+        unit_row = units.get(unit_label)
+        if unit_row is None:
+            unit_row = units[unit_label] = ResponseRow(unit_label)
+        priority_row = priorities.get(row["priority"])
+        if priority_row is None:
+            priority_row = priorities[row["priority"]] = ResponseRow(row["priority"])
+        escalated = escalation_counts.get(row["pk"], 0)
+        escalation_total += escalated
+        acknowledged = row["routing_state__acknowledged_at"]
+        if acknowledged is None and row["status"] == ReportStatus.NEW:
+            waiting += 1
+        for target in (total, tier_row, unit_row, priority_row):
+            target.reports += 1
+            target.escalated += escalated
+            target.past_limit += 1 if escalated else 0
+            if acknowledged is not None:
+                target.acknowledged += 1
+                target.ack_minutes.append(
+                    max((acknowledged - row["created_at"]).total_seconds() / 60, 0)
+                )
+            closed = closed_at.get(row["pk"])
+            if row["status"] == ReportStatus.CLOSED and closed is not None:
+                target.closed += 1
+                target.close_minutes.append(
+                    max((closed - row["created_at"]).total_seconds() / 60, 0)
+                )
+        if row["handling__outcome"]:
+            outcome_counts[row["handling__outcome"]] += 1
+    labels = dict(Outcome.choices)
+    outcomes = [
+        (code, str(labels.get(code, code)), n)
+        for code, n in sorted(outcome_counts.items(), key=lambda kv: -kv[1])
+    ]
+    return ResponseFigures(
+        total=total,
+        by_tier=[tiers[k] for k in sorted(tiers)],
+        by_unit=[units[k] for k in sorted(units)],
+        by_priority=[r for r in priorities.values() if r.reports],
+        outcomes=outcomes,
+        escalations=escalation_total,
+        waiting=waiting,
+    )
+
+
+# Training participation ------------------------------------------------------------------
+
+
+@dataclass
+class TrainingFigures:
+    members: int
+    members_assigned: int
+    assignments_open: int
+    assignments_overdue: int
+    completed_in_period: int
+    members_completed: int
+
+
+def training(*, organizations: list[int], period: Period) -> TrainingFigures:
+    begin, finish = period.bounds()
+    live = Assignment.objects.filter(organization_id__in=organizations, cancelled_at__isnull=True)
+    today = timezone.now().astimezone(period.zone).date()
+    completed = live.filter(completed_at__gte=begin, completed_at__lt=finish)
+    return TrainingFigures(
+        members=Membership.objects.filter(organization_id__in=organizations).count(),
+        members_assigned=live.values("user_id").distinct().count(),
+        assignments_open=live.filter(completed_at__isnull=True).count(),
+        assignments_overdue=live.filter(completed_at__isnull=True, due_on__lt=today).count(),
+        completed_in_period=completed.count(),
+        members_completed=completed.values("user_id").distinct().count(),
+    )
+
+
+def utc_hour(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+# Regional view: aggregates shared by organizations that opted in -----------------------------
+
+SMALL_COUNT = 5
+
+
+def suppress(values: list[int]) -> list[int | None]:
+    """Counts from 1 to 4 become None (shown as "fewer than 5"), so no small group of people
+    can be picked out. When exactly one count is hidden, the next smallest is hidden too, so
+    it cannot be worked back from a total."""
+    shown: list[int | None] = [None if 0 < v < SMALL_COUNT else v for v in values]
+    hidden = [i for i, v in enumerate(shown) if v is None]
+    if len(hidden) == 1:
+        rest = [(v, i) for i, v in enumerate(values) if shown[i] is not None and v > 0]
+        if rest:
+            shown[min(rest)[1]] = None
+    return shown
+
+
+@dataclass
+class RegionalFigures:
+    region: Organization
+    period: Period
+    members: list[Organization]
+    grid: list[tuple[str, list[int | None]]]  # weekday, 24 suppressed counts
+    by_organization: list[tuple[str, int | None, int | None]]  # name, scans, reports started
+    days: list[tuple[date, int | None, int | None]]  # day, scans, previous period's scans
+
+
+def sharing_organizations(*, region: Organization) -> list[Organization]:
+    from safepath.analytics.models import RegionalSharing
+
+    return [
+        s.organization
+        for s in RegionalSharing.objects.filter(region=region)
+        .select_related("organization")
+        .order_by("organization__name")
+    ]
+
+
+def regional(*, region: Organization, period: Period) -> RegionalFigures:
+    members = sharing_organizations(region=region)
+    ids = [m.pk for m in members]
+    figures = when(organizations=ids, period=period)
+    scans = next(g for g in figures.grids if g.counter == "scans")
+    flat = suppress([v for row in scans.rows for v in row])
+    grid = [(str(WEEKDAYS[d]), flat[d * 24 : (d + 1) * 24]) for d in range(7)]
+    begin, finish = period.bounds()
+    totals: dict[int, dict[str, Any]] = {
+        row["placement__organization_id"]: dict(row)
+        for row in ScanCount.objects.filter(
+            placement__organization_id__in=ids, hour__gte=begin, hour__lt=finish
+        )
+        .values("placement__organization_id")
+        .annotate(scans=Sum("scans"), started=Sum("reports_started"))
+        .order_by()
+    }
+    scans_by = suppress([int(totals.get(m.pk, {}).get("scans") or 0) for m in members])
+    started_by = suppress([int(totals.get(m.pk, {}).get("started") or 0) for m in members])
+    day_now = suppress([r.counts["scans"] for r in figures.days])
+    day_then = suppress([r.previous["scans"] for r in figures.days])
+    return RegionalFigures(
+        region=region,
+        period=period,
+        members=members,
+        grid=grid,
+        by_organization=[(m.name, scans_by[i], started_by[i]) for i, m in enumerate(members)],
+        days=[(r.day, day_now[i], day_then[i]) for i, r in enumerate(figures.days)],
+    )
