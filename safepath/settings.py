@@ -245,11 +245,27 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Live updates and cache: in-memory by default; Redis when REDIS_URL is set, so an event
 # published by one server process reaches a dashboard connected to another.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+REDIS_CHANNEL_READ_TIMEOUT_SECONDS = 30
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "safepath"},
+            "CONFIG": {
+                # A socket waits for its next event in a blocking pop that Redis answers
+                # after channels_redis' brpop_timeout (5 s) when nothing came. redis-py reads
+                # every reply with a 5 s socket timeout by default, so that empty answer
+                # "timed out" and killed the consumer: every idle dashboard socket dropped
+                # every few seconds, and each reconnect's catch-up looked like activity.
+                # Reads must outlast the pop (cases/tests/test_live_socket.py checks).
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": REDIS_CHANNEL_READ_TIMEOUT_SECONDS,
+                        "socket_connect_timeout": 5,
+                    }
+                ],
+                "prefix": "safepath",
+            },
         }
     }
     CACHES = {

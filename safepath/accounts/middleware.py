@@ -32,6 +32,10 @@ OPEN_PREFIXES = (
 )
 
 IDLE_KEY = "safepath_last_seen"
+# Requests a staff page makes by itself (live catch-up after a reconnect, polling, count
+# refreshes after an event) carry this header: they are not a person at the keyboard, so
+# they never extend the idle timer. They are still refused once the session has idled out.
+BACKGROUND_HEADER = "X-SafePath-Background"
 
 
 def staff_time_zone(user: Any) -> ZoneInfo:
@@ -43,6 +47,11 @@ def staff_time_zone(user: Any) -> ZoneInfo:
         .first()
     )
     return membership.organization.zone if membership else ZoneInfo("UTC")
+
+
+def _background(request: HttpRequest) -> bool:
+    # Only ever shortens a session: a page that claims to be idle is taken at its word.
+    return request.headers.get(BACKGROUND_HEADER) == "1"
 
 
 def _open_path(path: str) -> bool:
@@ -65,7 +74,8 @@ class StaffSessionMiddleware:
                 return HttpResponseRedirect(
                     f"{settings.LOGIN_URL}?idle=1&next={quote(request.get_full_path())}"
                 )
-            request.session[IDLE_KEY] = now
+            if not isinstance(last_seen, int) or not _background(request):
+                request.session[IDLE_KEY] = now
             verified = getattr(user, "is_verified", lambda: False)()
             if not verified and not _open_path(request.path) and needs_second_factor(user):
                 return HttpResponseRedirect(

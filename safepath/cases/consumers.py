@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -15,6 +16,8 @@ from safepath.accounts.mfa import needs_second_factor, session_passed_second_fac
 from safepath.cases.live_sessions import seconds_left, session_group
 from safepath.cases.selectors import content_organizations
 from safepath.core.live import organization_group, user_group
+
+logger = logging.getLogger(__name__)
 
 
 def _content_organization_ids(user: Any) -> list[int]:
@@ -34,6 +37,7 @@ SLOW_DASHBOARD_SECONDS = 5.0
 
 class DashboardConsumer(AsyncJsonWebsocketConsumer):
     groups_joined: list[str]
+    watcher: asyncio.Future[None] | None = None
 
     async def connect(self) -> None:
         self.groups_joined = []
@@ -55,6 +59,14 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
         self.watcher = asyncio.ensure_future(self._watch_session())
 
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        # However the consumer ends (a clean close or an error in the channel layer, which
+        # skips disconnect), its session watcher ends with it instead of running on alone.
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await self._stop_watcher()
+
     async def organization_groups(self, user: Any) -> list[str]:
         """The live groups this socket hears (analytics' socket hears counts instead)."""
         org_ids = await database_sync_to_async(_content_organization_ids)(user)
@@ -63,19 +75,33 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
     async def _watch_session(self) -> None:
         """End the socket when its session ends by idling: the socket is not activity."""
         session = self.scope["session"]
-        while True:
-            left = await database_sync_to_async(seconds_left)(session)
-            if left <= 0:
-                await self.session_ended({})
-                return
-            await asyncio.sleep(min(max(left + 0.5, 1.0), 60.0))
+        try:
+            while True:
+                left = await database_sync_to_async(seconds_left)(session)
+                if left <= 0:
+                    await self.session_ended({})
+                    return
+                await asyncio.sleep(min(max(left + 0.5, 1.0), 60.0))
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # A task started with ensure_future fails silently: say so, and close rather
+            # than keep a socket whose session nobody checks (the page reconnects, and the
+            # new socket checks its session afresh).
+            logger.exception("The live socket's session watcher failed; closing the socket")
+            with contextlib.suppress(Exception):
+                await self.close(code=1011)
 
-    async def disconnect(self, code: int) -> None:
+    async def _stop_watcher(self) -> None:
         watcher = getattr(self, "watcher", None)
+        self.watcher = None
         if watcher is not None and watcher is not asyncio.current_task():
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await watcher
+
+    async def disconnect(self, code: int) -> None:
+        await self._stop_watcher()
         for group in self.groups_joined:
             await self.channel_layer.group_discard(group, self.channel_name)
         self.groups_joined = []

@@ -24,7 +24,7 @@ from django.http import HttpRequest
 logger = logging.getLogger(__name__)
 
 SESSION_ENDED = "session.ended"
-IDLE_KEY = "safepath_last_seen"  # written by accounts.middleware on every staff request
+IDLE_KEY = "safepath_last_seen"  # written by accounts.middleware on staff requests a person makes
 
 
 def session_group(session_key: str) -> str:

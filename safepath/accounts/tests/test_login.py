@@ -147,6 +147,46 @@ def test_idle_session_is_signed_out(bob_client: Client, settings) -> None:
     assert bob_client.get("/dashboard/").status_code == 302  # really signed out
 
 
+def test_requests_a_page_makes_by_itself_do_not_keep_a_session_alive(
+    bob_client: Client, settings
+) -> None:
+    from safepath.accounts.middleware import IDLE_KEY
+
+    background = {"X-SafePath-Background": "1"}  # the live inbox's catch-up, polls, counts
+    settings.SESSION_IDLE_SECONDS = 60
+    assert bob_client.get("/dashboard/").status_code == 200  # a person: the timer starts
+    session = bob_client.session
+    session[IDLE_KEY] -= 50  # the person has been away for 50 s
+    session.save()
+    last_seen = session[IDLE_KEY]
+
+    response = bob_client.get("/dashboard/?fragment=counts", headers=background)
+
+    assert response.status_code == 200
+    assert bob_client.session[IDLE_KEY] == last_seen  # not activity: the timer runs on
+    session = bob_client.session
+    session[IDLE_KEY] -= 11  # away for 61 s: past the idle time
+    session.save()
+    ended = bob_client.get("/dashboard/?fragment=reports", headers=background)
+    assert ended.status_code == 302
+    assert ended["Location"].startswith("/accounts/login/?idle=1")
+    assert bob_client.get("/dashboard/").status_code == 302  # really signed out
+
+
+def test_a_person_s_request_keeps_the_session_alive(bob_client: Client, settings) -> None:
+    from safepath.accounts.middleware import IDLE_KEY
+
+    settings.SESSION_IDLE_SECONDS = 60
+    assert bob_client.get("/dashboard/").status_code == 200
+    session = bob_client.session
+    session[IDLE_KEY] -= 50
+    session.save()
+
+    assert bob_client.get("/dashboard/?fragment=counts").status_code == 200
+
+    assert bob_client.session[IDLE_KEY] > session[IDLE_KEY]
+
+
 def test_inbox_requires_sign_in(db: None) -> None:
     response = Client().get("/dashboard/")
 

@@ -197,3 +197,41 @@ async def test_a_frame_that_is_not_json_does_not_break_the_socket(
     event = await socket.receive_json_from(timeout=2)
     assert event["kind"] == "scan"
     await socket.disconnect()
+
+
+async def test_an_idle_socket_outlasts_the_channel_layers_blocking_wait(
+    bob, bus_station: Placement
+) -> None:
+    # With Redis, a socket waits for events in blocking pops that Redis answers empty after
+    # brpop_timeout; a client read timeout no longer than that killed every quiet socket.
+    from channels.layers import get_channel_layer
+
+    quiet = getattr(get_channel_layer(), "brpop_timeout", 1) + 2
+    socket = await _session_socket(bob)
+
+    assert await socket.receive_nothing(timeout=quiet, interval=0.1)
+
+    await database_sync_to_async(placement_record_scan)(placement=bus_station)
+    event = await socket.receive_json_from(timeout=2)
+    assert event["kind"] == "scan"
+    await socket.disconnect()
+
+
+async def test_a_failing_session_watcher_is_logged_and_closes_the_socket(
+    bob, monkeypatch, caplog
+) -> None:
+    from safepath.cases import consumers
+
+    def broken(session):
+        raise RuntimeError("session store unreachable")
+
+    monkeypatch.setattr(consumers, "seconds_left", broken)
+    socket = await _session_socket(bob)
+
+    closed = await socket.receive_output(timeout=2)
+
+    assert closed == {"type": "websocket.close", "code": 1011}
+    failures = [r for r in caplog.records if r.name == "safepath.cases.consumers"]
+    assert failures and failures[0].exc_info is not None
+    assert "session store unreachable" in str(failures[0].exc_info[1])
+    await socket.disconnect()

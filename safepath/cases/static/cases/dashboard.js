@@ -40,8 +40,15 @@
     document.title = "⚠ " + baseTitle;
   }
 
+  // Everything this page fetches it fetches by itself (catch-up after a reconnect, polling,
+  // refreshes after an event): the header tells the server that is not activity, so a page
+  // left open still ends with the idle timeout.
   async function fetchText(url) {
-    const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
+    const response = await fetch(url, {
+      credentials: "same-origin",
+      cache: "no-store",
+      headers: { "X-SafePath-Background": "1" },
+    });
     // An ended session answers with the sign-in page (a redirect): never put that in the table.
     if (response.redirected || response.status === 401 || response.status === 403) {
       endSession();

@@ -21,7 +21,12 @@
   }
 
   async function refresh() {
-    const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
+    // A refresh the page makes by itself is not activity: it never extends the idle timer.
+    const response = await fetch(url, {
+      credentials: "same-origin",
+      cache: "no-store",
+      headers: { "X-SafePath-Background": "1" },
+    });
     if (!response.ok) throw new Error("HTTP " + response.status);
     const template = document.createElement("template");
     template.innerHTML = await response.text();

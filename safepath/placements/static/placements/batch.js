@@ -14,7 +14,12 @@
   async function poll() {
     let state;
     try {
-      const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
+      // A poll is not activity: it never extends the staff session's idle timer.
+      const response = await fetch(url, {
+        credentials: "same-origin",
+        cache: "no-store",
+        headers: { "X-SafePath-Background": "1" },
+      });
       if (!response.ok) throw new Error(String(response.status));
       state = await response.json();
     } catch (e) {
