@@ -148,6 +148,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "axes",
     "rest_framework",
     "drf_spectacular",
@@ -305,6 +306,20 @@ AXES_VERBOSE = False
 # not count as activity).
 SESSION_IDLE_SECONDS = int(os.environ.get("SESSION_IDLE_SECONDS", str(30 * 60)))
 OTP_TOTP_ISSUER = "SafePath"
+# Passkeys (WebAuthn) as a second factor beside the authenticator app, never instead of the
+# password. A passkey is bound to the site's host name; browsers allow WebAuthn on https://
+# or on http://localhost, so a laptop checkout on 127.0.0.1 offers passkeys at localhost.
+_base = urlsplit(BASE_URL)
+_rp_host = _base.hostname or "localhost"
+if _rp_host in {"127.0.0.1", "::1"}:
+    _rp_host = "localhost"
+OTP_WEBAUTHN_RP_ID = os.environ.get("PASSKEY_RP_ID", _rp_host)
+OTP_WEBAUTHN_RP_NAME = "SafePath"
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list(
+    "PASSKEY_ORIGINS",
+    [f"{_base.scheme}://{_rp_host}" + (f":{_base.port}" if _base.port else "")],
+)
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/dashboard/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"

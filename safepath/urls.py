@@ -10,6 +10,10 @@ from safepath.training.views import verify
 urlpatterns = [
     path("", help_view, name="home"),
     path("", include("safepath.reports.urls")),
+    path(
+        "accounts/two-factor/passkey/",
+        include("safepath.accounts.passkeys", namespace="otp_webauthn"),
+    ),
     path("accounts/", include("safepath.accounts.urls")),
     path("dashboard/members/", include("safepath.accounts.members_urls")),
     path("dashboard/onboarding/", include("safepath.onboarding.urls")),

@@ -98,6 +98,7 @@ class StaffSessionMiddleware:
 # Where a learner (staff who only take training) may go; anything else is a 404 to them.
 LEARNER_PREFIXES = (
     "/training/",
+    "/accounts/security/",
     "/accounts/login/",
     "/accounts/logout/",
     "/accounts/two-factor/",

@@ -17,6 +17,8 @@ urlpatterns = [
     ),
     path("two-factor/", views.two_factor, name="two_factor"),
     path("two-factor/setup/", views.two_factor_setup, name="two_factor_setup"),
+    path("security/", views.security, name="security"),
+    path("security/passkeys/<int:pk>/remove/", views.passkey_remove, name="passkey_remove"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("invitation/<str:token>/", views.invitation_accept, name="invitation"),
     # Password reset by email: Django's views and tokens, our templates.

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import cast
 
+from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from safepath.accounts import services as accounts_services
 from safepath.accounts.access import is_learner_only
@@ -27,6 +29,7 @@ from safepath.accounts.mfa import (
     totp_secret_base32,
 )
 from safepath.accounts.models import Role, User
+from safepath.accounts.passkeys import passkeys_of
 from safepath.accounts.services import invitation_for_token
 from safepath.core.audit import audit_record
 
@@ -54,7 +57,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/two_factor.html",
-        {"form": form, "next": _next_url(request)},
+        {"form": form, "next": _next_url(request), "has_passkey": passkeys_of(user).exists()},
         status=status,
     )
 
@@ -148,3 +151,30 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     response["Referrer-Policy"] = "same-origin"
     response["Cache-Control"] = "no-store"
     return response
+
+
+@require_http_methods(["GET"])
+@login_required
+def security(request: HttpRequest) -> HttpResponse:
+    """The signed-in person's own second factors: passkeys to add or remove."""
+    user = cast(User, request.user)
+    return render(
+        request,
+        "accounts/security.html",
+        {
+            "passkeys": passkeys_of(user),
+            "has_authenticator_app": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
+        },
+    )
+
+
+@require_POST
+@login_required
+def passkey_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    """Remove one of one's own passkeys (someone else's is a 404)."""
+    user = cast(User, request.user)
+    passkey = get_object_or_404(passkeys_of(user), pk=pk)
+    passkey.delete()
+    audit_record(actor=user, organization=None, action="account.passkey_removed")
+    messages.success(request, _("The passkey was removed."))
+    return HttpResponseRedirect("/accounts/security/")

@@ -87,7 +87,9 @@ class Deployment:
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         log = self.workdir / f"server-{port}.log"
-        env = {**self.env, "HOST": "127.0.0.1", "PORT": str(port), "BASE_URL": base_url or url}
+        # base_url may name the port as "{port}" (e.g. http://localhost:{port} for passkeys).
+        public = base_url.format(port=port) if base_url else url
+        env = {**self.env, "HOST": "127.0.0.1", "PORT": str(port), "BASE_URL": public}
         args = [sys.executable, "-m", "safepath.run", "--migrate=no"]
         if not worker:
             args.append("--no-worker")

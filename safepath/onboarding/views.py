@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -24,6 +25,7 @@ from safepath.core.activity import record_one
 from safepath.onboarding.checklist import PROFILE_SAVED, checklist, organizations_for_progress
 from safepath.placements.selectors import get_placement_for_member
 from safepath.reports.services import report_start
+from safepath.training.selectors import compliance_matrix
 
 
 class ProfileForm(forms.Form):
@@ -46,8 +48,22 @@ def progress(request: HttpRequest) -> HttpResponse:
             raise PermissionDenied
         raise Http404
     rows = []
+    compliance = []
+    today = timezone.localdate()
     for organization in organizations_for_progress(admin):
         steps = checklist(organization)
+        # Training compliance as counts per organization (people by their worst standing):
+        # a parent reads how its children stand, never who is behind.
+        matrix = compliance_matrix(today=today, organization=organization, limit=0)
+        compliance.append(
+            {
+                "organization": organization,
+                "counts": matrix.counts,
+                "people": matrix.total_people,
+                "requirements": len(matrix.requirements),
+                "own": admin.filter(pk=organization.pk).exists(),
+            }
+        )
         rows.append(
             {
                 "organization": organization,
@@ -57,7 +73,7 @@ def progress(request: HttpRequest) -> HttpResponse:
                 and not admin.filter(pk=organization.pk).exists(),
             }
         )
-    return render(request, "onboarding/progress.html", {"rows": rows})
+    return render(request, "onboarding/progress.html", {"rows": rows, "compliance": compliance})
 
 
 @login_required

@@ -57,9 +57,24 @@ PUBLIC = {
     "accounts:password_reset_done",
     "accounts:password_reset_confirm",
     "accounts:password_reset_complete",
+    # The passkey script's translations (django-otp-webauthn's own strings, no data).
+    "otp_webauthn:js-i18n-catalog",
 }
 # Sign-in steps and personal settings: they act on the signed-in person's own account only.
-SIGN_IN = {"accounts:two_factor", "accounts:two_factor_setup", "api_tokens", "api_token_revoke"}
+# A passkey (accounts:passkey_remove) is the owner's: another person's is a 404
+# (accounts/tests/test_passkeys.py); the passkey ceremony acts on the signed-in account.
+SIGN_IN = {
+    "accounts:two_factor",
+    "accounts:two_factor_setup",
+    "accounts:security",
+    "accounts:passkey_remove",
+    "otp_webauthn:credential-registration-begin",
+    "otp_webauthn:credential-registration-complete",
+    "otp_webauthn:credential-authentication-begin",
+    "otp_webauthn:credential-authentication-complete",
+    "api_tokens",
+    "api_token_revoke",
+}
 # The operator's console: operator accounts only, a 404 to every organization's staff
 # (checked in onboarding/tests/test_operator.py).
 OPERATOR = {

@@ -119,3 +119,49 @@ def test_a_districts_administrator_sees_its_schools_progress(db: None) -> None:
     assert other.name not in page
     banner = logged_in(admin).get("/dashboard/").content.decode()
     assert 'id="onboarding-banner"' in banner
+
+
+def test_a_parent_sees_its_childrens_training_compliance_as_counts_only(db: None) -> None:
+    from datetime import date
+
+    from safepath.training.models import Requirement
+
+    district = Organization.objects.create(slug="d", name="Maple District", kind="school_district")
+    lincoln = Organization.objects.create(
+        slug="lincoln", name="Lincoln High", kind="school", parent=district
+    )
+    washington = Organization.objects.create(
+        slug="washington", name="Washington Middle", kind="school", parent=district
+    )
+    Requirement.objects.create(organization=lincoln, code="annual", title="Annual awareness")
+    grace = User.objects.create_user("grace@maple.test", PASSWORD)
+    Membership.objects.create(user=grace, organization=district, role=Role.ADMIN)
+    lena = User.objects.create_user("lena@lincoln.test", PASSWORD, first_name="Lena")
+    Membership.objects.create(
+        user=lena, organization=lincoln, role=Role.RESPONDER, hired_on=date(2020, 1, 1)
+    )
+    walt = User.objects.create_user("walt@washington.test", PASSWORD)
+    Membership.objects.create(user=walt, organization=washington, role=Role.ADMIN)
+
+    page = logged_in(grace).get("/dashboard/onboarding/").content.decode()
+
+    # One overdue person at Lincoln, as a number; nobody's name, no link into the child.
+    assert 'id="compliance-lincoln"' in page and 'data-overdue="1"' in page
+    assert 'id="compliance-washington"' in page
+    assert "Lena" not in page and "lena@lincoln.test" not in page
+    assert "/training/manage/" not in page.split('id="compliance-lincoln"')[1].split("</tr>")[0]
+
+    # A child's administrator sees neither the parent nor a sibling.
+    sibling = logged_in(walt).get("/dashboard/onboarding/").content.decode()
+    assert 'id="compliance-washington"' in sibling
+    assert "compliance-lincoln" not in sibling and 'compliance-d"' not in sibling
+    assert "Lincoln High" not in sibling and "Maple District" not in sibling.split("<main")[-1]
+
+    # Seeing the numbers opens nothing else: the parent's administrator cannot read a
+    # child's report (page, row, live view).
+    placement = Placement.objects.create(organization=lincoln, public_name="Office")
+    report = report_start(placement=placement, step="what", value="a child's report")[0]
+    grace_client = logged_in(grace)
+    for suffix in ("", "row/", "live/"):
+        url = f"/dashboard/reports/{report.reference}/{suffix}"
+        assert grace_client.get(url).status_code == 404
