@@ -43,8 +43,11 @@ format: setup ## Rewrite the code in the house format and fix what ruff can
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-bench: setup ## Run the benchmarks under bench/ and print their results
+bench: setup ## Run the benchmarks under bench/ and print their results (long: see docs)
 	$(PY) bench/run.py
+
+bench-quick: setup ## The same benchmarks scaled down to a few minutes (indicative numbers)
+	BENCH_QUICK=1 $(PY) bench/run.py
 
 lock: ## Re-pin requirements.lock from pyproject.toml (needs uv on PATH)
 	uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements.lock
@@ -52,4 +55,4 @@ lock: ## Re-pin requirements.lock from pyproject.toml (needs uv on PATH)
 clean: ## Remove the virtual environment and local data
 	rm -rf $(VENV) db.sqlite3 .mypy_cache .pytest_cache .ruff_cache
 
-.PHONY: help setup run test check lint format bench lock clean
+.PHONY: help setup run test check lint format bench bench-quick lock clean

@@ -36,13 +36,16 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.common import QUICK, BenchFailure, env_int, rss_mb
 from safepath.core.testing import ROOT, Deployment, deployment
 
-BIG = int(os.environ.get("BENCH_INBOX_REPORTS", "100000"))
+BIG = env_int("BENCH_INBOX_REPORTS", 100000, 10000)
 SMALL = 100
-REQUESTS = int(os.environ.get("BENCH_INBOX_REQUESTS", "30"))
-DASHBOARDS = [int(n) for n in os.environ.get("BENCH_DASHBOARDS", "100,1000").split(",")]
-ANSWERS = int(os.environ.get("BENCH_ANSWERS", "20"))
+REQUESTS = env_int("BENCH_INBOX_REQUESTS", 30, 10)
+DASHBOARDS = [
+    int(n) for n in os.environ.get("BENCH_DASHBOARDS", "200" if QUICK else "100,1000").split(",")
+]
+ANSWERS = env_int("BENCH_ANSWERS", 20, 8)
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -74,6 +77,7 @@ def _fill(organization: Any, placement: Any, count: int) -> None:
                         placement=placement,
                         priority="urgent" if (start + i) % 50 == 0 else "normal",
                         status=("new", "acknowledged", "in_progress", "closed")[(start + i) % 4],
+                        answer_count=1,  # the one entry created below
                     )
                     for i in range(size)
                 ]
@@ -122,7 +126,9 @@ def _measure(client: Any, url: str, **headers: str) -> dict[str, float]:
             response = client.get(url, **headers)
             times.append((time.perf_counter() - started) * 1000)
         if response.status_code != 200:
-            raise RuntimeError(f"{url}: HTTP {response.status_code}")
+            raise BenchFailure(f"{url}: HTTP {response.status_code}")
+        if url != "/healthz" and b"bench" not in response.content.lower():
+            raise BenchFailure(f"{url}: HTTP 200 but no bench report is listed")
         queries.append(len(captured))
     return {
         "p50_ms": statistics.median(times),
@@ -183,7 +189,7 @@ def inbox_benchmark(live: Deployment) -> dict[str, Any]:
         check=False,
     )
     if done.returncode != 0:
-        raise RuntimeError(done.stderr[-3000:])
+        raise BenchFailure(f"inbox benchmark failed:\n{done.stderr[-3000:]}")
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
@@ -249,7 +255,15 @@ async def _fan_out(base_url: str, cookie: str, dashboards: int, code: str) -> di
     for index in range(ANSWERS):
         sent.append(await loop.run_in_executor(None, _post_answer, base_url, code, index))
         await asyncio.sleep(0.3)
-    await asyncio.sleep(3)  # stragglers
+    # Late is not missed: wait until every dashboard has every answer, or 20 s of silence.
+    last, quiet_since = -1, time.perf_counter()
+    while time.perf_counter() - quiet_since < 20:
+        total = sum(len(seen) for seen in arrivals)
+        if total >= ANSWERS * len(arrivals):
+            break
+        if total != last:
+            last, quiet_since = total, time.perf_counter()
+        await asyncio.sleep(0.2)
     for task in listeners:
         task.cancel()
     await asyncio.gather(*[s.close() for s in sockets], return_exceptions=True)
@@ -292,8 +306,8 @@ def _post_answer(base_url: str, code: str, index: int) -> tuple[float, float]:
     response = connection.getresponse()
     response.read()
     connection.close()
-    if response.status >= 400:
-        raise RuntimeError(f"answer refused: HTTP {response.status}")
+    if response.status != 200 or not response.getheader("Set-Cookie"):
+        raise BenchFailure(f"POST /Q/{code}: HTTP {response.status}, no report started")
     return started, (time.perf_counter() - started) * 1000
 
 
@@ -316,9 +330,13 @@ def fan_out_benchmark(redis_url: str | None) -> list[dict[str, Any]]:
         cookie = _sign_in_cookie(server.url, responder)
         for dashboards in DASHBOARDS:
             try:
-                results.append(asyncio.run(_fan_out(server.url, cookie, dashboards, code)))
+                measured = asyncio.run(_fan_out(server.url, cookie, dashboards, code))
+            except BenchFailure:
+                raise
             except Exception as error:  # the machine could not hold this many: say so
-                results.append({"dashboards": dashboards, "failed": repr(error)[:300]})
+                measured = {"dashboards": dashboards, "failed": repr(error)[:300]}
+            measured["server_memory"] = rss_mb(server.process.pid)
+            results.append(measured)
     return results
 
 

@@ -28,10 +28,11 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.common import BenchFailure, env_int  # noqa: E402
 from safepath.core.testing import deployment  # noqa: E402  # needs ROOT on sys.path first
 
-POSTERS = 1000
-SCANS = 2000
+POSTERS = env_int("BENCH_POSTERS", 1000, 100)
+SCANS = env_int("BENCH_SCANS", 2000, 400)
 THREADS = 20
 LANGUAGE_SETS = [
     ("en",),
@@ -112,8 +113,8 @@ def _burst(host: str, port: int, path: str) -> float:
         response = connection.getresponse()
         response.read()
         connection.close()
-        if response.status >= 400:
-            raise RuntimeError(f"HTTP {response.status} for {path}")
+        if response.status != 200:
+            raise BenchFailure(f"HTTP {response.status} for GET {path}")
 
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
@@ -151,6 +152,9 @@ def bench_scan_burst(database_url: str | None) -> dict[str, object]:
             os.environ.pop("DATABASE_URL", None)
         else:
             os.environ["DATABASE_URL"] = saved
+    counted_scans = int(counted.splitlines()[-1] if counted else 0)
+    if counted_scans != SCANS:
+        raise BenchFailure(f"scan burst: {SCANS} scans answered but {counted_scans} counted")
     return {
         "database": "postgresql" if database_url else "sqlite",
         "scans": SCANS,
@@ -158,7 +162,7 @@ def bench_scan_burst(database_url: str | None) -> dict[str, object]:
         "baseline_healthz_rps": baseline,
         "scan_writes_per_second": scans,
         "ratio_to_baseline": scans / baseline,
-        "scans_counted": int(counted.splitlines()[-1] if counted else 0),
+        "scans_counted": counted_scans,
     }
 
 

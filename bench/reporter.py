@@ -4,9 +4,15 @@
   the 14 KB budget;
 - saving an answer: 50 reporters at once, each starting a report and then saving answers
   as autosave does, as throughput and p50/p95 latency, against GET /healthz (a bare Django
-  view with one query) served by the same process at the same concurrency in the same run.
-  On the embedded default (SQLite) and, when a PostgreSQL URL is given (BENCH_DATABASE_URL,
-  else DATABASE_URL), on PostgreSQL too.
+  view with one query) served by the same process at the same concurrency in the same run;
+  every reply must say ``saved: true`` and, at the end, every report must be in the database;
+- the whole flow: 50 reporters for 60 s (15 s in quick mode), each opening the code and
+  going through every question to the receipt, again and again; p50/p95 of each request,
+  errors (any status other than 200, a missing cookie or receipt) counted, not hidden;
+- the server's resident memory (now and peak) after these loads.
+
+On the embedded default (SQLite) and, when a PostgreSQL URL is given (BENCH_DATABASE_URL,
+else DATABASE_URL), on PostgreSQL too.
 """
 
 from __future__ import annotations
@@ -14,7 +20,6 @@ from __future__ import annotations
 import gzip
 import http.client
 import os
-import statistics
 import tempfile
 import threading
 import time
@@ -24,12 +29,21 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from safepath.core.testing import deployment
+from bench.common import (
+    BenchFailure,
+    env_int,
+    expect,
+    latency_summary,
+    rss_mb,
+    saved_json,
+)
+from safepath.core.testing import Deployment, deployment
 from safepath.reports.languages import NATIVE_NAMES
 
 BUDGET_BYTES = 14 * 1024
-REPORTERS = 50
-ANSWERS_EACH = 10
+REPORTERS = env_int("BENCH_REPORTERS", 50, 50)
+ANSWERS_EACH = env_int("BENCH_ANSWERS_EACH", 10, 4)
+FLOW_SECONDS = env_int("BENCH_FLOW_SECONDS", 60, 15)
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
@@ -38,8 +52,10 @@ def first_page_bytes(host: str, port: int, code: str) -> dict[str, dict[str, flo
     for language in NATIVE_NAMES:
         connection = http.client.HTTPConnection(host, port, timeout=30)
         connection.request("GET", f"/Q/{code}", headers={"Accept-Language": language})
-        page = connection.getresponse().read()
+        response = connection.getresponse()
+        page = response.read()
         connection.close()
+        expect(response, page, f"GET /Q/{code} in {language}")
         compressed = len(gzip.compress(page, compresslevel=6))
         sizes[language] = {
             "bytes": len(page),
@@ -47,16 +63,6 @@ def first_page_bytes(host: str, port: int, code: str) -> dict[str, dict[str, flo
             "ratio_to_budget": round(compressed / BUDGET_BYTES, 3),
         }
     return sizes
-
-
-def summarize(latencies: list[float], elapsed: float) -> dict[str, float]:
-    ordered = sorted(latencies)
-    return {
-        "requests": len(ordered),
-        "throughput_rps": len(ordered) / elapsed,
-        "p50_ms": statistics.median(ordered) * 1000,
-        "p95_ms": ordered[max(int(len(ordered) * 0.95) - 1, 0)] * 1000,
-    }
 
 
 def run_concurrently(worker: Callable[[int, list[float]], None]) -> dict[str, float]:
@@ -71,49 +77,163 @@ def run_concurrently(worker: Callable[[int, list[float]], None]) -> dict[str, fl
 
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=REPORTERS) as pool:
-        list(pool.map(one, range(REPORTERS)))
-    return summarize(latencies, time.perf_counter() - started)
+        list(pool.map(one, range(REPORTERS)))  # re-raises the first BenchFailure
+    return latency_summary(latencies, time.perf_counter() - started)
 
 
-def timed(connection: http.client.HTTPConnection, method: str, path: str, **kw: Any) -> Any:
+def timed(
+    connection: http.client.HTTPConnection,
+    method: str,
+    path: str,
+    *,
+    effect: Callable[[http.client.HTTPResponse, bytes], bool] | None = None,
+    meaning: str = "",
+    **kw: Any,
+) -> tuple[http.client.HTTPResponse, bytes, float]:
     started = time.perf_counter()
     connection.request(method, path, **kw)
     response = connection.getresponse()
-    response.read()
-    if response.status >= 400:
-        raise RuntimeError(f"unexpected HTTP {response.status} for {method} {path}")
-    return response, time.perf_counter() - started
+    body = response.read()
+    took = time.perf_counter() - started
+    expect(response, body, f"{method} {path}", effect=effect, meaning=meaning)
+    return response, body, took
 
 
-def answers_against_baseline(host: str, port: int, code: str) -> dict[str, Any]:
+def _count_reports(live: Deployment, code: str) -> int:
+    out = live.manage(
+        "shell",
+        "-c",
+        "from safepath.reports.models import Report; "
+        f"print(Report.objects.filter(placement__code={code!r}).count())",
+    )
+    return int(out.strip().splitlines()[-1])
+
+
+def answers_against_baseline(live: Deployment, host: str, port: int, code: str) -> dict[str, Any]:
     def baseline(index: int, latencies: list[float]) -> None:
         connection = http.client.HTTPConnection(host, port, timeout=60)
         for _ in range(ANSWERS_EACH + 1):
-            _, took = timed(connection, "GET", "/healthz")
-            latencies.append(took)
+            latencies.append(timed(connection, "GET", "/healthz")[2])
         connection.close()
 
     def reporter(index: int, latencies: list[float]) -> None:
         connection = http.client.HTTPConnection(host, port, timeout=60)
         first = urlencode({"step": "details", "action": "autosave", "text": f"reporter {index}"})
-        response, took = timed(connection, "POST", f"/Q/{code}", body=first, headers=FORM)
+        response, _, took = timed(
+            connection,
+            "POST",
+            f"/Q/{code}",
+            body=first,
+            headers=FORM,
+            effect=lambda r, b: saved_json(r, b) and bool(r.getheader("Set-Cookie")),
+            meaning="the first answer was not saved or no report cookie was set",
+        )
         latencies.append(took)
         cookie = (response.getheader("Set-Cookie") or "").split(";")[0]
         for answer in range(ANSWERS_EACH):
             body = urlencode(
-                {"step": "details", "action": "autosave", "text": f"reporter {index} " * answer}
+                {"step": "details", "action": "autosave", "text": f"reporter {index} {answer}"}
             )
-            _, took = timed(
-                connection, "POST", f"/Q/{code}", body=body, headers={**FORM, "Cookie": cookie}
+            latencies.append(
+                timed(
+                    connection,
+                    "POST",
+                    f"/Q/{code}",
+                    body=body,
+                    headers={**FORM, "Cookie": cookie},
+                    effect=saved_json,
+                    meaning="the autosave reply does not say saved",
+                )[2]
             )
-            latencies.append(took)
         connection.close()
 
+    before = _count_reports(live, code)
     bare = run_concurrently(baseline)
     saving = run_concurrently(reporter)
+    stored = _count_reports(live, code) - before
+    if stored != REPORTERS:
+        raise BenchFailure(f"saving answers: {REPORTERS} reports started, {stored} stored")
+    saving["errors"] = 0
     saving["throughput_ratio_to_baseline"] = saving["throughput_rps"] / bare["throughput_rps"]
     saving["p95_ratio_to_baseline"] = saving["p95_ms"] / bare["p95_ms"]
     return {"baseline_healthz": bare, "save_answer": saving}
+
+
+def _flow_steps() -> list[dict[str, str | list[str]]]:
+    """Each question's form as a reporter fills it: a choice, some words, or a skip."""
+    from safepath.reports.questions import QUESTION_LIST, Kind
+
+    steps: list[dict[str, str | list[str]]] = []
+    for question in QUESTION_LIST:
+        if question.kind is Kind.PHOTO:
+            steps.append({"step": question.key, "action": "skip"})
+        elif question.kind is Kind.TEXT:
+            steps.append({"step": question.key, "action": "next", "text": "what I saw"})
+        else:
+            steps.append(
+                {"step": question.key, "action": "next", "choice": [question.choices[-1].key]}
+            )
+    return steps
+
+
+def whole_flow(live: Deployment, host: str, port: int, code: str) -> dict[str, Any]:
+    """REPORTERS people each go from the scan to the receipt, again and again, for a while."""
+    steps = _flow_steps()
+    deadline = time.monotonic() + FLOW_SECONDS
+    latencies: list[float] = []
+    errors: list[str] = []
+    completed = 0
+    lock = threading.Lock()
+
+    def reporter(index: int) -> None:
+        nonlocal completed
+        while time.monotonic() < deadline:
+            mine: list[float] = []
+            connection = http.client.HTTPConnection(host, port, timeout=60)
+            try:
+                mine.append(timed(connection, "GET", f"/Q/{code}")[2])
+                cookie = ""
+                for number, fields in enumerate(steps):
+                    last = number == len(steps) - 1
+                    response, _body, took = timed(
+                        connection,
+                        "POST",
+                        f"/Q/{code}",
+                        body=urlencode(fields, doseq=True),
+                        headers={**FORM, **({"Cookie": cookie} if cookie else {})},
+                        effect=(lambda r, b: b'id="receipt"' in b) if last else None,
+                        meaning="the last answer did not lead to a receipt number",
+                    )
+                    mine.append(took)
+                    if not cookie:
+                        cookie = (response.getheader("Set-Cookie") or "").split(";")[0]
+                        if not cookie:
+                            raise BenchFailure(f"POST /Q/{code}: first answer set no cookie")
+                with lock:
+                    completed += 1
+            except (BenchFailure, OSError) as error:
+                with lock:
+                    errors.append(str(error)[:200])
+            finally:
+                connection.close()
+                with lock:
+                    latencies.extend(mine)
+
+    before = _count_reports(live, code)
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=REPORTERS) as pool:
+        list(pool.map(reporter, range(REPORTERS)))
+    summary = latency_summary(latencies, time.perf_counter() - started)
+    stored = _count_reports(live, code) - before
+    if stored < completed:
+        raise BenchFailure(f"whole flow: {completed} receipts given but {stored} reports stored")
+    return {
+        **summary,
+        "seconds": FLOW_SECONDS,
+        "reports_completed": completed,
+        "errors": len(errors),
+        "first_errors": errors[:3],
+    }
 
 
 def measure(database_url: str | None) -> dict[str, Any]:
@@ -122,14 +242,17 @@ def measure(database_url: str | None) -> dict[str, Any]:
         os.environ["DATABASE_URL"] = database_url
     try:
         with tempfile.TemporaryDirectory() as workdir, deployment(Path(workdir)) as live:
+            live.env["LOG_LEVEL"] = "WARNING"
             server = live.start_server(worker=True)
             parts = urlsplit(server.url)
             host, port = parts.hostname or "127.0.0.1", parts.port or 80
             code = live.summary["placements"][1]["code"]
             result: dict[str, Any] = {"database": "postgresql" if database_url else "sqlite"}
             result["first_page"] = first_page_bytes(host, port, code)
-            result.update(answers_against_baseline(host, port, code))
+            result.update(answers_against_baseline(live, host, port, code))
+            result["whole_flow"] = whole_flow(live, host, port, code)
             result["concurrent_reporters"] = REPORTERS
+            result["server_memory"] = rss_mb(server.process.pid)
             return result
     finally:
         os.environ.pop("DATABASE_URL", None)
@@ -143,3 +266,13 @@ def run() -> list[dict[str, Any]]:
     if postgres.startswith(("postgres://", "postgresql://")):
         results.append(measure(postgres))
     return results
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from bench.common import rounded
+
+    print(json.dumps(rounded(run()), indent=2))

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -28,9 +27,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from bench.common import BenchFailure, env_int, expect
 from safepath.core.testing import ROOT, Deployment
 
-REPORTS = int(os.environ.get("BENCH_REPORTS", "1000"))
+REPORTS = env_int("BENCH_REPORTS", 1000, 200)
+TRICKLE = env_int("BENCH_TRICKLE", 200, 40)
 
 
 class Receiver(BaseHTTPRequestHandler):
@@ -56,6 +57,17 @@ class Receiver(BaseHTTPRequestHandler):
 
 def _shell(live: Deployment, code: str) -> str:
     return live.manage("shell", "-c", code).strip().splitlines()[-1]
+
+
+def _deliveries_queued(live: Deployment, placement: str) -> int:
+    return int(
+        _shell(
+            live,
+            "from safepath.routing.models import Delivery\n"
+            "print(Delivery.objects.filter(\n"
+            f"    report__placement__code={placement!r}, webhook__isnull=False).count())",
+        )
+    )
 
 
 def _queue(live: Deployment, placement: str, count: int, *, one_transaction: bool) -> None:
@@ -94,11 +106,18 @@ def _stop(workers: list[subprocess.Popen[bytes]]) -> None:
         process.wait(timeout=30)
 
 
-def _wait_for(count: int, timeout: float = 600) -> None:
-    deadline = time.monotonic() + timeout
+def _wait_for(count: int, what: str, timeout: float = 120) -> None:
+    """Wait until ``count`` deliveries arrived; fail as soon as none arrive for ``timeout``."""
+    last, last_change = -1, time.monotonic()
     while len(Receiver.arrivals) < count:
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"only {len(Receiver.arrivals)} of {count} deliveries arrived")
+        arrived = len(Receiver.arrivals)
+        if arrived != last:
+            last, last_change = arrived, time.monotonic()
+        if time.monotonic() - last_change > timeout:
+            raise BenchFailure(
+                f"{what}: only {arrived} of {count} deliveries arrived and none came in the "
+                f"last {timeout:.0f} s (is the worker running? are deliveries queued?)"
+            )
         time.sleep(0.01)
 
 
@@ -136,7 +155,7 @@ def routing_benchmark(live: Deployment) -> dict[str, Any]:
             time.sleep(4)  # started and idle: measure sending, not interpreter start-up
             Receiver.arrivals.clear()
             _queue(live, placement, REPORTS, one_transaction=True)
-            _wait_for(REPORTS)
+            _wait_for(REPORTS, f"drain with {workers} worker(s)")
             elapsed = max(Receiver.arrivals.values()) - min(Receiver.arrivals.values())
             _stop(running)
             results[f"drain_{workers}_worker"] = {
@@ -154,26 +173,38 @@ def routing_benchmark(live: Deployment) -> dict[str, Any]:
         Receiver.arrivals.clear()
         Receiver.queued.clear()
         _queue(live, placement, REPORTS, one_transaction=False)
-        _wait_for(REPORTS)
+        _wait_for(REPORTS, "burst latency")
         results["latency_burst"] = _latencies(set(Receiver.arrivals))
 
         web = live.start_server(worker=False)
         host, port = web.url.removeprefix("http://").split(":")
         Receiver.arrivals.clear()
         Receiver.queued.clear()
-        trickle = 200
-        for index in range(trickle):
+        queued_before = _deliveries_queued(live, placement)
+        for index in range(TRICKLE):
             connection = http.client.HTTPConnection(host, int(port), timeout=30)
             connection.request(
                 "POST",
                 f"/Q/{placement}",
-                body=urlencode({"step": "what", "answer": f"bench {index}"}),
+                # A first answer as the reporter page sends it: it starts a report.
+                body=urlencode({"step": "details", "action": "next", "text": f"bench {index}"}),
                 headers={"Content-Type": "application/x-www-form-urlencoded"},
             )
-            connection.getresponse().read()
+            response = connection.getresponse()
+            body = response.read()
             connection.close()
+            expect(
+                response,
+                body,
+                f"POST /Q/{placement} (trickle answer {index})",
+                effect=lambda r, b: bool(r.getheader("Set-Cookie")),
+                meaning="no report was started (no report cookie set)",
+            )
             time.sleep(0.05)
-        _wait_for(trickle)
+        queued = _deliveries_queued(live, placement) - queued_before
+        if queued != TRICKLE:
+            raise BenchFailure(f"trickle: {TRICKLE} reports started but {queued} deliveries queued")
+        _wait_for(TRICKLE, "trickle latency")
         results["latency_trickle_20_per_second"] = _latencies(set(Receiver.arrivals))
         _stop(running)
     finally:

@@ -20,9 +20,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.common import BenchFailure, env_int
 from safepath.core.testing import deployment
 
-BIG, SMALL, REQUIREMENTS, RUNS = 5000, 50, 10, 15
+BIG, SMALL, REQUIREMENTS = env_int("BENCH_PEOPLE", 5000, 1000), 50, 10
+RUNS = env_int("BENCH_COMPLIANCE_RUNS", 15, 6)
 
 
 def _populate(unit_size: int, slug: str) -> int:
@@ -109,7 +111,9 @@ def _measure(client: Any, url: str) -> dict[str, float]:
             response = client.get(url)
             timings.append(time.perf_counter() - started)
         if response.status_code != 200:
-            raise RuntimeError(f"{url} answered {response.status_code}")
+            raise BenchFailure(f"{url} answered {response.status_code}")
+        if b"@bench.example" not in response.content and b"P1" not in response.content:
+            raise BenchFailure(f"{url}: HTTP 200 but none of the unit's people is listed")
         queries = len(captured.captured_queries)
     ordered = sorted(timings)
     return {

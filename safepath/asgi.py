@@ -16,23 +16,26 @@ from django.urls import path  # noqa: E402
 from safepath.analytics.consumers import AnalyticsConsumer  # noqa: E402
 from safepath.cases.routing import websocket_urlpatterns  # noqa: E402
 from safepath.core.asgi_limits import BodySizeLimit  # noqa: E402
+from safepath.core.live import PublishFromServerLoop  # noqa: E402
 from safepath.core.middleware import is_reporter_path  # noqa: E402
 from safepath.reports.errors import too_large_page  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": BodySizeLimit(
-            django_asgi_app,
-            limit=settings.REQUEST_MAX_BYTES,
-            # A reporter's refused photo gets a reporter's page, in her language.
-            page_for=lambda path: too_large_page if is_reporter_path(path) else None,
-        ),
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(
-                URLRouter(
-                    [*websocket_urlpatterns, path("ws/analytics/", AnalyticsConsumer.as_asgi())]
+application = PublishFromServerLoop(
+    ProtocolTypeRouter(
+        {
+            "http": BodySizeLimit(
+                django_asgi_app,
+                limit=settings.REQUEST_MAX_BYTES,
+                # A reporter's refused photo gets a reporter's page, in her language.
+                page_for=lambda path: too_large_page if is_reporter_path(path) else None,
+            ),
+            "websocket": AllowedHostsOriginValidator(
+                AuthMiddlewareStack(
+                    URLRouter(
+                        [*websocket_urlpatterns, path("ws/analytics/", AnalyticsConsumer.as_asgi())]
+                    )
                 )
-            )
-        ),
-    }
+            ),
+        }
+    )
 )

@@ -209,6 +209,17 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    # A pool of open connections per process (psycopg_pool). Without it every request opened
+    # and closed its own PostgreSQL connection (a new server process each time): under load
+    # that was a large share of the CPU. DATABASE_POOL_SIZE=0 turns the pool off; size it so
+    # that servers x pool size stays under PostgreSQL's max_connections.
+    DATABASE_POOL_SIZE = int(os.environ.get("DATABASE_POOL_SIZE", "20"))
+    if DATABASE_POOL_SIZE > 0 and "postgresql" in DATABASES["default"]["ENGINE"]:
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": DATABASE_POOL_SIZE,
+            "timeout": 30,
+        }
 else:
     DATABASES = {
         "default": {

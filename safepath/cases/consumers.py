@@ -9,6 +9,7 @@ import logging
 from typing import Any
 
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from safepath.accounts.mfa import needs_second_factor, session_passed_second_factor
@@ -26,6 +27,12 @@ def _content_organization_ids(user: Any) -> list[int]:
 
 def _second_factor_ok(user: Any, session: Any) -> bool:
     return not needs_second_factor(user) or session_passed_second_factor(user, session)
+
+
+# A dashboard that cannot take an event within this many seconds (its network or browser is
+# stuck) is dropped rather than allowed to hold events back; it reconnects and reloads its
+# list, so it misses nothing, and the other dashboards never wait for it.
+SLOW_DASHBOARD_SECONDS = 5.0
 
 
 class DashboardConsumer(AsyncJsonWebsocketConsumer):
@@ -119,7 +126,13 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
                 json.loads(text_data)
 
     async def dashboard_event(self, message: dict[str, Any]) -> None:
-        await self.send_json(message["event"])
+        # Encoded once by the publisher, not once per dashboard.
+        text = message.get("text") or json.dumps(message["event"])
+        try:
+            await asyncio.wait_for(self.send(text_data=text), SLOW_DASHBOARD_SECONDS)
+        except TimeoutError:
+            await self.disconnect(code=4008)
+            raise StopConsumer() from None
 
     async def account_ended(self, message: dict[str, Any]) -> None:
         await self.close(code=4403)

@@ -10,8 +10,7 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Case as SqlCase
-from django.db.models import Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from safepath.accounts.access import unit_scope
@@ -64,17 +63,8 @@ def reports_for_inbox(
     until: date | None = None,
 ) -> QuerySet[Report]:
     """The inbox: visible reports, urgent first, then by latest activity, with filters."""
-    reports = (
-        reports_visible_to(user)
-        .select_related("placement", "handling__assignee", "handling__assigned_unit")
-        .annotate(
-            answer_count=Count("entries", distinct=True),
-            urgent_first=SqlCase(
-                When(priority=ReportPriority.URGENT, then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            ),
-        )
+    reports = reports_visible_to(user).select_related(
+        "placement", "handling__assignee", "handling__assigned_unit"
     )
     if status:
         reports = reports.filter(status=status)
@@ -113,7 +103,9 @@ def reports_for_inbox(
         reports = reports.filter(created_at__date__gte=since)
     if until:
         reports = reports.filter(created_at__date__lte=until)
-    return reports.order_by("urgent_first", "-last_activity_at", "-pk")
+    # The two priorities are "urgent" and "normal": descending puts urgent first, the index
+    # report_inbox_order serves this order (answer counts are stored on the report).
+    return reports.order_by("-priority", "-last_activity_at", "-pk")
 
 
 def inbox_counts(*, user: User | AnonymousUser) -> dict[str, int]:

@@ -136,6 +136,12 @@ def _base_env(redis_url: str | None) -> dict[str, str]:
     return env
 
 
+def _database_prefix(database_url: str) -> str:
+    """New databases are named after the one DATABASE_URL names (``safepath_w16`` gives
+    ``safepath_w16_e2e_…``), so runs started with different URLs never meet."""
+    return urlsplit(database_url).path.strip("/") or "safepath"
+
+
 def _drop_postgres_database(database_url: str, name: str) -> None:
     import psycopg
 
@@ -154,7 +160,7 @@ def _template(database_url: str, redis_url: str | None) -> tuple[str, dict[str, 
     if postgres:
         import psycopg
 
-        name = f"safepath_e2e_tpl_{secrets.token_hex(4)}"
+        name = f"{_database_prefix(database_url)}_e2e_tpl_{secrets.token_hex(4)}"
         with psycopg.connect(_admin_dsn(database_url), autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         atexit.register(_drop_postgres_database, database_url, name)
@@ -182,7 +188,7 @@ def deployment(workdir: Path, *, redis_url: str | None = None) -> Iterator[Deplo
     if database_url.startswith(("postgres://", "postgresql://")):
         import psycopg
 
-        name = f"safepath_e2e_{secrets.token_hex(4)}"
+        name = f"{_database_prefix(database_url)}_e2e_{secrets.token_hex(4)}"
         with psycopg.connect(_admin_dsn(database_url), autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
         env["DATABASE_URL"] = urlunsplit(urlsplit(database_url)._replace(path=f"/{name}"))

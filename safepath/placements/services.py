@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -192,34 +192,45 @@ def _hour(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
+def _count_now(placement_id: int, hour: datetime, counter: str) -> None:
+    """One statement: insert this hour's row, or add one to it if it is there."""
+    table = ScanCount._meta.db_table
+    columns = sorted(COUNTERS)  # names from a fixed set, never from input
+    values = [1 if column == counter else 0 for column in columns]
+    quote = connection.ops.quote_name
+    # Identifiers come from the model and COUNTERS, never from input; values are bound.
+    names, column = ", ".join(map(quote, columns)), f"{quote(table)}.{quote(counter)}"
+    holes = ", ".join(["%s"] * len(columns))
+    sql = (
+        f"INSERT INTO {quote(table)} (placement_id, hour, {names}) VALUES (%s, %s, {holes}) "  # noqa: S608
+        f"ON CONFLICT (placement_id, hour) DO UPDATE SET {quote(counter)} = {column} + 1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [placement_id, connection.ops.adapt_datetimefield_value(hour), *values],
+        )
+
+
 def placement_count(*, placement: Placement, counter: str) -> None:
     """Add one to this hour's ``counter`` for the placement: a number, nothing about a person.
 
-    One indexed UPDATE in the common case; the row for the hour is created by whichever
-    request comes first, so a burst of scans costs one short write each.
+    The hourly row is shared by every scan and report at the placement, and a transaction
+    that touched it holds it until it commits: under load everyone queues on that one row.
+    So the count is one statement (INSERT … ON CONFLICT DO UPDATE, no read first, no retry),
+    and callers count as the LAST write of their transaction (see ``report_start``), so the
+    row is held only while the transaction commits. A rolled-back report counts nothing.
     """
     if counter not in COUNTERS:
         raise ValueError(f"Unknown placement counter: {counter}")
     hour = _hour(timezone.now())
-    with transaction.atomic():
-        updated = ScanCount.objects.filter(placement=placement, hour=hour).update(
-            **{counter: F(counter) + 1}
-        )
-        if not updated:
-            try:
-                with transaction.atomic():
-                    ScanCount.objects.create(placement=placement, hour=hour, **{counter: 1})
-            except IntegrityError:
-                # Another request created this hour's row first: count on top of it.
-                ScanCount.objects.filter(placement=placement, hour=hour).update(
-                    **{counter: F(counter) + 1}
-                )
-        # Open analytics pages add one to the hour's square. The event names the counter and
-        # the hour only: no place, no minute.
-        publish_count(
-            placement.organization_id,
-            {"kind": "count", "counter": counter, "hour": hour.isoformat()},
-        )
+    _count_now(placement.pk, hour, counter)
+    # Open analytics pages add one to the hour's square. The event names the counter and
+    # the hour only: no place, no minute.
+    publish_count(
+        placement.organization_id,
+        {"kind": "count", "counter": counter, "hour": hour.isoformat()},
+    )
 
 
 def placement_record_scan(*, placement: Placement) -> None:

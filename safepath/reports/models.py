@@ -92,9 +92,16 @@ class Report(models.Model):
     flag_reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     last_activity_at = models.DateTimeField(auto_now_add=True)
+    # How many entries (answers, added information) the report has: kept with each new entry,
+    # so the inbox reads a number instead of counting every visible report's entries.
+    answer_count = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            # The inbox's order: urgent first, then latest activity (read backwards).
+            models.Index(fields=["priority", "last_activity_at", "id"], name="report_inbox_order")
+        ]
 
     def __str__(self) -> str:
         return self.reference

@@ -10,7 +10,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import secrets
+import threading
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -19,6 +21,7 @@ from argon2 import PasswordHasher, Type
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from safepath.core.activity import Action, record
@@ -44,9 +47,31 @@ from safepath.reports.workflow import report_publish, report_reopen_by_reporter
 if TYPE_CHECKING:
     from safepath.accounts.models import User
 
+
 # Argon2id at OWASP's recommended floor (19 MiB, 2 passes): slow enough to make guessing a
 # stolen hash hopeless for 16 random digits, fast enough for a cheap server under load.
-RECEIPT_HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, type=Type.ID)
+class _BoundedHasher:
+    """Argon2 takes 19 MiB for each hash while it runs. With 50 reporters asking for receipts
+    at once that was 50 x 19 MiB in one server process (and the allocator kept much of it);
+    the hashes share the same few cores anyway, so at most one per core runs at a time."""
+
+    def __init__(self, hasher: PasswordHasher, slots: int) -> None:
+        self._hasher = hasher
+        self._slots = threading.BoundedSemaphore(slots)
+
+    def hash(self, secret: str) -> str:
+        with self._slots:
+            return self._hasher.hash(secret)
+
+    def verify(self, hashed: str, secret: str) -> bool:
+        with self._slots:
+            return bool(self._hasher.verify(hashed, secret))
+
+
+RECEIPT_HASHER = _BoundedHasher(
+    PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, type=Type.ID),
+    slots=max(1, os.cpu_count() or 1),
+)
 RECEIPT_LOOKUP_CHARS = 4
 # One receipt per report: whoever holds the phone afterwards (maybe the person the reporter
 # fears) must not be able to get a second number that reads the replies.
@@ -164,15 +189,17 @@ def report_start(
         existing = Report.objects.select_for_update().get(start_key_hash=key_hash)
         report_add_answer(report=existing, step=step, value=value, choices=choices, draft=draft)
         return existing, token
-    if not drill:
-        placement_count(placement=placement, counter="reports_started")
-        placement_count(placement=placement, counter="reports_answered")
     # Routing answers in this transaction: recipients, escalation and deliveries are rows
     # committed with the report itself.
     report_started.send(sender=Report, report=report)
     if not drill and _count_burst(f"burst:placement:{placement.pk}") > PLACEMENT_BURST_REPORTS:
         _flag(report, "Many reports started at this placement in a few minutes.")
     report_add_answer(report=report, step=step, value=value, choices=choices, draft=draft)
+    if not drill:
+        # Last: the placement's hourly counter row is shared by everyone reporting there;
+        # written last, it is held only while this transaction commits, not during routing.
+        placement_count(placement=placement, counter="reports_started")
+        placement_count(placement=placement, counter="reports_answered")
     return report, token
 
 
@@ -215,6 +242,7 @@ def report_add_answer(
         entry = ReportEntry.objects.create(
             report=report, step=step, sealed_body=sealed, draft=draft and step in QUESTIONS
         )
+        Report.objects.filter(pk=report.pk).update(answer_count=F("answer_count") + 1)
     else:
         entry.sealed_body, entry.draft = sealed, draft
         entry.save(update_fields=["sealed_body", "draft", "updated_at"])
