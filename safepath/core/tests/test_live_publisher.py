@@ -32,7 +32,11 @@ def server_loop() -> Iterator[asyncio.AbstractEventLoop]:
             asyncio.run_coroutine_threadsafe(stop_publisher(), loop).result(10)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout=10)
-        loop.close()
+        # Closed from a thread of its own: the Redis layer flushes itself on close with
+        # run_until_complete, which refuses to run where another loop (the test runner's) is.
+        closer = threading.Thread(target=loop.close)
+        closer.start()
+        closer.join(timeout=10)
         live._publisher = None
 
 
