@@ -45,7 +45,10 @@ def play_scenario(page: Page) -> None:
         if page.locator("#scenario-done").count():
             return
         page.locator("input[name=choice]").first.check()
-        page.get_by_role("button", name="Elegir").click()  # the interface speaks Spanish too
+        # Wait for the next step's page: checking for the end on the old page under load
+        # would then wait for a choice the final page does not have.
+        with page.expect_navigation():
+            page.get_by_role("button", name="Elegir").click()  # the interface speaks Spanish too
     raise AssertionError("the scenario did not end")
 
 
