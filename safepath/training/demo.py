@@ -35,6 +35,7 @@ from safepath.training.recurrence import Recurrence
 from safepath.training.services import (
     certificate_issue,
     completion_record,
+    standings_refresh_person,
     course_versions_load,
     requirement_adopt,
     requirements_load_library,
@@ -190,6 +191,7 @@ def _seed_records(riverside: Organization, patrol: Unit, policy: Requirement) ->
             certificate=content,
             certificate_sha256=hashlib.sha256(content).hexdigest(),
         )
+        standings_refresh_person(user_id=jordan.pk)
 
 
 ROLL_CALL = "Trafficking on patrol: roll-call session"
