@@ -776,9 +776,7 @@ def standings_refresh_person(*, user_id: int) -> int:
     _lock_people([user_id])
     requirements = list(
         Requirement.objects.filter(
-            organization__in=Membership.objects.filter(user_id=user_id).values(
-                "organization_id"
-            )
+            organization__in=Membership.objects.filter(user_id=user_id).values("organization_id")
         )
     )
     return _standings_write(requirements=requirements, user_ids=[user_id])
