@@ -162,16 +162,12 @@ def run_training_bench() -> dict[str, Any]:
         baseline = _measure(client, f"/training/manage/units/{small}/")
         results[f"baseline_html_{SMALL}_people"] = baseline
 
-        def is_pdf(content: bytes) -> bool:
-            return content.startswith(b"%PDF")
-
         def counts_everyone(content: bytes) -> bool:
             return b'id="compliance-riverside-pd"' in content
 
         for name, url, check, runs in (
             ("html_page_of_100", f"/training/manage/units/{big}/", _lists_people, RUNS),
             ("csv_all_rows", f"/training/manage/units/{big}/compliance.csv", _lists_people, RUNS),
-            ("pdf_all_rows", f"/training/manage/units/{big}/compliance.pdf", is_pdf, 3),
             ("organization_html_page_of_100", "/training/manage/compliance/", _lists_people, RUNS),
             ("parent_progress_counts", "/dashboard/onboarding/", counts_everyone, RUNS),
         ):

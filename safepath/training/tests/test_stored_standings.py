@@ -374,8 +374,15 @@ postgres_only = pytest.mark.skipif(
 @postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_completions_leave_the_stored_standing_right(
-    riverside: Organization, bob: User, courses: dict[str, Course], monkeypatch: Any
+    riverside: Organization,
+    alice: User,
+    bob: User,
+    courses: dict[str, Course],
+    monkeypatch: Any,
 ) -> None:
+    """Completions and external records for one person land at once; each refresh reads the
+    credits, then (slowed down here) writes: without the lock on the person, the last
+    writer would store only what it saw."""
     police = courses["law-enforcement"]
     requirement = _requirement(
         riverside,
@@ -401,7 +408,21 @@ def test_concurrent_completions_leave_the_stored_standing_right(
     def complete_on(day: date) -> None:
         try:
             start.wait()
-            _complete(riverside, bob, police, day, certificate=False)
+            if days.index(day) % 2:
+                _complete(riverside, bob, police, day, certificate=False)
+            else:
+                external_record_create(
+                    organization=riverside,
+                    user=bob,
+                    title="Elsewhere",
+                    provider="Academy",
+                    completed_on=day,
+                    minutes=60,
+                    requirement=requirement,
+                    certificate_name="c.pdf",
+                    certificate=PDF,
+                    actor=alice,
+                )
         except BaseException as error:  # noqa: BLE001  (reported by the assertion below)
             errors.append(error)
         finally:
