@@ -35,10 +35,10 @@ from safepath.training.recurrence import Recurrence
 from safepath.training.services import (
     certificate_issue,
     completion_record,
-    standings_refresh_person,
     course_versions_load,
     requirement_adopt,
     requirements_load_library,
+    standings_refresh_person,
 )
 
 

@@ -812,12 +812,13 @@ def compliance_counts(
         organization.pk,
     ]
     if unit is not None:
-        scope += f" AND EXISTS (SELECT 1 FROM {through} mu WHERE mu.membership_id = m.id"
+        scope += " AND EXISTS (SELECT 1 FROM {through} mu WHERE mu.membership_id = m.id"
         scope += " AND mu.unit_id = %s)"
         params.append(unit.pk)
     if not include_inactive:
         scope += " AND u.is_active = %s"
         params.append(True)
+    # Table names come from the models; every value is a parameter.
     sql = f"""
         WITH t (rid, expired_before, soon_until, overdue_before, soon_from) AS (VALUES {values})
         SELECT worst, COUNT(*) FROM (
@@ -845,15 +846,16 @@ def compliance_counts(
                 ON s.requirement_id = r.id AND s.user_id = m.user_id
             LEFT JOIN {LicenceRenewal._meta.db_table} l
                 ON l.organization_id = m.organization_id AND l.user_id = m.user_id
-            WHERE m.organization_id = %s{scope}
+            WHERE m.organization_id = %s{scope.replace("{through}", through)}
               AND (r.role = '' OR r.role = m.role)
               AND (r.unit_id IS NULL OR EXISTS (
-                  SELECT 1 FROM {through} ru WHERE ru.membership_id = m.id AND ru.unit_id = r.unit_id
+                  SELECT 1 FROM {through} ru
+                  WHERE ru.membership_id = m.id AND ru.unit_id = r.unit_id
               ))
             GROUP BY m.id
         ) people
         GROUP BY worst
-    """  # noqa: S608  (table names come from the models; every value is a parameter)
+    """  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for worst, count in cursor.fetchall():

@@ -36,10 +36,13 @@ class Command(BaseCommand):
         today = timezone.localdate()
         drifted = []
         for organization in Organization.objects.order_by("pk"):
-            arguments = {"organization": organization, "today": today, "include_inactive": True}
-            if selectors.compliance_matrix(**arguments) != selectors.compliance_matrix_reference(
-                **arguments
-            ):
+            stored = selectors.compliance_matrix(
+                organization=organization, today=today, include_inactive=True
+            )
+            reference = selectors.compliance_matrix_reference(
+                organization=organization, today=today, include_inactive=True
+            )
+            if stored != reference:
                 drifted.append(organization.slug)
         if drifted:
             raise CommandError(
