@@ -915,43 +915,53 @@ def compliance_rows(
         ):
             stored[(row[0], row[1])] = row[2:]
     licences = licence_dates(organization_id=organization.pk)
-    rules = [(requirement, requirement.rule) for requirement in requirements]
+    facts = [
+        (index, r.pk, r.role, r.unit_id, r.deadline_basis == "licence", r.rule)
+        for index, r in enumerate(requirements)
+    ]
+    # Many people share a start date or an expiry: their standings are the same objects.
+    standings: dict[tuple[Any, ...], Standing] = {}
+    untrained: dict[tuple[int, date | None], ComplianceCell] = {}
     rows = []
     for membership_id, user_id, role, hired_on, created_at, first, last, email, active in people:
         unit_ids = {unit_id for unit_id, _name in units[membership_id]}
         cells: list[ComplianceCell | None] = []
-        for requirement, rule in rules:
-            applies = (not requirement.role or requirement.role == role) and (
-                requirement.unit_id is None or requirement.unit_id in unit_ids
-            )
-            if not applies:
-                cells.append(None)
+        for index, requirement_id, only_role, only_unit, by_licence, rule in facts:
+            if (only_role and only_role != role) or (
+                only_unit is not None and only_unit not in unit_ids
+            ):
+                cells.append(None)  # does not apply
                 continue
-            found = stored.get((requirement.pk, user_id))
+            found = stored.get((requirement_id, user_id))
             if found is not None:
-                expires_on, kind, completed_on, minutes, certificate, score, version = found
-                person = standing_on(
-                    rule,
-                    started_on=completed_on,  # not used once something counts
-                    last_completed_on=completed_on,
-                    expires_on=expires_on,
-                    today=today,
-                )
-                credit = Credit(kind, completed_on, minutes, certificate, score, version)
-                cells.append(ComplianceCell(person, credit))
+                expires_on, completed_on = found[0], found[2]
+                person = standings.get((index, expires_on, completed_on))
+                if person is None:
+                    person = standings[(index, expires_on, completed_on)] = standing_on(
+                        rule,
+                        started_on=completed_on,  # not used once something counts
+                        last_completed_on=completed_on,
+                        expires_on=expires_on,
+                        today=today,
+                    )
+                cells.append(ComplianceCell(person, Credit(*found[1:])))
                 continue
-            licence = licences.get(user_id)
-            if requirement.deadline_basis == "licence":
-                if licence is None:
-                    cells.append(ComplianceCell(Standing(Status.PENDING, None, None, None), None))
-                    continue
-                started = licence
-            else:
-                started = hired_on or created_at.date()
-            person = standing_on(
-                rule, started_on=started, last_completed_on=None, expires_on=None, today=today
-            )
-            cells.append(ComplianceCell(person, None))
+            # By licence: its renewal date (None: none recorded, so pending); else the hire.
+            started = licences.get(user_id) if by_licence else hired_on or created_at.date()
+            cell = untrained.get((index, started))
+            if cell is None:
+                if started is None:
+                    person = Standing(Status.PENDING, None, None, None)
+                else:
+                    person = standing_on(
+                        rule,
+                        started_on=started,
+                        last_completed_on=None,
+                        expires_on=None,
+                        today=today,
+                    )
+                cell = untrained[(index, started)] = ComplianceCell(person, None)
+            cells.append(cell)
         statuses = {cell.status for cell in cells if cell is not None}
         rows.append(
             ComplianceRow(

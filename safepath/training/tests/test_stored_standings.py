@@ -438,3 +438,23 @@ def test_concurrent_completions_leave_the_stored_standing_right(
     assert row.credits == len(days)
     assert row.last_completed_on == max(days)
     assert row.expires_on == expiry_after(requirement.rule, days)
+
+
+def test_the_compliance_cells_read_as_the_template_wrote_them(
+    riverside: Organization, world: dict[str, Any]
+) -> None:
+    from django.template import Context, Template
+
+    from safepath.training.templatetags.compliance import compliance_cells
+
+    before = Template(
+        '{% for cell in row.cells %}{% if cell %}<td class="st-{{ cell.status }}">'
+        '{{ cell.status }}{% if cell.due_on %}<br><small>{{ cell.due_on|date:"Y-m-d" }}'
+        '</small>{% endif %}</td>{% else %}<td class="muted">—</td>{% endif %}{% endfor %}'
+    )
+    matrix = selectors.compliance_matrix(
+        organization=riverside, today=timezone.localdate(), include_inactive=True
+    )
+    assert matrix.rows
+    for row in matrix.rows:
+        assert compliance_cells(row) == before.render(Context({"row": row}))
