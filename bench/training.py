@@ -25,6 +25,7 @@ from safepath.core.testing import deployment
 
 BIG, SMALL, REQUIREMENTS = env_int("BENCH_PEOPLE", 5000, 1000), 50, 10
 RUNS = env_int("BENCH_COMPLIANCE_RUNS", 15, 6)
+PDF_RUNS = env_int("BENCH_COMPLIANCE_PDF_RUNS", 2, 1)  # seconds each: every page is drawn
 
 
 def _populate(unit_size: int, slug: str) -> int:
@@ -162,12 +163,16 @@ def run_training_bench() -> dict[str, Any]:
         baseline = _measure(client, f"/training/manage/units/{small}/")
         results[f"baseline_html_{SMALL}_people"] = baseline
 
+        def is_pdf(content: bytes) -> bool:
+            return content.startswith(b"%PDF")
+
         def counts_everyone(content: bytes) -> bool:
             return b'id="compliance-riverside-pd"' in content
 
         for name, url, check, runs in (
             ("html_page_of_100", f"/training/manage/units/{big}/", _lists_people, RUNS),
             ("csv_all_rows", f"/training/manage/units/{big}/compliance.csv", _lists_people, RUNS),
+            ("pdf_all_rows", f"/training/manage/units/{big}/compliance.pdf", is_pdf, PDF_RUNS),
             ("organization_html_page_of_100", "/training/manage/compliance/", _lists_people, RUNS),
             ("parent_progress_counts", "/dashboard/onboarding/", counts_everyone, RUNS),
         ):
