@@ -844,14 +844,12 @@ def compliance_counts(
             JOIN {Requirement._meta.db_table} r ON r.id = t.rid
             LEFT JOIN {RequirementStanding._meta.db_table} s
                 ON s.requirement_id = r.id AND s.user_id = m.user_id
+            LEFT JOIN {through} ru ON ru.membership_id = m.id AND ru.unit_id = r.unit_id
             LEFT JOIN {LicenceRenewal._meta.db_table} l
                 ON l.organization_id = m.organization_id AND l.user_id = m.user_id
             WHERE m.organization_id = %s{scope.replace("{through}", through)}
               AND (r.role = '' OR r.role = m.role)
-              AND (r.unit_id IS NULL OR EXISTS (
-                  SELECT 1 FROM {through} ru
-                  WHERE ru.membership_id = m.id AND ru.unit_id = r.unit_id
-              ))
+              AND (r.unit_id IS NULL OR ru.unit_id IS NOT NULL)
             GROUP BY m.id
         ) people
         GROUP BY worst
