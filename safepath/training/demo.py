@@ -38,6 +38,7 @@ from safepath.training.services import (
     course_versions_load,
     requirement_adopt,
     requirements_load_library,
+    standings_refresh_person,
 )
 
 
@@ -190,6 +191,7 @@ def _seed_records(riverside: Organization, patrol: Unit, policy: Requirement) ->
             certificate=content,
             certificate_sha256=hashlib.sha256(content).hexdigest(),
         )
+        standings_refresh_person(user_id=jordan.pk)
 
 
 ROLL_CALL = "Trafficking on patrol: roll-call session"

@@ -604,3 +604,39 @@ class Question(models.Model):
 
     def __str__(self) -> str:
         return f"question {self.pk} on {self.course_id}/{self.item_id}"
+
+
+class RequirementStanding(models.Model):
+    """What a person's training adds up to for one requirement, kept so the compliance view
+    does not recompute every person's history on each request: how many things count, the
+    newest (with what an auditor asks for) and when it lapses.
+
+    Only what does not change with the calendar is stored. "Due soon", "overdue" and
+    "expired" are read against today from these dates (and, for people with nothing that
+    counts, from their hire date), so nothing goes stale at midnight. One row per person and
+    requirement with at least one credit; written only by ``services.standings_refresh``,
+    which every write that changes a credit calls in its own transaction
+    (``manage.py training_standings`` rebuilds them all).
+    """
+
+    requirement = models.ForeignKey(Requirement, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    credits = models.PositiveIntegerField()
+    expires_on = models.DateField(null=True, blank=True)  # None: never lapses (once)
+    # The newest credit (the last in the order the compliance export lists them).
+    last_kind = models.CharField(max_length=16)
+    last_completed_on = models.DateField()
+    last_minutes = models.PositiveIntegerField(null=True, blank=True)
+    last_certificate_id = models.CharField(max_length=32, blank=True)
+    last_score_percent = models.PositiveIntegerField(null=True, blank=True)
+    last_course_version = models.CharField(max_length=300, blank=True)
+    refreshed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["requirement", "user"], name="one_standing_per_person")
+        ]
+        indexes = [models.Index(fields=["user"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} on {self.requirement_id}: {self.credits} credits"

@@ -101,12 +101,29 @@ def next_expiry(rule: Rule, completed_on: date, previous_expiry: date | None) ->
     return max(expiry, previous_expiry) if previous_expiry else expiry
 
 
-def standing(rule: Rule, *, started_on: date, completions: Iterable[date], today: date) -> Standing:
-    """Where a person stands on ``today`` for one rule."""
+def expiry_after(rule: Rule, completions: Iterable[date]) -> date | None:
+    """When the last of ``completions`` lapses, following the chain from the first one
+    (None: no completion, or a ONCE rule that never lapses)."""
+    expiry: date | None = None
+    for completed_on in sorted(completions):
+        expiry = next_expiry(rule, completed_on, expiry)
+    return expiry
+
+
+def standing_on(
+    rule: Rule,
+    *,
+    started_on: date,
+    last_completed_on: date | None,
+    expires_on: date | None,
+    today: date,
+) -> Standing:
+    """Where a person stands on ``today``, given what their completions add up to: the last
+    one (None: never completed) and when it lapses (``expiry_after``). Only dates, so a
+    stored summary of the completions gives the same answer as the completions themselves."""
     window = timedelta(days=rule.due_soon_days)
     grace = timedelta(days=rule.grace_days)
-    done = sorted(completions)
-    if not done:
+    if last_completed_on is None:
         due = first_due(rule, started_on)
         if today > due + grace:
             status = Status.OVERDUE
@@ -115,15 +132,24 @@ def standing(rule: Rule, *, started_on: date, completions: Iterable[date], today
         else:
             status = Status.PENDING
         return Standing(status, due, None, None)
-    expiry: date | None = None
-    for completed_on in done:
-        expiry = next_expiry(rule, completed_on, expiry)
-    if expiry is None:
-        return Standing(Status.COMPLIANT, None, None, done[-1])
-    if today > expiry + grace:
+    if expires_on is None:
+        return Standing(Status.COMPLIANT, None, None, last_completed_on)
+    if today > expires_on + grace:
         status = Status.EXPIRED
-    elif today >= expiry - window:
+    elif today >= expires_on - window:
         status = Status.DUE_SOON
     else:
         status = Status.COMPLIANT
-    return Standing(status, expiry, expiry, done[-1])
+    return Standing(status, expires_on, expires_on, last_completed_on)
+
+
+def standing(rule: Rule, *, started_on: date, completions: Iterable[date], today: date) -> Standing:
+    """Where a person stands on ``today`` for one rule."""
+    done = sorted(completions)
+    return standing_on(
+        rule,
+        started_on=started_on,
+        last_completed_on=done[-1] if done else None,
+        expires_on=expiry_after(rule, done),
+        today=today,
+    )

@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -33,11 +34,12 @@ from safepath.training.models import (
     LocalLesson,
     Question,
     Requirement,
+    RequirementStanding,
     ScenarioRun,
     Session,
     SessionSeat,
 )
-from safepath.training.recurrence import Standing, Status, standing
+from safepath.training.recurrence import Standing, Status, standing, standing_on
 
 MANAGERS = roles_with(Capability.TRAINING_MANAGE)
 VIEWERS = roles_with(Capability.TRAINING_VIEW)
@@ -642,7 +644,7 @@ class ComplianceMatrix:
 SEVERITY = [Status.OVERDUE, Status.EXPIRED, Status.DUE_SOON, Status.PENDING, Status.COMPLIANT]
 
 
-def compliance_matrix(
+def compliance_matrix_reference(
     *,
     today: date,
     unit: Unit | None = None,
@@ -651,13 +653,10 @@ def compliance_matrix(
     limit: int | None = None,
     include_inactive: bool = False,
 ) -> ComplianceMatrix:
-    """People x requirements for one unit or (``unit=None``) the whole organization, in a
-    fixed number of queries whatever its size.
-
-    Counts are people (each under their worst standing) across the whole scope; rows can be
-    paged with ``offset``/``limit``. ``include_inactive`` adds people who have left (their
-    accounts deactivated), for an auditor's export.
-    """
+    """The compliance matrix computed from every person's whole history on each call: the
+    definition ``compliance_matrix`` (stored standings) must match, kept as the oracle of
+    its tests and of ``manage.py training_standings --check``. Slow at scale: every credit
+    of everyone in scope is read and every standing computed."""
     if unit is not None:
         organization = unit.organization
     assert organization is not None
@@ -728,6 +727,298 @@ def compliance_matrix(
         rows=rows,
         counts=counts,
         total_people=len(members),
+    )
+
+
+def _requirements_in_scope(*, organization: Organization, unit: Unit | None) -> list[Requirement]:
+    requirements_qs = Requirement.objects.filter(
+        organization_id=organization.pk, retired_at__isnull=True
+    )
+    if unit is not None:
+        requirements_qs = requirements_qs.filter(Q(unit__isnull=True) | Q(unit=unit))
+    return list(requirements_qs.order_by("title", "pk"))
+
+
+def _members_in_scope(
+    *, organization: Organization, unit: Unit | None, include_inactive: bool
+) -> QuerySet[Membership]:
+    members_qs = Membership.objects.filter(organization=organization)
+    if unit is not None:
+        members_qs = members_qs.filter(units=unit)
+    if not include_inactive:
+        members_qs = members_qs.filter(user__is_active=True)
+    return members_qs
+
+
+def _sql_date(day: date) -> Any:
+    # SQLite keeps dates as ISO text; PostgreSQL compares real dates.
+    return day if connection.vendor == "postgresql" else day.isoformat()
+
+
+def compliance_counts(
+    *,
+    organization: Organization,
+    unit: Unit | None,
+    requirements: list[Requirement],
+    include_inactive: bool,
+    today: date,
+) -> dict[str, int]:
+    """People by their worst standing, counted by the database in one query from the stored
+    standings (``RequirementStanding``) and the dates the calendar turns into "due soon",
+    "overdue" and "expired" today: nobody's history is read.
+
+    Each requirement's rule becomes four dates (a credit lapsed before, lapses by, a first
+    deadline passed for people who started before, comes within the window for people who
+    started by), so the comparisons are plain date comparisons on both databases and give
+    what ``recurrence.standing_on`` gives.
+    """
+    counts = {status.value: 0 for status in SEVERITY}
+    if not requirements:
+        return counts
+    rank = {status: index for index, status in enumerate(SEVERITY)}
+    thresholds: list[Any] = []
+    for requirement in requirements:
+        window = timedelta(days=requirement.due_soon_days)
+        grace = timedelta(days=requirement.grace_days)
+        initial = timedelta(days=requirement.initial_days)
+        thresholds += [
+            requirement.pk,
+            _sql_date(today - grace),  # a credit expiring before this is expired
+            _sql_date(today + window),  # ... by this, due soon
+            _sql_date(today - initial - grace),  # started before this, nothing done: overdue
+            _sql_date(today - initial + window),  # ... by this: due soon
+        ]
+    values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(requirements))
+    if connection.vendor == "postgresql":
+        joined = "(m.created_at AT TIME ZONE 'UTC')::date"
+    else:
+        joined = "DATE(m.created_at)"  # stored in UTC, as Django reads it back
+    started = f"COALESCE(m.hired_on, {joined})"
+    through = Membership.units.through._meta.db_table
+    scope = ""
+    params: list[Any] = [*thresholds]
+    params += [
+        rank[Status.COMPLIANT],
+        rank[Status.EXPIRED],
+        rank[Status.DUE_SOON],
+        rank[Status.COMPLIANT],
+        rank[Status.PENDING],
+        rank[Status.OVERDUE],
+        rank[Status.DUE_SOON],
+        rank[Status.PENDING],
+        rank[Status.OVERDUE],
+        rank[Status.DUE_SOON],
+        rank[Status.PENDING],
+        organization.pk,
+    ]
+    if unit is not None:
+        scope += " AND EXISTS (SELECT 1 FROM {through} mu WHERE mu.membership_id = m.id"
+        scope += " AND mu.unit_id = %s)"
+        params.append(unit.pk)
+    if not include_inactive:
+        scope += " AND u.is_active = %s"
+        params.append(True)
+    # Table names come from the models; every value is a parameter.
+    sql = f"""
+        WITH t (rid, expired_before, soon_until, overdue_before, soon_from) AS (VALUES {values})
+        SELECT worst, COUNT(*) FROM (
+            SELECT m.id, MIN(CASE
+                WHEN s.id IS NOT NULL THEN CASE
+                    WHEN s.expires_on IS NULL THEN %s
+                    WHEN s.expires_on < t.expired_before THEN %s
+                    WHEN s.expires_on <= t.soon_until THEN %s
+                    ELSE %s END
+                WHEN r.deadline_basis = 'licence' THEN CASE
+                    WHEN l.renews_on IS NULL THEN %s
+                    WHEN l.renews_on < t.overdue_before THEN %s
+                    WHEN l.renews_on <= t.soon_from THEN %s
+                    ELSE %s END
+                ELSE CASE
+                    WHEN {started} < t.overdue_before THEN %s
+                    WHEN {started} <= t.soon_from THEN %s
+                    ELSE %s END
+                END) AS worst
+            FROM {Membership._meta.db_table} m
+            JOIN {User._meta.db_table} u ON u.id = m.user_id
+            CROSS JOIN t
+            JOIN {Requirement._meta.db_table} r ON r.id = t.rid
+            LEFT JOIN {RequirementStanding._meta.db_table} s
+                ON s.requirement_id = r.id AND s.user_id = m.user_id
+            LEFT JOIN {through} ru ON ru.membership_id = m.id AND ru.unit_id = r.unit_id
+            LEFT JOIN {LicenceRenewal._meta.db_table} l
+                ON l.organization_id = m.organization_id AND l.user_id = m.user_id
+            WHERE m.organization_id = %s{scope.replace("{through}", through)}
+              AND (r.role = '' OR r.role = m.role)
+              AND (r.unit_id IS NULL OR ru.unit_id IS NOT NULL)
+            GROUP BY m.id
+        ) people
+        GROUP BY worst
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for worst, count in cursor.fetchall():
+            counts[SEVERITY[worst].value] = count
+    return counts
+
+
+def compliance_rows(
+    *,
+    members: QuerySet[Membership],
+    requirements: list[Requirement],
+    today: date,
+    organization: Organization,
+) -> list[ComplianceRow]:
+    """The rows for these people (a page, or everyone for an export): each cell from the
+    stored standing read against today, or, with nothing that counts, from the person's
+    start (hire date or licence renewal)."""
+    people = list(
+        members.values_list(
+            "pk",
+            "user_id",
+            "role",
+            "hired_on",
+            "created_at",
+            "user__first_name",
+            "user__last_name",
+            "user__email",
+            "user__is_active",
+        )
+    )
+    if not people:
+        return []
+    membership_ids = [person[0] for person in people]
+    user_ids: Any = [person[1] for person in people]
+    units: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    through = Membership.units.through.objects
+    for start in range(0, len(membership_ids), 2000):
+        for membership_id, unit_id, unit_name in through.filter(
+            membership_id__in=membership_ids[start : start + 2000]
+        ).values_list("membership_id", "unit_id", "unit__name"):
+            units[membership_id].append((unit_id, unit_name))
+    stored: dict[tuple[int, int], tuple[Any, ...]] = {}
+    for start in range(0, len(user_ids), 2000):
+        for row in RequirementStanding.objects.filter(
+            requirement__in=[requirement.pk for requirement in requirements],
+            user_id__in=user_ids[start : start + 2000],
+        ).values_list(
+            "requirement_id",
+            "user_id",
+            "expires_on",
+            "last_kind",
+            "last_completed_on",
+            "last_minutes",
+            "last_certificate_id",
+            "last_score_percent",
+            "last_course_version",
+        ):
+            stored[(row[0], row[1])] = row[2:]
+    licences = licence_dates(organization_id=organization.pk)
+    facts = [
+        (index, r.pk, r.role, r.unit_id, r.deadline_basis == "licence", r.rule)
+        for index, r in enumerate(requirements)
+    ]
+    # Many people share a start date or an expiry: their standings are the same objects.
+    standings: dict[tuple[Any, ...], Standing] = {}
+    untrained: dict[tuple[int, date | None], ComplianceCell] = {}
+    rows = []
+    for membership_id, user_id, role, hired_on, created_at, first, last, email, active in people:
+        unit_ids = {unit_id for unit_id, _name in units[membership_id]}
+        cells: list[ComplianceCell | None] = []
+        for index, requirement_id, only_role, only_unit, by_licence, rule in facts:
+            if (only_role and only_role != role) or (
+                only_unit is not None and only_unit not in unit_ids
+            ):
+                cells.append(None)  # does not apply
+                continue
+            found = stored.get((requirement_id, user_id))
+            if found is not None:
+                expires_on, completed_on = found[0], found[2]
+                person = standings.get((index, expires_on, completed_on))
+                if person is None:
+                    person = standings[(index, expires_on, completed_on)] = standing_on(
+                        rule,
+                        started_on=completed_on,  # not used once something counts
+                        last_completed_on=completed_on,
+                        expires_on=expires_on,
+                        today=today,
+                    )
+                cells.append(ComplianceCell(person, Credit(*found[1:])))
+                continue
+            # By licence: its renewal date (None: none recorded, so pending); else the hire.
+            started = licences.get(user_id) if by_licence else hired_on or created_at.date()
+            cell = untrained.get((index, started))
+            if cell is None:
+                if started is None:
+                    person = Standing(Status.PENDING, None, None, None)
+                else:
+                    person = standing_on(
+                        rule,
+                        started_on=started,
+                        last_completed_on=None,
+                        expires_on=None,
+                        today=today,
+                    )
+                cell = untrained[(index, started)] = ComplianceCell(person, None)
+            cells.append(cell)
+        statuses = {cell.status for cell in cells if cell is not None}
+        rows.append(
+            ComplianceRow(
+                name=f"{first} {last}".strip() or email,
+                email=email,
+                membership_id=membership_id,
+                hired_on=hired_on,
+                units=", ".join(sorted(name for _id, name in units[membership_id])),
+                active=active,
+                status=next((status for status in SEVERITY if status in statuses), None),
+                cells=cells,
+            )
+        )
+    return rows
+
+
+def compliance_matrix(
+    *,
+    today: date,
+    unit: Unit | None = None,
+    organization: Organization | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+    include_inactive: bool = False,
+) -> ComplianceMatrix:
+    """People x requirements for one unit or (``unit=None``) the whole organization.
+
+    Counts are people (each under their worst standing) across the whole scope, counted by
+    the database; rows can be paged with ``offset``/``limit`` and only the page is read.
+    ``include_inactive`` adds people who have left (their accounts deactivated), for an
+    auditor's export. Reads the stored standings: the same answer as
+    ``compliance_matrix_reference`` without reading anyone's history.
+    """
+    if unit is not None:
+        organization = unit.organization
+    assert organization is not None
+    requirements = _requirements_in_scope(organization=organization, unit=unit)
+    members = _members_in_scope(
+        organization=organization, unit=unit, include_inactive=include_inactive
+    )
+    ordered = members.order_by("user__last_name", "user__first_name", "user__email")
+    page = ordered[offset : None if limit is None else offset + limit]
+    return ComplianceMatrix(
+        organization=organization,
+        unit=unit,
+        requirements=requirements,
+        rows=compliance_rows(
+            members=page, requirements=requirements, today=today, organization=organization
+        )
+        if limit != 0
+        else [],
+        counts=compliance_counts(
+            organization=organization,
+            unit=unit,
+            requirements=requirements,
+            include_inactive=include_inactive,
+            today=today,
+        ),
+        total_people=members.count(),
     )
 
 

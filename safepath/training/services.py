@@ -50,12 +50,13 @@ from safepath.training.models import (
     Reminder,
     ReminderKind,
     Requirement,
+    RequirementStanding,
     ScenarioRun,
     Session,
     SessionSeat,
     TrainingSettings,
 )
-from safepath.training.recurrence import Status, add_months, next_expiry
+from safepath.training.recurrence import Status, add_months, expiry_after, next_expiry
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +98,15 @@ def course_versions_load(*, files: Iterable[CourseFile]) -> LoadResult:
                 title=data["course"]["title"],
                 data=data,
             )
+        )
+    if created:
+        # Which courses teach a requirement's topics may have changed with the new content.
+        standings_refresh_requirements(
+            requirements=[
+                requirement
+                for requirement in Requirement.objects.filter(organization__isnull=False)
+                if requirement.topics
+            ]
         )
     return LoadResult(created=created, unchanged=unchanged)
 
@@ -151,6 +161,7 @@ def requirement_adopt(
         code=code or template.code,
         defaults={**fields, "unit": unit, "role": role, "retired_at": None},
     )
+    standings_refresh_requirements(requirements=[requirement])
     if actor is not None:
         audit_record(
             actor=actor,
@@ -229,6 +240,7 @@ def requirement_create(
         anniversary_month=anniversary_month,
         anniversary_day=anniversary_day,
     )
+    standings_refresh_requirements(requirements=[requirement])
     audit_record(
         actor=actor,
         organization=organization,
@@ -256,6 +268,8 @@ def requirement_update(
     before = (requirement.due_soon_days, requirement.grace_days)
     requirement.due_soon_days, requirement.grace_days = due_soon_days, grace_days
     requirement.save(update_fields=["due_soon_days", "grace_days"])
+    # The window decides whether a renewal kept its cycle (from expiry, anniversary).
+    standings_refresh_requirements(requirements=[requirement])
     audit_record(
         actor=actor,
         organization=requirement.organization,
@@ -666,7 +680,131 @@ def completion_record(
         cancelled_at__isnull=True,
     ).update(completed_at=timezone.now())
     assignment.completed_at = timezone.now()
+    standings_refresh_person(user_id=assignment.user_id)
     return completion
+
+
+# Stored standings ---------------------------------------------------------------------------
+
+
+def _lock_people(user_ids: Iterable[int]) -> list[int]:
+    """Hold each person's row until the transaction ends, in id order (no deadlock), so two
+    refreshes of one person's standings run one after the other and the second sees the
+    first's credits. SQLite's write lock already serializes writers."""
+    return list(
+        User.objects.select_for_update()
+        .filter(pk__in=sorted(set(user_ids)))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+STANDINGS_BATCH = 2000  # people per query: well under SQLite's limit on parameters
+
+
+def _standings_write(*, requirements: list[Requirement], user_ids: list[int]) -> int:
+    """Recompute the stored standing of these people on these requirements from their
+    credits (``selectors.requirement_credits``, the rules the view has always used)."""
+    if len(user_ids) > STANDINGS_BATCH:
+        return sum(
+            _standings_write(
+                requirements=requirements, user_ids=user_ids[start : start + STANDINGS_BATCH]
+            )
+            for start in range(0, len(user_ids), STANDINGS_BATCH)
+        )
+    if not requirements or not user_ids:
+        return 0
+    found = selectors.requirement_credits(requirements=requirements, user_ids=user_ids)
+    rows = []
+    for requirement in requirements:
+        rule = requirement.rule
+        for user_id in user_ids:
+            credits = found.get((requirement.pk, user_id))
+            if not credits:
+                continue
+            last = credits[-1]
+            rows.append(
+                RequirementStanding(
+                    requirement=requirement,
+                    user_id=user_id,
+                    credits=len(credits),
+                    expires_on=expiry_after(rule, [credit.completed_on for credit in credits]),
+                    last_kind=last.kind,
+                    last_completed_on=last.completed_on,
+                    last_minutes=last.minutes,
+                    last_certificate_id=last.certificate_id,
+                    last_score_percent=last.score_percent,
+                    last_course_version=last.course_version[:300],
+                )
+            )
+    kept = {(row.requirement.pk, row.user_id) for row in rows}
+    stale = [
+        pk
+        for pk, requirement_id, user_id in RequirementStanding.objects.filter(
+            requirement__in=requirements, user_id__in=user_ids
+        ).values_list("pk", "requirement_id", "user_id")
+        if (requirement_id, user_id) not in kept
+    ]
+    if stale:
+        RequirementStanding.objects.filter(pk__in=stale).delete()
+    RequirementStanding.objects.bulk_create(
+        rows,
+        batch_size=500,
+        update_conflicts=True,
+        unique_fields=["requirement", "user"],
+        update_fields=[
+            "credits",
+            "expires_on",
+            "last_kind",
+            "last_completed_on",
+            "last_minutes",
+            "last_certificate_id",
+            "last_score_percent",
+            "last_course_version",
+            "refreshed_at",
+        ],
+    )
+    return len(rows)
+
+
+@transaction.atomic
+def standings_refresh_person(*, user_id: int) -> int:
+    """Recompute one person's stored standings on every requirement of every organization
+    they belong to (a credit counts wherever it was earned). Called, in the same
+    transaction, by every write that adds or withdraws a credit: a completion, a revoked
+    certificate, an external record, a new membership."""
+    _lock_people([user_id])
+    requirements = list(
+        Requirement.objects.filter(
+            organization__in=Membership.objects.filter(user_id=user_id).values("organization_id")
+        )
+    )
+    return _standings_write(requirements=requirements, user_ids=[user_id])
+
+
+@transaction.atomic
+def standings_refresh_requirements(*, requirements: Iterable[Requirement]) -> int:
+    """Recompute every member's stored standing on these requirements: after a requirement
+    is created, adopted or changed, or new course content changes which courses count."""
+    written = 0
+    for requirement in requirements:
+        if requirement.organization_id is None:
+            continue  # the library is never shown against people
+        people = _lock_people(
+            Membership.objects.filter(organization_id=requirement.organization_id).values_list(
+                "user_id", flat=True
+            )
+        )
+        written += _standings_write(requirements=[requirement], user_ids=people)
+    return written
+
+
+def standings_rebuild() -> int:
+    """Recompute every stored standing (``manage.py training_standings``): after a bulk
+    import, or to repair rows written by hand."""
+    return standings_refresh_requirements(
+        requirements=Requirement.objects.filter(organization__isnull=False).order_by("pk")
+    )
 
 
 def name_as_printed(user: User) -> str:
@@ -693,6 +831,8 @@ def certificate_issue(*, completion: Completion) -> Certificate:
     certificate.pdf = certificate_pdf(certificate=certificate)
     certificate.pdf_sha256 = hashlib.sha256(certificate.pdf).hexdigest()
     certificate.save(force_insert=True)
+    # The compliance export names the newest credit's certificate.
+    standings_refresh_person(user_id=completion.user_id)
     return certificate
 
 
@@ -708,6 +848,7 @@ def certificate_revoke(*, certificate: Certificate, revoked_by: User, reason: st
         certificate.revoked_by = revoked_by
         certificate.revocation_reason = reason
         certificate.save(update_fields=["revoked_at", "revoked_by", "revocation_reason"])
+        standings_refresh_person(user_id=certificate.completion.user_id)
         audit_record(
             actor=revoked_by,
             organization=certificate.organization,
@@ -1035,6 +1176,9 @@ def session_attendance(
     version = selectors.latest_version(course=session.course, language="en")
     if version is None:
         raise ValidationError(_("That course has no content loaded."))
+    # Each completion refreshes its person's standings under a lock on that person: take
+    # them all now, in one order, so two attendance lists never wait on each other.
+    _lock_people(present_ids)
     now = timezone.now()
     completions = []
     changed = []
@@ -1155,6 +1299,7 @@ def external_record_create(
         certificate_sha256=hashlib.sha256(certificate).hexdigest(),
         recorded_by=actor,
     )
+    standings_refresh_person(user_id=user.pk)
     audit_record(
         actor=actor,
         organization=organization,
