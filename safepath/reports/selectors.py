@@ -48,15 +48,14 @@ def report_for_browser(*, placement: Placement, token: str | None) -> Report | N
     # The cookie's own expiry is up to the browser; the server also stops honouring it once
     # the report has been quiet for as long, so a phone picked up later opens nothing.
     quiet_since = timezone.now() - timedelta(seconds=settings.REPORTER_COOKIE_AGE)
-    return (
-        Report.objects.filter(
-            placement=placement,
-            browser_token_hash=hash_browser_token(token),
-            last_activity_at__gte=quiet_since,
-        )
-        .select_related("placement")
-        .first()
-    )
+    report = Report.objects.filter(
+        placement=placement,
+        browser_token_hash=hash_browser_token(token),
+        last_activity_at__gte=quiet_since,
+    ).first()
+    if report is not None:
+        report.placement = placement  # already read (with its organization): no join
+    return report
 
 
 def answered_steps(*, report: Report | None) -> set[str]:

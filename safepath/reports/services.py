@@ -194,7 +194,10 @@ def report_start(
     report_started.send(sender=Report, report=report)
     if not drill and _count_burst(f"burst:placement:{placement.pk}") > PLACEMENT_BURST_REPORTS:
         _flag(report, "Many reports started at this placement in a few minutes.")
-    report_add_answer(report=report, step=step, value=value, choices=choices, draft=draft)
+    # Routing told the audience of the new report (after commit); one event is enough.
+    report_add_answer(
+        report=report, step=step, value=value, choices=choices, draft=draft, publish=False
+    )
     if not drill:
         # Last: the placement's hourly counter row is shared by everyone reporting there;
         # written last, it is held only while this transaction commits, not during routing.
@@ -211,8 +214,10 @@ def report_add_answer(
     value: str = "",
     choices: Iterable[str] = (),
     draft: bool = False,
+    publish: bool = True,
 ) -> ReportEntry:
-    """Save one answer and tell the recipients' dashboards once it is committed.
+    """Save one answer and tell the recipients' dashboards once it is committed (unless
+    ``publish`` is False: a new report's routing has already told them, in this transaction).
 
     A saved answer is never replaced: a changed answer to a question is a new version (a new
     row with its time). Only a draft (``draft=True``: autosave while the person types) is
@@ -223,8 +228,10 @@ def report_add_answer(
     picked = list(choices)
     body = json.dumps({"choices": picked, "text": value}, ensure_ascii=False)
     sealed = report.seal(f"entry:{step}", body)
-    # Serialize writers on this report (SQLite serializes every write transaction anyway).
-    Report.objects.select_for_update().filter(pk=report.pk).values_list("pk").first()
+    # Serialize writers on this report: the UPDATE holds the row's lock until commit, so
+    # concurrent saves of one question queue up here (SQLite serializes every write
+    # transaction anyway). One statement where a SELECT … FOR UPDATE and an UPDATE were.
+    Report.objects.filter(pk=report.pk).update(last_activity_at=timezone.now())
     entry = None
     if step in QUESTIONS:
         latest = ReportEntry.objects.filter(report=report, step=step).order_by("-pk").first()
@@ -249,14 +256,16 @@ def report_add_answer(
     facts = _derived_facts(report, step, picked)
     for field, fact in facts.items():
         setattr(report, field, fact)
-    Report.objects.filter(pk=report.pk).update(last_activity_at=timezone.now(), **facts)
+    if facts:
+        Report.objects.filter(pk=report.pk).update(**facts)
     if _count_burst(f"burst:report:{report.pk}") > REPORT_BURST_WRITES:
         _flag(report, "Very many saves on this report in a few minutes.")
     if facts:
         # Re-routing ("urgent", "not police") happens in the answer's own transaction, so it
         # is committed with the answer or not at all (never lost to a crash after commit).
         report_facts_changed.send(sender=Report, report=report, changed=set(facts))
-    _publish(report)
+    if publish:
+        _publish(report)
     return entry
 
 

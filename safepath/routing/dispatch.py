@@ -30,9 +30,6 @@ from safepath.routing.models import (
 )
 from safepath.routing.plan import POLICE_KINDS, fallback_target, routing_plan
 from safepath.routing.policies import policy_create_default
-from safepath.routing.selectors import (
-    policy_for_placement,
-)
 from safepath.routing.telling import claim_rows, publish_report, tell_target, timeline_event
 
 logger = logging.getLogger(__name__)
@@ -41,14 +38,16 @@ logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
-def report_route(*, report: Report) -> list[ReportRecipient]:
+def report_route(*, report: Report) -> None:
     """Record who receives ``report``, queue their notifications and its escalation, all in the
     caller's transaction (the report's own): once the reporter is told the answer was saved,
     the responders are certain to hear of it."""
     now = timezone.now()
-    if policy_for_placement(placement=report.placement) is None:
-        policy_create_default(organization=report.placement.organization)
     plan = routing_plan(report=report)
+    if plan.policy is None:
+        # The organization's first report: its sector's default policy, then its plan.
+        policy_create_default(organization=report.placement.organization)
+        plan = routing_plan(report=report)
     for note in plan.notes:
         timeline_event(report, EventKind.NOTE, None, note)
     state = RoutingState.objects.create(report=report, policy=plan.policy, tier_started_at=now)
@@ -62,7 +61,6 @@ def report_route(*, report: Report) -> list[ReportRecipient]:
         _to_fallback(report, state)
     state.save()
     publish_report(report)
-    return list(ReportRecipient.objects.filter(report=report))
 
 
 def _to_fallback(report: Report, state: RoutingState) -> None:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
+from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from safepath.accounts.models import (
@@ -35,6 +36,7 @@ from safepath.accounts.models import (
 from safepath.reports.models import RecipientPreference, Report, ReportPriority
 from safepath.routing.models import (
     RoutingPolicy,
+    RoutingTier,
     Sector,
     TargetKind,
     TierRecipient,
@@ -159,17 +161,27 @@ def _service_targets(policy: RoutingPolicy | None) -> list[Target]:
     return targets
 
 
+def _tiers(policy: RoutingPolicy) -> list[RoutingTier]:
+    """The policy's tiers with their recipients, read once per policy object: the landing
+    page plans four times (normal and urgent, with and without police) from one policy."""
+    if "tiers" not in getattr(policy, "_prefetched_objects_cache", {}):
+        prefetch_related_objects(
+            [policy], "tiers__recipients__organization", "tiers__recipients__unit"
+        )
+    return list(policy.tiers.all())
+
+
 def routing_plan(*, report: Report) -> Plan:
     """Who should receive ``report``, tier by tier, given its current facts. Reads only."""
-    policy = policy_for_placement(placement=report.placement)
+    return plan_with_policy(report=report, policy=policy_for_placement(placement=report.placement))
+
+
+def plan_with_policy(*, report: Report, policy: RoutingPolicy | None) -> Plan:
+    """``routing_plan`` with the placement's policy (``policy_for_placement``) already read."""
     urgent = report.priority == ReportPriority.URGENT
     services_only = report.recipient_preference == RecipientPreference.SERVICE
     plan = Plan(policy=policy, tiers=[])
-    tiers = (
-        list(policy.tiers.prefetch_related("recipients__organization", "recipients__unit").all())
-        if policy
-        else []
-    )
+    tiers = _tiers(policy) if policy else []
     for number, tier in enumerate(tiers, start=1):
         minutes = tier.urgent_acknowledge_minutes if urgent else tier.acknowledge_minutes
         targets = []

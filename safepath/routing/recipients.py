@@ -2,7 +2,7 @@
 the landing page), and telling every recipient again when the reporter writes on a closed
 or quiet report.
 
-"Who receives" is computed from the same plan routing follows (``routing_plan`` and
+"Who receives" is computed from the same plan routing follows (``plan_with_policy`` and
 ``fallback_target``), so the page cannot promise less than routing does: every organization
 any tier, an urgent answer, escalation or the deployment's fallback may tell. The reports
 app asks through ``reports.signals.placement_recipients_wanted`` (it may not import routing).
@@ -19,8 +19,15 @@ from django.utils.translation import gettext as _
 from safepath.accounts.models import Organization
 from safepath.placements.models import Placement
 from safepath.reports.models import RecipientPreference, Report, ReportPriority
-from safepath.routing.models import DeliveryPurpose, EventKind, ReportRecipient, RoutingEvent
-from safepath.routing.plan import POLICE_KINDS, Target, fallback_target, routing_plan
+from safepath.routing.models import (
+    DeliveryPurpose,
+    EventKind,
+    ReportRecipient,
+    RoutingEvent,
+    RoutingPolicy,
+)
+from safepath.routing.plan import POLICE_KINDS, Target, fallback_target, plan_with_policy
+from safepath.routing.selectors import policy_for_placement
 from safepath.routing.telling import _queue, publish_report, timeline_event
 
 
@@ -34,12 +41,14 @@ class PlaceRecipients:
         return any(o.kind in POLICE_KINDS for o in self.everyone)
 
 
-def _told(placement: Placement, preference: str) -> list[Organization]:
+def _told(
+    placement: Placement, preference: str, policy: RoutingPolicy | None
+) -> list[Organization]:
     found: dict[int, Organization] = {}
     for priority in (ReportPriority.NORMAL, ReportPriority.URGENT):
         # An unsaved report with the facts to try: routing only reads them.
         probe = Report(placement=placement, priority=priority, recipient_preference=preference)
-        for tier in routing_plan(report=probe).tiers:
+        for tier in plan_with_policy(report=probe, policy=policy).tiers:
             for target in tier.targets:
                 found.setdefault(target.organization.pk, target.organization)
         fallback = fallback_target(report=probe)
@@ -49,9 +58,11 @@ def _told(placement: Placement, preference: str) -> list[Organization]:
 
 
 def recipients_for_placement(*, placement: Placement) -> PlaceRecipients:
+    # One policy (and its tiers, read once) for the four plans the page needs.
+    policy = policy_for_placement(placement=placement)
     return PlaceRecipients(
-        everyone=_told(placement, RecipientPreference.EITHER),
-        without_police=_told(placement, RecipientPreference.SERVICE),
+        everyone=_told(placement, RecipientPreference.EITHER, policy),
+        without_police=_told(placement, RecipientPreference.SERVICE, policy),
     )
 
 

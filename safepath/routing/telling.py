@@ -24,7 +24,7 @@ from safepath.reports.access import (
     report_audience,
     report_event,
     report_owner_ids,
-    reports_visible_to,
+    report_readers,
 )
 from safepath.reports.models import Report, ReportPriority
 from safepath.routing.models import (
@@ -89,13 +89,17 @@ def _members(target: Target, report: Report) -> list[Membership]:
         in_unit = list(members.filter(units=target.unit))
         if in_unit:
             return in_unit
-    # Need-to-know: a member limited to units hears only of reports they may open.
+    # Need-to-know: a member limited to units hears only of reports they may open (asked
+    # for all of them at once: per member it was most of a reporter's first answer).
+    everyone = list(members.prefetch_related("units"))
+    limited = [m.user_id for m in everyone if m.role != Role.ADMIN and m.units.all()]
+    readers = report_readers(report=report, user_ids=limited) if limited else set()
     return [
         membership
-        for membership in members.prefetch_related("units")
+        for membership in everyone
         if membership.role == Role.ADMIN
         or not membership.units.all()
-        or reports_visible_to(membership.user).filter(pk=report.pk).exists()
+        or membership.user_id in readers
     ]
 
 
@@ -119,8 +123,13 @@ def _queue(report: Report, target: Target, purpose: str, *, again: bool = False)
     )
     now = timezone.now()
     rows = []
-    for membership in _members(target, report):
-        channels = ResponderChannels.objects.filter(membership=membership).first()
+    members = _members(target, report)
+    chosen = {
+        channels.membership_id: channels
+        for channels in ResponderChannels.objects.filter(membership__in=members)
+    }
+    for membership in members:
+        channels = chosen.get(membership.pk)
         wanted = []
         if (channels is None or channels.email) and membership.user.email:
             wanted.append(DeliveryChannel.EMAIL)
