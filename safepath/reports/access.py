@@ -73,7 +73,10 @@ def reports_visible_to(user: User | AnonymousUser) -> QuerySet[Report]:
     their units, or routed by a policy that names one of them. Shares name organizations, not
     units, so a unit-limited member does not read reports shared with their organization."""
     organizations = reading_organizations(user)
-    scope = unit_scope(user)
+    # Only where the member's role reads reports: a unit names what they may read there, it
+    # grants nothing to a role that reads none (an analyst in a unit counts, never reads).
+    reading_ids = set(organizations.values_list("pk", flat=True))
+    scope = {org: units for org, units in unit_scope(user).items() if org in reading_ids}
     if not scope:
         return reports_visible_in(organizations)
     in_units = Q()
@@ -193,7 +196,7 @@ def report_readers(*, report: Report, user_ids: Iterable[int]) -> set[int]:
     for user_id, organization_id, role, unit_id in rows:
         if role in reading_roles:
             reading.setdefault(user_id, set()).add(organization_id)
-        if role != Role.ADMIN and unit_id is not None:
+        if role in reading_roles and role != Role.ADMIN and unit_id is not None:
             scope.setdefault(user_id, {}).setdefault(organization_id, set()).add(unit_id)
     owners = report_owner_ids(report=report)
     audience = set(_audience_of(report, owners))
