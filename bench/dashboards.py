@@ -44,6 +44,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -129,6 +130,7 @@ class _Dashboard(asyncio.Protocol):
         self.buffer = b""
         self.upgraded = False
         self.frames: list[tuple[float, bytes]] = []
+        self.compressed = False  # the server took the browser's offer of permessage-deflate
         self.closed = False
         self.transport: Any = None  # uvloop's transports are not asyncio.Transport
 
@@ -148,6 +150,7 @@ class _Dashboard(asyncio.Protocol):
                     self.opened.set_exception(BenchFailure(f"refused: {head[:200]!r}"))
                 return
             self.upgraded, self.buffer = True, rest
+            self.compressed = b"permessage-deflate" in head.lower()
             if not self.opened.done():
                 self.opened.set_result(None)
         buffer = self.buffer
@@ -196,6 +199,8 @@ async def _client(config: dict[str, Any]) -> dict[str, Any]:
                 f"GET /ws/dashboard/ HTTP/1.1\r\nHost: {host}:{port}\r\n"
                 f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
                 f"Sec-WebSocket-Version: 13\r\nOrigin: http://{host}:{port}\r\n"
+                # As a browser does: the server must decline (see safepath.run).
+                "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
                 f"Cookie: {cookie}\r\n\r\n"
             ).encode()
             opened: asyncio.Future[None] = loop.create_future()
@@ -221,8 +226,19 @@ async def _client(config: dict[str, Any]) -> dict[str, Any]:
             dashboard.transport.close()
     return {
         "closed_early": sum(d.closed for d in dashboards),
-        "frames": [[[at, frame.decode()] for at, frame in d.frames] for d in dashboards],
+        "compressed": sum(d.compressed for d in dashboards),
+        "frames": [[[at, text] for at, text in _texts(d)] for d in dashboards],
     }
+
+
+def _texts(dashboard: _Dashboard) -> list[tuple[float, str]]:
+    if not dashboard.compressed:
+        return [(at, frame.decode()) for at, frame in dashboard.frames]
+    inflate = zlib.decompressobj(-15)  # one context per socket, frames in order
+    return [
+        (at, inflate.decompress(frame + b"\x00\x00\xff\xff").decode())
+        for at, frame in dashboard.frames
+    ]
 
 
 def _same(protocol: _Dashboard) -> _Dashboard:
@@ -241,7 +257,9 @@ def client_main() -> None:
         uvloop.install()
     except ImportError:
         pass
-    print(json.dumps(asyncio.run(_client(config))), flush=True)
+    result = asyncio.run(_client(config))
+    # To a file: megabytes of frames through the stdout pipe arrived cut short.
+    Path(config["output"]).write_text(json.dumps(result))
 
 
 # The parent: start clients, send answers, count. -------------------------------------------
@@ -311,6 +329,7 @@ def _peak_rss(pid: int, stop: threading.Event, peak: list[float]) -> None:
 
 def fan_out(
     env: dict[str, str],
+    workdir: str,
     server: Any,
     organizations: list[dict[str, Any]],
     dashboards: int,
@@ -324,7 +343,7 @@ def fan_out(
     for org in plan:
         per_org[org["organization"]] = per_org.get(org["organization"], 0) + 1
     parts = urllib.parse.urlsplit(server.url)
-    processes = []
+    processes: list[subprocess.Popen[str]] = []
     shares = [list(range(p, dashboards, CLIENT_PROCESSES)) for p in range(CLIENT_PROCESSES)]
     connect_started = time.perf_counter()
     for share in shares:
@@ -340,6 +359,7 @@ def fan_out(
             "host": parts.hostname,
             "port": parts.port,
             "cookies": [owners[i]["cookie"] for i in share],
+            "output": str(Path(workdir) / f"client-{len(processes)}.json"),
             "expected": [per_org.get(owners[i]["organization"], 0) for i in share],
         }
         process.stdin.write(json.dumps(config) + "\n")
@@ -366,12 +386,14 @@ def fan_out(
                 assert process.stdin is not None
                 process.stdin.write("sent\n")
                 process.stdin.flush()
-            outputs = []
+            outputs: list[dict[str, Any]] = []
             for process in processes:
-                out, _ = process.communicate(timeout=300)
+                process.communicate(timeout=300)
                 if process.returncode != 0:
                     raise BenchFailure(f"{label}: a dashboard client failed")
-                outputs.append(json.loads(out.strip().splitlines()[-1]))
+                outputs.append(
+                    json.loads((Path(workdir) / f"client-{len(outputs)}.json").read_text())
+                )
             stop.set()
             sampler.join()
     finally:
@@ -381,9 +403,10 @@ def fan_out(
                 process.wait()
 
     frames: list[list[tuple[float, str]]] = [[] for _ in range(dashboards)]
-    closed_early = 0
+    closed_early = compressed = 0
     for share, output in zip(shares, outputs, strict=True):
         closed_early += output["closed_early"]
+        compressed += output["compressed"]
         for index, seen in zip(share, output["frames"], strict=True):
             frames[index] = [(at, text) for at, text in seen]
     return _count(sent, owners, frames, label, env) | {
@@ -393,6 +416,7 @@ def fan_out(
         "client_processes": CLIENT_PROCESSES,
         "connect_seconds": connect_seconds,
         "closed_early": closed_early,
+        "compressed_sockets": compressed,
         "post_p50_ms": statistics.median(ms for _org, _at, ms in sent),
         "post_p99_ms": percentile([ms for _org, _at, ms in sent], 0.99),
         "server_memory": rss_mb(server.process.pid) | {"peak_during_mb": max(samples)},
@@ -477,13 +501,13 @@ def run_layer(redis_url: str | None) -> dict[str, Any]:
         server = live.start_server(worker=False)
         results: dict[str, Any] = {"layer": layer, "idle_memory": rss_mb(server.process.pid)}
         results["baseline_1_dashboard"] = fan_out(
-            live.env, server, one, 1, ANSWERS, f"{layer} baseline"
+            live.env, workdir, server, one, 1, ANSWERS, f"{layer} baseline"
         )
         results["spread"] = fan_out(
-            live.env, server, spread, DASHBOARDS, ORGANIZATIONS * ROUNDS, f"{layer} spread"
+            live.env, workdir, server, spread, DASHBOARDS, ORGANIZATIONS * ROUNDS, f"{layer} spread"
         )
         results["one_organization"] = fan_out(
-            live.env, server, one, DASHBOARDS, ANSWERS, f"{layer} one"
+            live.env, workdir, server, one, DASHBOARDS, ANSWERS, f"{layer} one"
         )
         base = results["baseline_1_dashboard"]["p99_ms"]
         for case in ("spread", "one_organization"):
