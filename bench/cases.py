@@ -7,17 +7,13 @@
    ``/dashboard/`` and ``/api/v1/reports/``, with ratios to the same pages for the
    100-report organization and to ``/healthz`` measured in the same run. Equal query counts
    at 100 and 100,000 reports mean no N+1.
-2. Live fan-out. N dashboards (WebSocket clients signed in with the second factor, one
-   asyncio process) are connected to one server; a reporter then sends first answers over
-   HTTP, one at a time. Measured: time from sending the answer (an upper bound on its
-   commit; the POST's own duration is reported too) to the event's arrival on each
-   dashboard, p50/p99 over every (answer, dashboard) pair, on the in-memory channel layer
-   and, when REDIS_URL is set, on Redis.
+2. Live fan-out: 1,000 dashboards over 100 organizations, and 1,000 in one organization,
+   on the in-memory channel layer and, when REDIS_URL is set, on Redis. See
+   bench/dashboards.py.
 """
 
 from __future__ import annotations
 
-import asyncio
 import http.client
 import http.cookiejar
 import json
@@ -36,16 +32,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import QUICK, BenchFailure, env_int, rss_mb
+from bench import dashboards
+from bench.common import BenchFailure, env_int
 from safepath.core.testing import ROOT, Deployment, deployment
 
 BIG = env_int("BENCH_INBOX_REPORTS", 100000, 10000)
 SMALL = 100
 REQUESTS = env_int("BENCH_INBOX_REQUESTS", 30, 10)
-DASHBOARDS = [
-    int(n) for n in os.environ.get("BENCH_DASHBOARDS", "200" if QUICK else "100,1000").split(",")
-]
-ANSWERS = env_int("BENCH_ANSWERS", 20, 8)
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -221,133 +214,12 @@ def _sign_in_cookie(base_url: str, user: dict[str, Any]) -> str:
     return "; ".join(f"{c.name}={c.value}" for c in jar)
 
 
-async def _fan_out(base_url: str, cookie: str, dashboards: int, code: str) -> dict[str, Any]:
-    import websockets
-
-    host = urllib.parse.urlsplit(base_url).netloc
-    arrivals: list[dict[str, float]] = [{} for _ in range(dashboards)]
-    sockets = []
-    connect_started = time.perf_counter()
-    for start in range(0, dashboards, 50):  # connect in waves, as a shift starting would
-        sockets += await asyncio.gather(
-            *[
-                websockets.connect(
-                    f"ws://{host}/ws/dashboard/",
-                    origin=websockets.Origin(base_url),
-                    additional_headers={"Cookie": cookie},
-                    max_queue=None,
-                    open_timeout=60,
-                )
-                for _ in range(start, min(dashboards, start + 50))
-            ]
-        )
-    connect_seconds = time.perf_counter() - connect_started
-
-    async def listen(index: int, socket: Any) -> None:
-        async for raw in socket:
-            event = json.loads(raw)
-            if event.get("kind") == "report":
-                arrivals[index].setdefault(event["report"], time.perf_counter())
-
-    listeners = [asyncio.create_task(listen(i, s)) for i, s in enumerate(sockets)]
-    sent: list[tuple[float, float]] = []
-    loop = asyncio.get_running_loop()
-    for index in range(ANSWERS):
-        sent.append(await loop.run_in_executor(None, _post_answer, base_url, code, index))
-        await asyncio.sleep(0.3)
-    # Late is not missed: wait until every dashboard has every answer, or 20 s of silence.
-    last, quiet_since = -1, time.perf_counter()
-    while time.perf_counter() - quiet_since < 20:
-        total = sum(len(seen) for seen in arrivals)
-        if total >= ANSWERS * len(arrivals):
-            break
-        if total != last:
-            last, quiet_since = total, time.perf_counter()
-        await asyncio.sleep(0.2)
-    for task in listeners:
-        task.cancel()
-    await asyncio.gather(*[s.close() for s in sockets], return_exceptions=True)
-
-    # Each answer is a new report; its reference is learned from the events, in send order.
-    references: list[str] = []
-    for seen in arrivals:
-        for reference, _at in sorted(seen.items(), key=lambda item: item[1]):
-            if reference not in references:
-                references.append(reference)
-    latencies, missing = [], 0
-    for (sent_at, _post_ms), reference in zip(sent, references[-ANSWERS:], strict=False):
-        for seen in arrivals:
-            if reference in seen:
-                latencies.append((seen[reference] - sent_at) * 1000)
-            else:
-                missing += 1
-    return {
-        "dashboards": dashboards,
-        "answers": ANSWERS,
-        "connect_seconds": connect_seconds,
-        "post_p50_ms": statistics.median(ms for _at, ms in sent),
-        "p50_ms": statistics.median(latencies) if latencies else None,
-        "p99_ms": _percentile(latencies, 0.99) if latencies else None,
-        "missed_deliveries": missing + (ANSWERS - len(references[-ANSWERS:])) * dashboards,
-    }
-
-
-def _post_answer(base_url: str, code: str, index: int) -> tuple[float, float]:
-    parts = urllib.parse.urlsplit(base_url)
-    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
-    body = urllib.parse.urlencode({"step": "details", "action": "next", "text": f"bench {index}"})
-    started = time.perf_counter()
-    connection.request(
-        "POST",
-        f"/Q/{code}",
-        body=body,
-        headers={"Content-Type": "application/x-www-form-urlencoded"},
-    )
-    response = connection.getresponse()
-    response.read()
-    connection.close()
-    if response.status != 200 or not response.getheader("Set-Cookie"):
-        raise BenchFailure(f"POST /Q/{code}: HTTP {response.status}, no report started")
-    return started, (time.perf_counter() - started) * 1000
-
-
-def fan_out_benchmark(redis_url: str | None) -> list[dict[str, Any]]:
-    results = []
-    with (
-        tempfile.TemporaryDirectory() as workdir,
-        deployment(Path(workdir), redis_url=redis_url) as live,
-    ):
-        live.env["LOG_LEVEL"] = "WARNING"
-        server = live.start_server(worker=False)
-        responder = next(
-            u
-            for u in live.summary["users"]
-            if u["organization"] == "riverside-pd" and u["role"] == "responder"
-        )
-        code = next(
-            p["code"] for p in live.summary["placements"] if p["organization"] == "riverside-pd"
-        )
-        cookie = _sign_in_cookie(server.url, responder)
-        for dashboards in DASHBOARDS:
-            try:
-                measured = asyncio.run(_fan_out(server.url, cookie, dashboards, code))
-            except BenchFailure:
-                raise
-            except Exception as error:  # the machine could not hold this many: say so
-                measured = {"dashboards": dashboards, "failed": repr(error)[:300]}
-            measured["server_memory"] = rss_mb(server.process.pid)
-            results.append(measured)
-    return results
-
-
 def run() -> dict[str, Any]:
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as workdir, deployment(Path(workdir)) as live:
         results["inbox"] = inbox_benchmark(live)
     results["database"] = "postgresql" if os.environ.get("DATABASE_URL") else "sqlite"
-    results["live_in_memory"] = fan_out_benchmark(None)
-    if os.environ.get("REDIS_URL"):
-        results["live_redis"] = fan_out_benchmark(os.environ["REDIS_URL"])
+    results["live"] = dashboards.run()
     return results
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 
-import segno
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.http import HttpRequest
@@ -52,6 +51,8 @@ def totp_enrolment_device(*, user: User) -> TOTPDevice:
 
 
 def totp_qr_svg(device: TOTPDevice) -> str:
+    import segno  # imported when used: a server holds it only then
+
     return str(segno.make(device.config_url, error="m").svg_inline(scale=4))
 
 

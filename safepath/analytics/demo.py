@@ -16,7 +16,6 @@ import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import h3
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -79,6 +78,8 @@ def _extra_stops(organization: Organization) -> list[Placement]:
     ).first()
     if anchor is None or anchor.latitude is None or anchor.longitude is None:
         return []
+    import h3  # imported when used: a server holds it only then
+
     unit, _ = Unit.objects.get_or_create(
         organization=organization, slug="transit", defaults={"name": "Transit unit"}
     )

@@ -21,9 +21,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import h3
-import numpy as np
-
 # Confidence levels shown, strongest first: (level in percent, largest adjusted p-value).
 LEVELS = ((99, 0.01), (95, 0.05), (90, 0.10))
 
@@ -70,6 +67,9 @@ def gi_star(counts: Mapping[str, float], *, rings: int = 1) -> list[CellResult]:
     ``counts`` maps H3 cells (the study area) to their activity. Fewer than three cells, or
     cells that all hold the same value, give no significance at all.
     """
+    import h3  # imported when used: a server holds it only then
+    import numpy as np
+
     cells = sorted(counts)
     n = len(cells)
     if n < 3:

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from fpdf import FPDF
 
 from safepath.cases.pdf import _font
 
@@ -19,6 +18,9 @@ if TYPE_CHECKING:
 
 
 def monthly_summary_pdf(figures: Figures) -> bytes:
+    # Imported when used: a server process holds it only then.
+    from fpdf import FPDF
+
     f = figures
     pdf = FPDF(format="Letter")
     pdf.set_auto_page_break(auto=True, margin=18)

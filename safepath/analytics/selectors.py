@@ -15,8 +15,6 @@ from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import h3
-import numpy as np
 from django.conf import settings
 from django.db.models import Count, F, Max, Q, Sum
 from django.db.models.functions import Coalesce
@@ -484,6 +482,8 @@ def where(
     sums: dict[int, dict[str, Any]] | None = None,
 ) -> WhereFigures:
     """``sums``: from :func:`placement_sums`, read instead of querying again."""
+    import h3  # imported when used: a server holds it only then
+
     resolution = settings.ANALYTICS_H3_RESOLUTION
     placements = list(
         Placement.objects.filter(
@@ -540,6 +540,8 @@ def where(
 def _percentiles(values: list[float]) -> tuple[float | None, float | None]:
     if not values:
         return None, None
+    import numpy as np  # imported when used: a server holds it only then
+
     p50, p90 = np.percentile(np.array(values), [50, 90])
     return float(p50), float(p90)
 

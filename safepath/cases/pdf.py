@@ -7,7 +7,6 @@ from pathlib import Path
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
-from fpdf import FPDF
 
 from safepath.cases.indicators import INDICATORS_BY_CODE, NOT_PROOF
 from safepath.cases.models import Case
@@ -28,6 +27,9 @@ def _font() -> Path | None:
 
 def case_summary_pdf(*, case: Case, reports: QuerySet[Report]) -> bytes:
     """The case as a PDF; ``reports`` are the linked reports the reader may see."""
+    # Imported when used: a server process holds it only then.
+    from fpdf import FPDF
+
     pdf = FPDF(format="Letter")
     pdf.set_auto_page_break(auto=True, margin=18)
     pdf.add_page()

@@ -1,60 +1,346 @@
-"""Live updates to staff dashboards over the Channels layer.
+"""Live updates to staff dashboards and analytics pages.
 
 Services publish small events ("a report changed", "a code was scanned") to one group per
 organization. Events name objects and places, never report contents: the dashboard fetches
 what it shows through authenticated, tenant-scoped views. Events are sent after the database
 transaction commits, so a dashboard never sees something that is later rolled back.
 
-Inside the ASGI server the save does not wait for the fan-out: the event is encoded once and
-handed to one publisher task on the server's event loop (in order), and the request goes on.
-Elsewhere (the worker, management commands, tests without a server) it is sent at once.
+Fan-out is per process, not per socket. Each server process keeps its open sockets by group
+(:data:`_local`) and hands every event, encoded to JSON once, straight to each local socket's
+own queue: nothing per socket is copied, serialized or sent through the channel layer. With
+Redis, an event is published once on the group's pub/sub channel, and each process holds one
+subscription per group that has a socket on it there, then delivers locally. The channel
+layer's ``group_send`` cost one message per member (one Redis list push each, 1,000 per event
+for 1,000 dashboards) and dropped what did not fit a channel's capacity of 100 without a word;
+this costs one publish per event and one delivery per process.
+
+A socket's queue never makes the publisher wait: a socket that cannot keep up is dropped (see
+``cases.consumers``) and catches up when it reconnects. If the subscription itself breaks,
+every local socket is dropped the same way, so nothing published meanwhile is silently lost.
+
+Inside the ASGI server the save does not wait for the fan-out: the event is handed to one
+publisher task on the server's event loop (in order), and the request goes on. Elsewhere (the
+worker, management commands, tests without a server) it is sent at once.
+
+The session and membership signals (``close_user_sockets``, ``cases.live_sessions``) are rare
+and addressed to one person: they stay on the channel layer.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+import math
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
-from typing import Any
+from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
-
-DASHBOARD_EVENT = "dashboard.event"
 
 
 def organization_group(organization_id: int) -> str:
     return f"org.{organization_id}"
 
 
-def event_message(event: dict[str, Any]) -> dict[str, Any]:
-    """The layer message for ``event``: encoded to JSON once here, not once per dashboard."""
-    return {
-        "type": DASHBOARD_EVENT,
-        "event": event,
-        "text": json.dumps(event, separators=(",", ":"), ensure_ascii=False),
-    }
+def analytics_group(organization_id: int) -> str:
+    """Analytics pages listen here: counter bumps only, never a place or a report."""
+    return f"analytics.{organization_id}"
 
 
-class _Publisher:
-    """One queue and one task on the server's event loop that send events to the layer."""
+def encode_event(event: dict[str, Any]) -> str:
+    """The text frame for ``event``: encoded once here, not once per socket."""
+    return json.dumps(event, separators=(",", ":"), ensure_ascii=False)
+
+
+class Listener(Protocol):
+    """An open socket as the fan-out sees it. Both methods are called on the socket's own
+    event loop and must return at once."""
+
+    def deliver(self, text: str) -> None: ...
+
+    def drop(self) -> None:
+        """Close the socket: it missed or may miss events, and catches up on reconnect."""
+
+
+class _LocalFanout:
+    """This process's open sockets, by group and by the event loop each one runs on."""
+
+    def __init__(self) -> None:
+        self.groups: dict[str, dict[Listener, asyncio.AbstractEventLoop]] = {}
+
+    def add(self, group: str, listener: Listener, loop: asyncio.AbstractEventLoop) -> bool:
+        """Add ``listener``; True when it is the first on this loop to hear ``group``."""
+        members = self.groups.setdefault(group, {})
+        first = loop not in members.values()
+        members[listener] = loop
+        return first
+
+    def remove(self, group: str, listener: Listener) -> bool:
+        """Remove ``listener``; True when no other socket on its loop hears ``group``."""
+        members = self.groups.get(group)
+        if not members or listener not in members:
+            return False
+        loop = members.pop(listener)
+        if not members:
+            del self.groups[group]
+        return loop not in members.values()
+
+    def on_loop(self, loop: asyncio.AbstractEventLoop) -> list[Listener]:
+        return list(
+            {
+                listener
+                for members in list(self.groups.values())
+                for listener, its_loop in list(members.items())
+                if its_loop is loop
+            }
+        )
+
+    def deliver(
+        self, group: str, text: str, *, only: asyncio.AbstractEventLoop | None = None
+    ) -> int:
+        """Hand ``text`` to every local socket of ``group`` (on loop ``only``, if given)."""
+        members = self.groups.get(group)
+        if not members:
+            return 0
+        try:
+            running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        elsewhere: dict[asyncio.AbstractEventLoop, list[Listener]] = {}
+        delivered = 0
+        for listener, loop in list(members.items()):  # a copy: sockets come and go meanwhile
+            if only is not None and loop is not only:
+                continue
+            if loop is running:
+                listener.deliver(text)
+            else:
+                elsewhere.setdefault(loop, []).append(listener)
+            delivered += 1
+        for loop, listeners in elsewhere.items():
+            with contextlib.suppress(RuntimeError):  # that loop closed: its sockets are gone
+                loop.call_soon_threadsafe(_deliver_each, listeners, text)
+        return delivered
+
+
+def _deliver_each(listeners: list[Listener], text: str) -> None:
+    for listener in listeners:
+        listener.deliver(text)
+
+
+_local = _LocalFanout()
+
+
+# Redis: one publish per event, one subscription per process (and loop) per group. ----------
+
+
+def _redis_url() -> str:
+    return str(getattr(settings, "REDIS_URL", "") or "")
+
+
+def _channel_prefix() -> str:
+    # Pub/sub channels are shared by every database of a Redis server: name the database so
+    # two deployments on one server (a developer's and CI's) never hear each other.
+    database = urlsplit(_redis_url()).path.strip("/") or "0"
+    return f"safepath:{database}:live:"
+
+
+class _RedisSubscriber:
+    """One pub/sub connection on one event loop: subscribed to each group that has a socket
+    on this loop, delivering what arrives to those sockets."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        self.queue: asyncio.Queue[tuple[list[str], dict[str, Any]]] = asyncio.Queue()
+        self.prefix = _channel_prefix().encode()
+        self.connection: Any = None
+        self.ready: asyncio.Future[None] | None = None
+        self.confirmations: dict[bytes, list[asyncio.Future[None]]] = {}
+        self.reader: asyncio.Task[None] | None = None
+        self.broken = False
+
+    async def _connect(self) -> None:
+        if self.ready is None:
+            self.ready = self.loop.create_future()
+            try:
+                from redis.asyncio import Connection
+                from redis.asyncio.connection import parse_url
+
+                # Waits between events are long: no read timeout; keepalive finds a dead peer.
+                options: dict[str, Any] = {**parse_url(_redis_url()), "socket_keepalive": True}
+                self.connection = Connection(**options)
+                await self.connection.connect()
+                self.reader = self.loop.create_task(self._read())
+                self.ready.set_result(None)
+            except BaseException as error:
+                self.ready.set_exception(error)
+                self.ready.exception()  # retrieved: the caller gets it below
+                raise
+        await asyncio.shield(self.ready)
+
+    async def subscribe(self, group: str) -> None:
+        await self._connect()
+        channel = self.prefix + group.encode()
+        confirmed = self.loop.create_future()
+        self.confirmations.setdefault(channel, []).append(confirmed)
+        await self.connection.send_command("SUBSCRIBE", channel, check_health=False)
+        # Accepted only once subscribed: an event published after the socket opened arrives.
+        await asyncio.wait_for(asyncio.shield(confirmed), 10)
+
+    async def unsubscribe(self, group: str) -> None:
+        if self.connection is not None and not self.broken:
+            with contextlib.suppress(Exception):
+                await self.connection.send_command(
+                    "UNSUBSCRIBE", self.prefix + group.encode(), check_health=False
+                )
+
+    async def _read(self) -> None:
+        try:
+            while True:
+                reply = await self.connection.read_response(timeout=math.inf, push_request=True)
+                kind = reply[0]
+                if kind == b"message":
+                    group = reply[1][len(self.prefix) :].decode()
+                    _local.deliver(group, reply[2].decode(), only=self.loop)
+                elif kind == b"subscribe":
+                    for confirmed in self.confirmations.pop(reply[1], []):
+                        if not confirmed.done():
+                            confirmed.set_result(None)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("The live events subscription broke; dropping this loop's sockets")
+            self._break()
+
+    def _break(self) -> None:
+        self.broken = True
+        if _subscribers.get(self.loop) is self:
+            del _subscribers[self.loop]
+        for waiting in self.confirmations.values():
+            for confirmed in waiting:
+                if not confirmed.done():
+                    confirmed.set_exception(ConnectionError("live subscription lost"))
+                    confirmed.exception()
+        self.confirmations.clear()
+        for listener in _local.on_loop(self.loop):
+            listener.drop()
+        if self.connection is not None:
+            _in_background(self.loop, self._disconnect())
+
+    async def _disconnect(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.connection.disconnect()
+
+
+_subscribers: dict[asyncio.AbstractEventLoop, _RedisSubscriber] = {}
+_background: set[asyncio.Task[None]] = set()  # held until done: the loop keeps weak references
+
+
+def _in_background(loop: asyncio.AbstractEventLoop, work: Awaitable[None]) -> None:
+    async def run() -> None:
+        await work
+
+    task = loop.create_task(run())
+    _background.add(task)
+    task.add_done_callback(_background.discard)
+
+
+def _subscriber(loop: asyncio.AbstractEventLoop) -> _RedisSubscriber:
+    subscriber = _subscribers.get(loop)
+    if subscriber is None:
+        subscriber = _subscribers[loop] = _RedisSubscriber(loop)
+    return subscriber
+
+
+async def listen(listener: Listener, groups: Iterable[str]) -> None:
+    """Deliver the events of ``groups`` to ``listener`` (on the running loop) from now on."""
+    loop = asyncio.get_running_loop()
+    for group in groups:
+        first = _local.add(group, listener, loop)
+        if first and _redis_url():
+            try:
+                await _subscriber(loop).subscribe(group)
+            except BaseException:
+                stop_listening(listener, [group])
+                raise
+
+
+def stop_listening(listener: Listener, groups: Iterable[str]) -> None:
+    """Stop delivering to ``listener``; a group's subscription ends with its last socket."""
+    for group in groups:
+        last = _local.remove(group, listener)
+        if last and _redis_url():
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                continue
+            subscriber = _subscribers.get(loop)
+            if subscriber is not None:
+                _in_background(loop, subscriber.unsubscribe(group))
+
+
+async def close_subscriptions() -> None:
+    """End this loop's subscription (tests, shutdown): its sockets are dropped."""
+    subscriber = _subscribers.pop(asyncio.get_running_loop(), None)
+    if subscriber is not None and subscriber.reader is not None:
+        subscriber.reader.cancel()
+        with contextlib.suppress(BaseException):
+            await subscriber.reader
+        await subscriber._disconnect()
+
+
+_sync_redis: Any = None
+
+
+def _publish_now(groups: list[str], text: str) -> None:
+    """Send from a thread with no server loop (the worker, a command, a test)."""
+    global _sync_redis
+    if not _redis_url():
+        for group in groups:
+            _local.deliver(group, text)
+        return
+    if _sync_redis is None:
+        import redis
+
+        _sync_redis = redis.Redis.from_url(_redis_url(), socket_timeout=5)
+    prefix = _channel_prefix()
+    for group in groups:
+        try:
+            _sync_redis.publish(prefix + group, text)
+        except Exception:
+            # A live update is a convenience on top of durable rows: the dashboard catches up
+            # on reconnect. Never fail a reporter's save because Redis is unavailable.
+            logger.exception("Could not publish a live event to %s", group)
+
+
+class _Publisher:
+    """One queue and one task on the server's event loop that publish events, in order."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.queue: asyncio.Queue[tuple[list[str], str]] = asyncio.Queue()
         self.task = loop.create_task(self.run())
 
     async def run(self) -> None:
-        layer = get_channel_layer()
+        client: Any = None
+        prefix = _channel_prefix()
         while True:
-            groups, message = await self.queue.get()
+            groups, text = await self.queue.get()
             for group in groups:
                 try:
-                    await layer.group_send(group, message)
+                    if not _redis_url():
+                        _local.deliver(group, text)
+                        continue
+                    if client is None:
+                        from redis.asyncio import Redis
+
+                        client = Redis.from_url(_redis_url(), socket_timeout=5)
+                    await client.publish(prefix + group, text)
                 except Exception:
                     logger.exception("Could not publish a live event to %s", group)
 
@@ -69,30 +355,16 @@ def bind_event_loop(loop: asyncio.AbstractEventLoop) -> None:
         _publisher = _Publisher(loop)
 
 
-def analytics_group(organization_id: int) -> str:
-    """Analytics pages listen here: counter bumps only, never a place or a report."""
-    return f"analytics.{organization_id}"
-
-
 def _send(groups: list[str], event: dict[str, Any]) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    message = event_message(event)
+    text = encode_event(event)
     publisher = _publisher
     if publisher is not None and publisher.loop.is_running() and not publisher.loop.is_closed():
         try:
-            publisher.loop.call_soon_threadsafe(publisher.queue.put_nowait, (groups, message))
+            publisher.loop.call_soon_threadsafe(publisher.queue.put_nowait, (groups, text))
             return
         except RuntimeError:  # the loop closed meanwhile: send it here instead
             pass
-    for group in groups:
-        try:
-            async_to_sync(layer.group_send)(group, message)
-        except Exception:
-            # A live update is a convenience on top of durable rows: the dashboard catches up
-            # on reconnect. Never fail a reporter's save because the layer is unavailable.
-            logger.exception("Could not publish a live event to %s", group)
+    _publish_now(groups, text)
 
 
 ASGIApp = Callable[

@@ -19,7 +19,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from fpdf import FPDF
 
 from safepath.placements import qr
 from safepath.placements.models import Placement, PosterPaper
@@ -126,6 +125,9 @@ class PosterDocument:
         self.paper = paper
         families = {"latin"} | {POSTER_TEXT[lang].script for lang in languages}
         fonts = find_fonts(sorted(families))
+        # Imported when used: a server process holds it only then.
+        from fpdf import FPDF
+
         self.pdf = FPDF(unit="mm", format=PAGE_SIZES_MM[paper])
         self.pdf.set_auto_page_break(auto=False)
         self.pdf.set_margins(0, 0, 0)

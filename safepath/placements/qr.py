@@ -8,11 +8,14 @@ scratched or partly covered poster; segno raises it further when that costs no e
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
-import segno
 from django.conf import settings
 
 from safepath.placements.models import Placement
+
+if TYPE_CHECKING:
+    import segno
 
 
 def scan_url(placement: Placement) -> str:
@@ -20,6 +23,8 @@ def scan_url(placement: Placement) -> str:
 
 
 def make_qr_for_url(url: str) -> segno.QRCode:
+    import segno  # imported when used: a server holds it only then
+
     return segno.make_qr(url, error="q", boost_error=True)
 
 

@@ -11,8 +11,6 @@ import io
 import warnings
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps
-
 ACCEPTED_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "GIF", "BMP"})
 MAX_PIXELS = 40_000_000  # refuse decompression bombs well before they cost memory
 MAX_SIDE = 2000  # plenty for a responder to see a face, a plate or a document
@@ -30,6 +28,11 @@ class CleanPhoto:
 
 
 def clean_photo(raw: bytes) -> CleanPhoto:
+    from PIL import (
+        Image,
+        ImageOps,
+    )  # imported when used: a server holds it only then
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from django.http import Http404
-from shapely.geometry import Point, shape
 
 from safepath.accounts.access import memberships_for, organizations_for
 from safepath.accounts.models import Organization, User
@@ -59,9 +58,16 @@ def jurisdiction_for(
         min_lat__lte=latitude,
         max_lat__gte=latitude,
     ).select_related("organization")
+    areas = list(candidates.order_by("size", "pk"))
+    if not areas:
+        return None
+    # Here, not at the top: shapely and numpy are 20 MB that a server process holds only once
+    # a report is routed by area (issue 16: at most 150 MB per process).
+    from shapely.geometry import Point, shape
+
     point = Point(longitude, latitude)
     best: OrganizationArea | None = None
-    for area in candidates.order_by("size", "pk"):
+    for area in areas:
         if shape(area.geometry).covers(point):
             best = area
             break

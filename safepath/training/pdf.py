@@ -9,13 +9,12 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import segno
 from django.conf import settings
 from django.utils.translation import gettext as _
-from fpdf import FPDF
-from fpdf.enums import WrapMode
 
 if TYPE_CHECKING:
+    from fpdf import FPDF
+
     from safepath.training.models import Certificate
     from safepath.training.selectors import ComplianceMatrix, Credit, Transcript
 
@@ -23,6 +22,9 @@ FONT_DIR = Path(getattr(settings, "PDF_FONT_DIR", "/usr/share/fonts/truetype/dej
 
 
 def _document(orientation: str = "P") -> FPDF:
+    # Imported when used: a server process holds it only then.
+    from fpdf import FPDF
+
     pdf = FPDF(orientation=orientation, unit="mm", format="Letter")
     pdf.set_creator("SafePath")
     pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
@@ -68,6 +70,9 @@ def certificate_pdf(*, certificate: Certificate) -> bytes:
     for line in lines:
         pdf.set_x(24)
         pdf.cell(150, 7, line, new_x="LMARGIN", new_y="NEXT")
+    import segno  # imported when used: a server holds it only then
+    from fpdf.enums import WrapMode
+
     qr = io.BytesIO()
     segno.make(verify_url(certificate.id), error="m").save(qr, kind="png", scale=10, border=4)
     qr.seek(0)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
-from channels.layers import get_channel_layer
 
 from safepath.core import live
 
@@ -30,6 +30,7 @@ def server_loop() -> Iterator[asyncio.AbstractEventLoop]:
                 await asyncio.gather(publisher.task, return_exceptions=True)
 
             asyncio.run_coroutine_threadsafe(stop_publisher(), loop).result(10)
+        asyncio.run_coroutine_threadsafe(live.close_subscriptions(), loop).result(10)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout=10)
         # Closed from a thread of its own: the Redis layer flushes itself on close with
@@ -40,15 +41,26 @@ def server_loop() -> Iterator[asyncio.AbstractEventLoop]:
         live._publisher = None
 
 
+class Recorder:
+    """A socket as core.live sees it: records what it is handed."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self.dropped = False
+
+    def deliver(self, text: str) -> None:
+        self.texts.append(text)
+
+    def drop(self) -> None:
+        self.dropped = True
+
+
 def test_a_save_hands_its_event_over_without_waiting_for_the_fan_out(
     server_loop: asyncio.AbstractEventLoop,
 ) -> None:
-    layer = get_channel_layer()
-    assert layer is not None
-    channel = asyncio.run_coroutine_threadsafe(layer.new_channel(), server_loop).result(10)
-    asyncio.run_coroutine_threadsafe(
-        layer.group_add(live.organization_group(7), channel), server_loop
-    ).result(10)
+    sockets = [Recorder() for _ in range(3)]
+    for socket in sockets:
+        asyncio.run_coroutine_threadsafe(live.listen(socket, ["org.7"]), server_loop).result(10)
     server_loop.call_soon_threadsafe(live.bind_event_loop, server_loop)
 
     # The server's loop is busy (1,000 dashboards, say): the save must not wait for it.
@@ -72,10 +84,16 @@ def test_a_save_hands_its_event_over_without_waiting_for_the_fan_out(
     release.set()
 
     assert handed_over  # returned while the loop was still busy
-    received = [
-        asyncio.run_coroutine_threadsafe(layer.receive(channel), server_loop).result(10)
-        for _ in range(3)
-    ]
-    assert [m["event"]["report"] for m in received] == ["R0", "R1", "R2"]  # in order
-    # Encoded once, by the publisher: every dashboard forwards the same text.
-    assert [json.loads(m["text"]) for m in received] == [m["event"] for m in received]
+    deadline = time.monotonic() + 10
+    while any(len(s.texts) < 3 for s in sockets) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for socket in sockets:
+        # In order, and encoded once: every socket is handed the very same text object.
+        assert [json.loads(t)["report"] for t in socket.texts] == ["R0", "R1", "R2"]
+        assert all(t is first for t, first in zip(socket.texts, sockets[0].texts, strict=True))
+    for socket in sockets:
+        asyncio.run_coroutine_threadsafe(_stop(socket), server_loop).result(10)
+
+
+async def _stop(socket: Recorder) -> None:
+    live.stop_listening(socket, ["org.7"])
