@@ -100,7 +100,9 @@ class Report(models.Model):
         ordering = ["-created_at"]
         indexes = [
             # The inbox's order: urgent first, then latest activity (read backwards).
-            models.Index(fields=["priority", "last_activity_at", "id"], name="report_inbox_order")
+            models.Index(fields=["priority", "last_activity_at", "id"], name="report_inbox_order"),
+            # The inbox's counts by status (capped) and of urgent open reports.
+            models.Index(fields=["status", "priority"], name="report_status_priority"),
         ]
 
     def __str__(self) -> str:
