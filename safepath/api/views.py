@@ -10,9 +10,9 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.pagination import LimitOffsetPagination
-from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
 from safepath.accounts.models import User
@@ -85,7 +85,9 @@ class ReportPagination(Pagination):
         paginated = super().get_paginated_response_schema(schema)
         paginated["required"] = ["results"]
         paginated["properties"]["count"]["description"] = "Only with offset paging."
-        paginated["properties"]["next"]["example"] = "https://safepath.example/api/v1/reports/?cursor=..."
+        paginated["properties"]["next"]["example"] = (
+            "https://safepath.example/api/v1/reports/?cursor=..."
+        )
         return paginated
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:

@@ -133,14 +133,16 @@ class _RowBefore(Func):
     output_field = BooleanField()
     conditional = True
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+    def as_sql(  # type: ignore[override]  # a fixed template: no function or joiner to take
+        self, compiler: Any, connection: Any, **extra: Any
+    ) -> tuple[str, tuple[Any, ...]]:
         parts, params = [], []
         for expression in self.get_source_expressions():
             sql, expression_params = compiler.compile(expression)
             parts.append(sql)
             params.extend(expression_params)
         half = len(parts) // 2
-        return f"({', '.join(parts[:half])}) < ({', '.join(parts[half:])})", params
+        return f"({', '.join(parts[:half])}) < ({', '.join(parts[half:])})", tuple(params)
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgr
 
 @pytest.fixture(params=["few", "many"])
 def plan(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """"many": every organization counts as having many reports, so listings walk the
+    """ "many": every organization counts as having many reports, so listings walk the
     inbox index with a probe per row instead of naming the received reports."""
     if request.param == "many":
         monkeypatch.setattr(access, "MANY_RECEIVED", 1)
@@ -97,9 +97,7 @@ def test_api_pages_show_every_report_once_while_new_ones_arrive(
     assert len(seen) == len(set(seen)), "a report was shown twice"
     assert {r.reference for r in before} <= set(seen), "a report was skipped"
     assert arrived  # new reports came while paging (they are on the next walk's first page)
-    ordered = list(
-        Report.objects.filter(reference__in=seen).order_by(*selectors.INBOX_ORDER)
-    )
+    ordered = list(Report.objects.filter(reference__in=seen).order_by(*selectors.INBOX_ORDER))
     assert seen == [r.reference for r in ordered]  # urgent first, then latest activity
 
 
@@ -209,9 +207,7 @@ def test_counts_above_the_cap_read_as_more_than(
     assert "<strong>2+</strong>" in page
 
 
-def test_counts_are_exact_under_the_threshold(
-    plan: str, bob: User, bus_station: Placement
-) -> None:
+def test_counts_are_exact_under_the_threshold(plan: str, bob: User, bus_station: Placement) -> None:
     made = _reports(bus_station, 5)
     Report.objects.filter(pk=made[0].pk).update(status=ReportStatus.CLOSED)
 
@@ -239,9 +235,7 @@ def test_counts_stay_right_under_concurrent_status_changes(
         monkeypatch.setattr(access, "MANY_RECEIVED", 1)
     monkeypatch.setattr(selectors, "COUNT_EXACT_UNDER", 1)  # the capped, indexed counts
     placement = Placement.objects.create(organization=riverside, public_name="Depot")
-    made = [
-        report_start(placement=placement, step="what", value=f"r{i}")[0] for i in range(24)
-    ]
+    made = [report_start(placement=placement, step="what", value=f"r{i}")[0] for i in range(24)]
     targets = [ReportStatus.ACKNOWLEDGED, ReportStatus.IN_PROGRESS, ReportStatus.CLOSED]
     errors: list[BaseException] = []
 
@@ -256,9 +250,7 @@ def test_counts_stay_right_under_concurrent_status_changes(
         finally:
             close_old_connections()
 
-    threads = [
-        threading.Thread(target=change, args=(made[i::4], targets[i % 3])) for i in range(4)
-    ]
+    threads = [threading.Thread(target=change, args=(made[i::4], targets[i % 3])) for i in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
