@@ -16,7 +16,8 @@ from enum import StrEnum
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.lookups import IsNull
 from django.http import Http404
 
 from safepath.accounts.access import unit_scope
@@ -125,7 +126,12 @@ def _listing_in(organization_ids: list[int]) -> QuerySet[Report] | None:
         # Few: named one by one, so the database starts from them whatever else is asked.
         visible = Q(pk__in=received)
     else:
-        visible = Q(Exists(receipts.filter(report=OuterRef("pk"))))
+        # "(SELECT … LIMIT 1) IS NOT NULL" rather than EXISTS: PostgreSQL turns EXISTS into a
+        # join, and without fresh statistics (right after a bulk load) it then joins every
+        # received report and sorts them. A scalar subquery stays a probe per row, so both
+        # databases walk the index and stop after the page, whatever their statistics say.
+        probe = receipts.filter(report=OuterRef("pk")).values("report_id")[:1]
+        visible = Q(IsNull(Subquery(probe), False))
     if shared:
         visible |= Q(pk__in=sorted(shared - set(received)))
     return Report.objects.filter(visible)
