@@ -12,6 +12,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
 from safepath.accounts.models import User
@@ -21,9 +22,11 @@ from safepath.cases import services
 from safepath.cases.models import Case, WorkflowEvent
 from safepath.cases.selectors import (
     Access,
+    BadCursor,
     cases_visible_to,
     get_case_for_member,
     get_report_for_member,
+    inbox_page,
     report_access,
     reports_for_inbox,
 )
@@ -37,6 +40,69 @@ class Pagination(LimitOffsetPagination):
     max_limit = 200
 
 
+class ReportPagination(Pagination):
+    """Keyset pages by default: ``next`` carries an opaque ``cursor`` to the reports after the
+    last one shown, so every page costs the same however many reports there are, and a walk
+    through the pages shows each report once while new ones arrive (they come on top, for the
+    next walk). ``count`` counts every visible report, so it is given only with ``offset``
+    paging, which is kept for existing clients (its deep pages get slower as reports grow)."""
+
+    cursor_query_param = "cursor"
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> Any:
+        self.keyset = self.offset_query_param not in request.query_params
+        if not self.keyset:
+            return super().paginate_queryset(queryset, request, view)
+        self.request = request
+        self.limit = self.get_limit(request) or self.default_limit
+        try:
+            page = inbox_page(
+                user=request.user,
+                reports=queryset,
+                cursor=request.query_params.get(self.cursor_query_param) or None,
+                size=self.limit,
+            )
+        except BadCursor as error:
+            raise ValidationError({self.cursor_query_param: [str(error)]}) from None
+        self.next_cursor = page.next_cursor
+        return page.reports
+
+    def get_paginated_response(self, data: Any) -> Response:
+        if not self.keyset:
+            return super().get_paginated_response(data)
+        url = self.request.build_absolute_uri()
+        next_link = (
+            replace_query_param(url, self.cursor_query_param, self.next_cursor)
+            if self.next_cursor
+            else None
+        )
+        # The first page, when this is a later one (keyset pages go forward only).
+        first = self.cursor_query_param in self.request.query_params
+        previous = remove_query_param(url, self.cursor_query_param) if first else None
+        return Response({"next": next_link, "previous": previous, "results": data})
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        paginated = super().get_paginated_response_schema(schema)
+        paginated["required"] = ["results"]
+        paginated["properties"]["count"]["description"] = "Only with offset paging."
+        paginated["properties"]["next"]["example"] = (
+            "https://safepath.example/api/v1/reports/?cursor=..."
+        )
+        return paginated
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        return [
+            *super().get_schema_operation_parameters(view),
+            {
+                "name": self.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "description": "The next page, as given in a response's next link.",
+                "schema": {"type": "string"},
+            },
+        ]
+
+
 def _user(request: Request) -> User:
     return cast(User, request.user)
 
@@ -45,7 +111,7 @@ class ReportList(generics.ListAPIView[Report]):
     """Reports received by, or shared with, your organizations: urgent first."""
 
     serializer_class = api.ReportSerializer
-    pagination_class = Pagination
+    pagination_class = ReportPagination
     required_scopes = {"GET": Scope.REPORTS_READ}
 
     @extend_schema(parameters=[api.InboxQuerySerializer])

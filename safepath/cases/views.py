@@ -28,7 +28,9 @@ from safepath.cases.models import Case, CaseDocument, InternalNote, Share
 from safepath.cases.pdf import case_summary_pdf
 from safepath.cases.ready_messages import reply_language
 from safepath.cases.selectors import (
+    COUNT_CAP,
     Access,
+    BadCursor,
     case_access,
     case_pattern_hints,
     cases_visible_to,
@@ -36,6 +38,7 @@ from safepath.cases.selectors import (
     get_case_for_member,
     get_report_for_member,
     inbox_counts,
+    inbox_page,
     report_access,
     report_photo_size,
     report_timeline,
@@ -105,19 +108,39 @@ def _filtered_inbox(request: HttpRequest) -> tuple[forms.InboxFilterForm, Any]:
 def dashboard(request: HttpRequest) -> HttpResponse:
     form, reports = _filtered_inbox(request)
     user = _user(request)
+    cursor = request.GET.get("cursor") or None
+    page = None
+    if reports is not None:
+        try:
+            page = inbox_page(user=user, reports=reports, cursor=cursor, size=INBOX_LIMIT)
+        except BadCursor as error:
+            form.add_error(None, str(error))
+    counts = inbox_counts(user=user)
+    filters = request.GET.copy()
+    for name in ("cursor", "fragment"):
+        filters.pop(name, None)
     context = {
         "memberships": memberships_for(user),
         "filter_form": form,
-        "reports": reports[:INBOX_LIMIT] if reports is not None else [],
-        "counts": inbox_counts(user=user),
+        "reports": page.reports if page is not None else [],
+        "next_cursor": page.next_cursor if page is not None else None,
+        "cursor": cursor,
+        "counts": counts,
+        "counts_shown": {
+            # Past the cap a count reads "1,000+" (see inbox_counts).
+            name: f"{COUNT_CAP:,}+"
+            if number > COUNT_CAP and name != "urgent_open"
+            else f"{number:,}"
+            for name, number in counts.items()
+        },
         "scans": recent_scans_for_member(user=user)[:50],
         "placements": placements_for_member(user=user),
         "query": request.GET.urlencode(),
+        "filter_query": filters.urlencode(),
         # Filters stay folded (phones) unless some are in use or need correcting.
-        "filtering": reports is None
-        or any(value for name, value in request.GET.items() if name != "fragment"),
+        "filtering": page is None or any(value for name, value in filters.items()),
     }
-    status = 400 if reports is None else 200
+    status = 400 if page is None else 200
     if request.GET.get("fragment") == "reports":
         # The live page refreshes its list from here after a reconnect.
         return render(request, "cases/_report_rows.html", context, status=status)

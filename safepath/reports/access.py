@@ -17,7 +17,8 @@ from enum import StrEnum
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.lookups import IsNull
 from django.http import Http404
 
 from safepath.accounts.access import unit_scope
@@ -99,6 +100,61 @@ def reports_counted_for(user: User | AnonymousUser) -> QuerySet[Report]:
     return reports_visible_in(organizations_with(user, Capability.REPORT_COUNT)).filter(
         is_drill=False  # a drill is never counted as a real report
     )
+
+
+# Past this many received reports a listing walks the reports in its index's order and asks,
+# row by row, whether one of the organizations received it (it stops after the page it shows);
+# under it, it starts from what they received and sorts those few. Either way the rows are the
+# same: only the plan differs, and each plan is slow exactly where the other is fast.
+MANY_RECEIVED = 2000
+# Reports shared with an organization are named one by one; past this many, listings fall back
+# to the general form of ``reports_visible_in``.
+MANY_SHARED = 1000
+
+
+def _listing_in(organization_ids: list[int]) -> QuerySet[Report] | None:
+    """``reports_visible_in`` written for reading a page or a capped count at a time: the
+    organizations' ids and the reports shared with them are read first (small, indexed), so
+    the main query has no OR of subqueries and keeps its index. None when too much is shared
+    (the caller then uses the general form)."""
+    shared = set(
+        _shared_with(organization_ids).values_list("pk", flat=True)[: MANY_SHARED + 1]
+    ) | set(_in_cases_shared_with(organization_ids).values_list("pk", flat=True)[: MANY_SHARED + 1])
+    if len(shared) > MANY_SHARED:
+        return None
+    receipts = Report.recipients.field.model._default_manager.filter(
+        organization_id__in=organization_ids
+    )
+    received = list(receipts.values_list("report_id", flat=True)[:MANY_RECEIVED])
+    if len(received) < MANY_RECEIVED:
+        # Few: named one by one, so the database starts from them whatever else is asked.
+        visible = Q(pk__in=received)
+    else:
+        # "(SELECT … LIMIT 1) IS NOT NULL" rather than EXISTS: PostgreSQL turns EXISTS into a
+        # join, and without fresh statistics (right after a bulk load) it then joins every
+        # received report and sorts them. A scalar subquery stays a probe per row, so both
+        # databases walk the index and stop after the page, whatever their statistics say.
+        probe = receipts.filter(report=OuterRef("pk")).values("report_id")[:1]
+        visible = Q(IsNull(Subquery(probe), False))
+    if shared:
+        visible |= Q(pk__in=sorted(shared - set(received)))
+    return Report.objects.filter(visible)
+
+
+def reports_listed_for(
+    user: User | AnonymousUser, *, capability: Capability = Capability.REPORT_READ
+) -> QuerySet[Report]:
+    """The same reports as ``reports_visible_to`` (``Capability.REPORT_READ``) or
+    ``reports_counted_for`` (``Capability.REPORT_COUNT``, drills included: the caller filters),
+    in a form that an index in the listing's order can serve: for the inbox, the API list and
+    capped counts over 100,000 reports. Members limited to units get the general form."""
+    if capability == Capability.REPORT_READ and unit_scope(user):
+        return reports_visible_to(user)
+    organization_ids = list(organizations_with(user, capability).values_list("pk", flat=True))
+    listed = _listing_in(organization_ids)
+    if listed is None:
+        return reports_visible_in(organization_ids)
+    return listed
 
 
 def get_report_for_member(*, user: User | AnonymousUser, reference: str) -> Report:

@@ -100,7 +100,10 @@ class Report(models.Model):
         ordering = ["-created_at"]
         indexes = [
             # The inbox's order: urgent first, then latest activity (read backwards).
-            models.Index(fields=["priority", "last_activity_at", "id"], name="report_inbox_order")
+            models.Index(fields=["priority", "last_activity_at", "id"], name="report_inbox_order"),
+            # The inbox's counts by status (capped) and of urgent open reports; drills are
+            # never counted, so is_drill is in it too (else a second index is read and ANDed).
+            models.Index(fields=["status", "is_drill", "priority"], name="report_status_counts"),
         ]
 
     def __str__(self) -> str:
