@@ -306,3 +306,64 @@ def first_link(body: str, path_part: str) -> str:
         if path_part in match.group(0):
             return match.group(0)
     raise AssertionError(f"no link with {path_part!r} in: {body}")
+
+
+class LiveEvents:
+    """Hear a group's live events as a dashboard of this process would, from a test.
+
+    The listener runs on an event loop of its own in a thread (the fan-out hands events to
+    each socket's own loop, and the Redis subscription lives on that loop);
+    :meth:`next_event` waits for the next one. Use it as a context manager so the loop and
+    any subscription end with the test, even when it fails."""
+
+    def __init__(self, *groups: str) -> None:
+        import asyncio
+        import queue
+        import threading
+
+        self.groups = list(groups)
+        self.received: queue.Queue[str] = queue.Queue()
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    # The Listener protocol of safepath.core.live, called on self.loop.
+    def deliver(self, text: str) -> None:
+        self.received.put(text)
+
+    def drop(self) -> None:
+        self.received.put("")
+
+    def __enter__(self) -> LiveEvents:
+        import asyncio
+
+        from safepath.core import live
+
+        asyncio.run_coroutine_threadsafe(live.listen(self, self.groups), self.loop).result(10)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import asyncio
+
+        from safepath.core import live
+
+        async def stop() -> None:
+            live.stop_listening(self, self.groups)
+            await live.close_subscriptions()
+
+        try:
+            asyncio.run_coroutine_threadsafe(stop(), self.loop).result(10)
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(10)
+            self.loop.close()
+
+    def next_event(self, timeout: float = 5) -> dict[str, Any] | None:
+        """The next event heard (decoded), or None when none comes within ``timeout``."""
+        import queue
+
+        try:
+            text = self.received.get(timeout=timeout)
+        except queue.Empty:
+            return None
+        return dict(json.loads(text)) if text else None

@@ -4,12 +4,10 @@ and what responders write about cases and shares is sealed."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
@@ -23,6 +21,7 @@ from safepath.cases.selectors import inbox_counts
 from safepath.conftest import PASSWORD, logged_in
 from safepath.core.live import organization_group
 from safepath.core.models import AuditEntry
+from safepath.core.testing import LiveEvents
 from safepath.placements.models import Placement
 from safepath.reports.models import Report
 from safepath.reports.services import report_start
@@ -175,27 +174,11 @@ def test_the_csv_export_shows_in_the_owners_log(
     ).exists()
 
 
-def _listen(organization: Organization) -> Any:
-    """Join the organization's dashboard group; returns a function that waits for the next
-    event (one receive per event loop: the Redis layer binds its buffer to the loop)."""
-    layer = get_channel_layer()
-    assert layer is not None
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(organization_group(organization.pk), channel)
-
-    def next_event() -> dict[str, Any] | None:
-        import asyncio
-
-        async def receive() -> dict[str, Any] | None:
-            try:
-                message = await asyncio.wait_for(layer.receive(channel), timeout=5)
-            except TimeoutError:
-                return None
-            return dict(message["event"])
-
-        return async_to_sync(receive)()
-
-    return next_event
+@pytest.fixture
+def brigid_dashboard(st_brigid: Organization) -> Iterator[LiveEvents]:
+    """St. Brigid's dashboard group, heard as a dashboard of this process would hear it."""
+    with LiveEvents(organization_group(st_brigid.pk)) as events:
+        yield events
 
 
 @pytest.fixture
@@ -213,6 +196,7 @@ def test_partners_are_told_live_of_acknowledgements_status_changes_and_escalatio
     charlie: User,
     change: str,
     run_on_commit_at_once: None,
+    brigid_dashboard: LiveEvents,
 ) -> None:
     start = timezone.now()
     with freeze_time(start):
@@ -225,8 +209,9 @@ def test_partners_are_told_live_of_acknowledgements_status_changes_and_escalatio
             reason="same van",
             report=report,
         )
-    # Listening starts after the share was announced: what arrives now is the change's own.
-    next_event = _listen(st_brigid)
+    # Let what the share announced to St. Brigid go by: what arrives next is the change's own.
+    while brigid_dashboard.next_event(timeout=0.5) is not None:
+        pass
 
     if change == "acknowledge":
         response = logged_in(bob).post(f"/dashboard/reports/{report.reference}/acknowledge/")
@@ -245,7 +230,7 @@ def test_partners_are_told_live_of_acknowledgements_status_changes_and_escalatio
         with freeze_time(start + timedelta(hours=2)):
             assert escalations_process_due() == 1
 
-    assert next_event() == {
+    assert brigid_dashboard.next_event() == {
         "kind": "report",
         "report": report.reference,
         "placement": bus_station.public_name,

@@ -178,30 +178,19 @@ def test_failure_notice_reaches_the_admin(two_tier: Placement, settings) -> None
 def test_each_escalation_is_pushed_live_to_the_new_tier(
     two_tier: Placement, task_force: Organization
 ) -> None:
-    from asgiref.sync import async_to_sync
-    from channels.layers import get_channel_layer
-
     from safepath.core.live import organization_group
+    from safepath.core.testing import LiveEvents
 
-    layer = get_channel_layer()
-    assert layer is not None
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(organization_group(task_force.pk), channel)
-    start = timezone.now()
-    with freeze_time(start):
-        report, _ = report_start(placement=two_tier, step="what", value="help")
-    with freeze_time(start + timedelta(minutes=31)), pytest.MonkeyPatch.context() as patch:
-        # on_commit callbacks run at once: the test transaction never commits.
-        patch.setattr("django.db.transaction.on_commit", lambda fn, *a, **k: fn())
-        escalations_process_due()
-
-    async def receive() -> dict:
-        import asyncio
-
-        return await asyncio.wait_for(layer.receive(channel), timeout=5)
-
-    message = async_to_sync(receive)()
-    assert message["event"] == {
+    with LiveEvents(organization_group(task_force.pk)) as task_force_dashboard:
+        start = timezone.now()
+        with freeze_time(start):
+            report, _ = report_start(placement=two_tier, step="what", value="help")
+        with freeze_time(start + timedelta(minutes=31)), pytest.MonkeyPatch.context() as patch:
+            # on_commit callbacks run at once: the test transaction never commits.
+            patch.setattr("django.db.transaction.on_commit", lambda fn, *a, **k: fn())
+            escalations_process_due()
+        event = task_force_dashboard.next_event()
+    assert event == {
         "kind": "report",
         "report": report.reference,
         "placement": two_tier.public_name,
