@@ -25,7 +25,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from safepath.accounts.models import Membership, Organization
+from safepath.analytics import summaries
 from safepath.analytics.hotspots import CellResult, ChangeResult, changes_against_history, gi_star
+from safepath.analytics.models import OrganizationHour, PlacementPeriod, Span
 from safepath.cases.models import Outcome, WorkflowEvent
 from safepath.placements.models import Placement, PlacementStatus, ScanCount, SiteType
 from safepath.placements.selectors import is_due_for_check
@@ -97,16 +99,21 @@ def month_period(*, organization: Organization, year: int, month: int) -> Period
 def _hourly_sums(
     organizations: list[int], begin: datetime, finish: datetime
 ) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = [
+    """Counters per UTC hour, added over the organizations' placements, read from the
+    per-organization hourly summary (see ``analytics.summaries``), not from raw rows."""
+    summaries.fold()
+    rows = OrganizationHour.objects.filter(
+        organization_id__in=organizations, hour__gte=begin, hour__lt=finish
+    )
+    if len(organizations) == 1:  # one row per hour already
+        return [
+            dict(zip(("hour", *COUNTERS), values, strict=True))
+            for values in rows.values_list("hour", *COUNTERS)
+        ]
+    return [
         dict(row)
-        for row in ScanCount.objects.filter(
-            placement__organization_id__in=organizations, hour__gte=begin, hour__lt=finish
-        )
-        .values("hour")
-        .annotate(**{name: Sum(name) for name in COUNTERS})
-        .order_by()
+        for row in rows.values("hour").annotate(**{name: Sum(name) for name in COUNTERS}).order_by()
     ]
-    return rows
 
 
 ENGAGEMENT_WEEKS = 12
@@ -295,37 +302,98 @@ def _change_windows(period: Period) -> tuple[datetime, datetime]:
     return recent_begin, recent_begin - timedelta(days=CHANGE_BASELINE_DAYS)
 
 
+_WITH_HOURS = (*COUNTERS, "hours")
+
+
+def _window_sums(
+    organizations: list[int], windows: dict[str, tuple[datetime, datetime]]
+) -> dict[int, dict[str, dict[str, int]]]:
+    """Per placement with counter rows in any window [begin, finish): per window, each
+    counter's sum and ``hours`` (the number of hourly rows). Whole UTC months and days come
+    from the summary, the hours at the edges (a local midnight is not a UTC one) from the raw
+    counters: one query each, every window's sums filtered in the same pass."""
+    cuts = {name: summaries.pieces(a, b) for name, (a, b) in windows.items()}
+    found: dict[int, dict[str, dict[str, int]]] = {}
+
+    def add(rows: Any) -> None:
+        for pk, *values in rows:
+            into = found.setdefault(
+                pk, {name: dict.fromkeys(_WITH_HOURS, 0) for name in windows}
+            )
+            it = iter(values)
+            for name in windows:
+                for counter in _WITH_HOURS:
+                    into[name][counter] += int(next(it) or 0)
+
+    edges = {name: Q() for name in windows}
+    for name, cut in cuts.items():
+        for a, b in cut.hours:
+            edges[name] |= Q(hour__gte=a, hour__lt=b)
+    if any(cut.hours for cut in cuts.values()):
+        aggregates: dict[str, Any] = {}
+        for name in windows:
+            where = edges[name] if cuts[name].hours else Q(pk__in=[])
+            for counter in COUNTERS:
+                aggregates[f"{name}__{counter}"] = Sum(counter, filter=where)
+            aggregates[f"{name}__hours"] = Count("pk", filter=where)
+        every = Q()
+        for q in edges.values():
+            every |= q
+        add(
+            ScanCount.objects.filter(every, placement__organization_id__in=organizations)
+            .values("placement_id")
+            .annotate(**aggregates)
+            .values_list("placement_id", *aggregates)
+            .order_by()
+        )
+    spans = {name: Q() for name in windows}
+    for name, cut in cuts.items():
+        for span, ranges in ((Span.DAY, cut.days), (Span.MONTH, cut.months)):
+            for a, b in ranges:
+                spans[name] |= Q(span=span, start__gte=a, start__lt=b)
+    if any(cut.days or cut.months for cut in cuts.values()):
+        aggregates = {}
+        for name in windows:
+            where = spans[name] if cuts[name].days or cuts[name].months else Q(pk__in=[])
+            for counter in _WITH_HOURS:
+                aggregates[f"{name}__{counter}"] = Sum(counter, filter=where)
+        every = Q()
+        for q in spans.values():
+            every |= q
+        add(
+            PlacementPeriod.objects.filter(every, organization_id__in=organizations)
+            .values("placement_id")
+            .annotate(**aggregates)
+            .values_list("placement_id", *aggregates)
+            .order_by()
+        )
+    return found
+
+
 def placement_sums(
     *, organizations: list[int], period: Period, changes: bool = True
 ) -> dict[int, dict[str, Any]]:
-    """Per placement, in one pass over the counters: the period's sum of every counter (the
-    funnel, the map) and, with ``changes``, the recent/baseline scans of the change test
-    (``recent``, ``baseline``; ``in_window`` is the number of hourly rows in those weeks).
-    Without ``changes`` only the period is read (the funnel's CSV alone)."""
+    """Per placement: the period's sum of every counter (the funnel, the map) and, with
+    ``changes``, the recent/baseline scans of the change test (``recent``, ``baseline``;
+    ``in_window`` is the number of hourly rows in those weeks). Without ``changes`` only the
+    period is read (the funnel's CSV alone). Read from the summaries (``analytics.summaries``)
+    and the raw counters of the edge hours only."""
+    summaries.fold()
     begin, finish = period.bounds()
-    recent_begin, base_begin = _change_windows(period)
-    if not changes:
-        recent_begin = base_begin = begin
-    in_period = Q(hour__gte=begin)
-    return {
-        row["placement_id"]: dict(row)
-        for row in ScanCount.objects.filter(
-            placement__organization_id__in=organizations,
-            hour__gte=min(begin, base_begin),
-            hour__lt=finish,
-        )
-        .values("placement_id")
-        .annotate(
-            # Before the counters' own sums: these read the "scans" column, not that sum.
-            recent=Coalesce(Sum("scans", filter=Q(hour__gte=recent_begin)), 0),
-            baseline=Coalesce(
-                Sum("scans", filter=Q(hour__gte=base_begin, hour__lt=recent_begin)), 0
-            ),
-            in_window=Count("pk", filter=Q(hour__gte=base_begin)),
-        )
-        .annotate(**{name: Sum(name, filter=in_period) for name in COUNTERS})
-        .order_by()
-    }
+    windows = {"period": (begin, finish)}
+    if changes:
+        recent_begin, base_begin = _change_windows(period)
+        windows["recent"] = (recent_begin, finish)
+        windows["baseline"] = (base_begin, recent_begin)
+    result: dict[int, dict[str, Any]] = {}
+    for pk, by_window in _window_sums(organizations, windows).items():
+        row: dict[str, Any] = {name: by_window["period"][name] for name in COUNTERS}
+        if changes:
+            row["recent"] = by_window["recent"]["scans"]
+            row["baseline"] = by_window["baseline"]["scans"]
+            row["in_window"] = by_window["recent"]["hours"] + by_window["baseline"]["hours"]
+        result[pk] = row
+    return result
 
 
 def funnel(
@@ -891,11 +959,11 @@ def regional(*, region: Organization, period: Period) -> RegionalFigures:
     grid = [(str(WEEKDAYS[d]), flat[d * 24 : (d + 1) * 24]) for d in range(7)]
     begin, finish = period.bounds()
     totals: dict[int, dict[str, Any]] = {
-        row["placement__organization_id"]: dict(row)
-        for row in ScanCount.objects.filter(
-            placement__organization_id__in=ids, hour__gte=begin, hour__lt=finish
+        row["organization_id"]: dict(row)
+        for row in OrganizationHour.objects.filter(
+            organization_id__in=ids, hour__gte=begin, hour__lt=finish
         )
-        .values("placement__organization_id")
+        .values("organization_id")
         .annotate(scans=Sum("scans"), started=Sum("reports_started"))
         .order_by()
     }
