@@ -140,8 +140,57 @@ class PlacementPeriod(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["organization_id", "span", "start"], name="placement_period_by_org")
+            models.Index(
+                fields=["organization_id", "span", "start"], name="placement_period_by_org"
+            )
         ]
 
     def __str__(self) -> str:
         return f"{self.placement_id} {self.span} {self.start}: {self.scans}"
+
+
+# Summary of response times ------------------------------------------------------------------
+
+
+class ResponseDirty(models.Model):
+    """A UTC day of an organization's reports whose response figures must be recomputed:
+    written by triggers on the tables those figures come from (reports, routing state and
+    events, handling, workflow events, a placement's unit), removed by
+    ``responses.refresh``."""
+
+    organization_id = models.BigIntegerField()
+    day = models.DateField()
+
+    def __str__(self) -> str:
+        return f"response day {self.day} of {self.organization_id} to recompute"
+
+
+class ResponseDay(models.Model):
+    """Response figures of the reports started at an organization's placements on one UTC
+    day, for one group: ``dimension`` is "all", "tier", "unit" (a unit id, "" for none),
+    "priority" or "outcome". Times to acknowledge and to close are histograms
+    (``{"minutes": count}``, minutes rounded as ``responses.bucket`` says)."""
+
+    organization_id = models.BigIntegerField()
+    day = models.DateField()
+    dimension = models.CharField(max_length=10)
+    key = models.CharField(max_length=40, blank=True)
+    reports = models.IntegerField(default=0)
+    acknowledged = models.IntegerField(default=0)
+    escalated = models.IntegerField(default=0)
+    past_limit = models.IntegerField(default=0)
+    closed = models.IntegerField(default=0)
+    waiting = models.IntegerField(default=0)
+    ack = models.JSONField(default=dict)
+    close = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization_id", "day", "dimension", "key"], name="one_response_day"
+            )
+        ]
+        indexes = [models.Index(fields=["organization_id", "day"], name="response_day_by_org")]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.day} {self.dimension}={self.key}: {self.reports}"

@@ -222,8 +222,12 @@ def rebuild() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_FOLD_LOCK])
             # Writers wait (SHARE blocks INSERT/UPDATE/DELETE), readers do not.
             cursor.execute("LOCK TABLE placements_scancount IN SHARE MODE")
-        for table in ("analytics_scandelta", "analytics_organizationhour", "analytics_placementperiod"):
-            cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
+        for table in (
+            "analytics_scandelta",
+            "analytics_organizationhour",
+            "analytics_placementperiod",
+        ):
+            cursor.execute(f"DELETE FROM {table}")
         raw = (
             f"(SELECT p.organization_id, s.placement_id, s.hour, "
             f"{', '.join('s.' + c for c in COUNTERS)}, 1 AS rows "
@@ -302,9 +306,7 @@ def pieces(begin: datetime, finish: datetime) -> Pieces:
     if first_day >= after_day:
         return Pieces([(begin, finish)], [], [])
     hours = [
-        (a, b)
-        for a, b in ((begin, _midnight(first_day)), (_midnight(after_day), finish))
-        if a < b
+        (a, b) for a, b in ((begin, _midnight(first_day)), (_midnight(after_day), finish)) if a < b
     ]
     first_month = first_day if first_day.day == 1 else _next_month(first_day)
     after_month = after_day.replace(day=1)

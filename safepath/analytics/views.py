@@ -43,7 +43,7 @@ class Figures:
     # The counters are read twice per page, not once per figure: the hourly sums behind the
     # time figures, and the per-placement sums behind the funnel and the map.
     @cached_property
-    def _hourly(self) -> list[dict[str, Any]]:
+    def _hourly(self) -> selectors.LocalSums:
         return selectors.hourly_window(organizations=self._ids, period=self.period)
 
     @cached_property

@@ -94,10 +94,10 @@ def test_the_page_aggregates_the_counters_twice_not_once_per_figure(
             if table in q["sql"] and q["sql"].lstrip().upper().startswith("SELECT")
         ]
 
-    # One pass over the hourly summary for the time figures; one per placement (summary of
-    # whole days and months, raw counters for the hours at the window's edges) for the
-    # funnel, the map and the change test.
-    assert len(reads("analytics_organizationhour")) == 1, reads("analytics_organizationhour")
+    # Two passes over the hourly summary for the time figures (per local day; per weekday
+    # and hour); one per placement (summary of whole days and months, raw counters for the
+    # hours at the window's edges) for the funnel, the map and the change test.
+    assert len(reads("analytics_organizationhour")) == 2, reads("analytics_organizationhour")
     assert len(reads("analytics_placementperiod")) == 1, reads("analytics_placementperiod")
     assert len(reads("placements_scancount")) == 1, reads("placements_scancount")
 
