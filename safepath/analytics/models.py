@@ -116,11 +116,12 @@ class OrganizationHour(models.Model):
 
 class Span(models.TextChoices):
     DAY = "d", "day"
+    WEEK = "w", "week"  # Monday to Sunday, UTC
     MONTH = "m", "month"
 
 
 class PlacementPeriod(models.Model):
-    """A placement's counters over one UTC day or one UTC calendar month (``start`` is its
+    """A placement's counters over one UTC day, week or calendar month (``start`` is its
     first day); ``hours`` is the number of hourly counter rows added in."""
 
     placement_id = models.BigIntegerField()
@@ -140,8 +141,18 @@ class PlacementPeriod(models.Model):
             )
         ]
         indexes = [
+            # Covering on PostgreSQL: a window's rows come from the index alone.
             models.Index(
-                fields=["organization_id", "span", "start"], name="placement_period_by_org"
+                fields=["organization_id", "span", "start"],
+                include=[
+                    "placement_id",
+                    "scans",
+                    "reports_started",
+                    "reports_answered",
+                    "followups",
+                    "hours",
+                ],
+                name="placement_period_by_org",
             )
         ]
 

@@ -425,7 +425,7 @@ def read(organizations: list[int], begin: datetime, finish: datetime) -> Groups:
     refresh()
     cut = pieces(begin, finish)
     groups: Groups = defaultdict(Group)
-    days = [(a, b) for a, b in cut.days] + [(a, b) for a, b in cut.months]
+    days = [*cut.days, *cut.weeks, *cut.months]
     if days:
         from django.db.models import Q
 

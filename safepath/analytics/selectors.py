@@ -335,7 +335,7 @@ def _window_sums(
     organizations: list[int], windows: dict[str, tuple[datetime, datetime]]
 ) -> dict[int, dict[str, dict[str, int]]]:
     """Per placement with counter rows in any window [begin, finish): per window, each
-    counter's sum and ``hours`` (the number of hourly rows). Whole UTC months and days come
+    counter's sum and ``hours`` (the number of hourly rows). Whole UTC months, weeks and days come
     from the summary, the hours at the edges (a local midnight is not a UTC one) from the raw
     counters: one query each, every window's sums filtered in the same pass."""
     cuts = {name: summaries.pieces(a, b) for name, (a, b) in windows.items()}
@@ -372,13 +372,18 @@ def _window_sums(
         )
     spans = {name: Q() for name in windows}
     for name, cut in cuts.items():
-        for span, ranges in ((Span.DAY, cut.days), (Span.MONTH, cut.months)):
+        for span, ranges in (
+            (Span.DAY, cut.days),
+            (Span.WEEK, cut.weeks),
+            (Span.MONTH, cut.months),
+        ):
             for first, after in ranges:
                 spans[name] |= Q(span=span, start__gte=first, start__lt=after)
-    if any(cut.days or cut.months for cut in cuts.values()):
+    if any(cut.days or cut.weeks or cut.months for cut in cuts.values()):
         aggregates = {}
         for name in windows:
-            where = spans[name] if cuts[name].days or cuts[name].months else Q(pk__in=[])
+            whole = cuts[name].days or cuts[name].weeks or cuts[name].months
+            where = spans[name] if whole else Q(pk__in=[])
             for counter in _WITH_HOURS:
                 aggregates[f"{name}__{counter}"] = Sum(counter, filter=where)
         every = Q()

@@ -58,7 +58,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('placement_id', models.BigIntegerField()),
                 ('organization_id', models.BigIntegerField()),
-                ('span', models.CharField(choices=[('d', 'day'), ('m', 'month')], max_length=1)),
+                ('span', models.CharField(choices=[('d', 'day'), ('w', 'week'), ('m', 'month')], max_length=1)),
                 ('start', models.DateField()),
                 ('scans', models.BigIntegerField(default=0)),
                 ('reports_started', models.BigIntegerField(default=0)),
@@ -67,7 +67,7 @@ class Migration(migrations.Migration):
                 ('hours', models.BigIntegerField(default=0)),
             ],
             options={
-                'indexes': [models.Index(fields=['organization_id', 'span', 'start'], name='placement_period_by_org')],
+                'indexes': [models.Index(fields=['organization_id', 'span', 'start'], include=['placement_id', 'scans', 'reports_started', 'reports_answered', 'followups', 'hours'], name='placement_period_by_org')],
                 'constraints': [models.UniqueConstraint(fields=('placement_id', 'span', 'start'), name='one_placement_period')],
             },
         ),

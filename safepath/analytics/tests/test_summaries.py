@@ -118,7 +118,8 @@ def test_pieces_cover_a_window_once(riverside: Organization) -> None:
         cut = summaries.pieces(begin, finish)
         covered = [(a, b) for a, b in cut.hours]
         covered += [
-            (summaries._midnight(a), summaries._midnight(b)) for a, b in (*cut.days, *cut.months)
+            (summaries._midnight(a), summaries._midnight(b))
+            for a, b in (*cut.days, *cut.weeks, *cut.months)
         ]
         covered.sort()
         if begin == finish:
@@ -127,6 +128,7 @@ def test_pieces_cover_a_window_once(riverside: Organization) -> None:
         assert covered[0][0] == begin and covered[-1][1] == finish
         assert all(covered[i][1] == covered[i + 1][0] for i in range(len(covered) - 1))
         assert all(a.day == 1 and b.day == 1 for a, b in cut.months)
+        assert all(a.weekday() == 0 and b.weekday() == 0 for a, b in cut.weeks)
 
 
 def test_the_page_shows_a_scan_at_once(alice: User, bus_station: Placement) -> None:
