@@ -328,38 +328,48 @@ def _change_windows(period: Period) -> tuple[datetime, datetime]:
     return recent_begin, recent_begin - timedelta(days=CHANGE_BASELINE_DAYS)
 
 
-_WITH_HOURS = (*COUNTERS, "hours")
+Windows = dict[str, tuple[datetime, datetime, tuple[str, ...]]]
 
 
 def _window_sums(
-    organizations: list[int], windows: dict[str, tuple[datetime, datetime]]
+    organizations: list[int], windows: Windows
 ) -> dict[int, dict[str, dict[str, int]]]:
-    """Per placement with counter rows in any window [begin, finish): per window, each
-    counter's sum and ``hours`` (the number of hourly rows). Whole UTC months, weeks and days come
-    from the summary, the hours at the edges (a local midnight is not a UTC one) from the raw
-    counters: one query each, every window's sums filtered in the same pass."""
-    cuts = {name: summaries.pieces(a, b) for name, (a, b) in windows.items()}
+    """Per placement with counter rows in any window: per window [begin, finish), the sums
+    of the columns named (counters, and ``hours``: the number of hourly rows). Whole UTC
+    months, weeks and days come from the summary, the hours at the edges (a local midnight
+    is not a UTC one) from the raw counters: one query each, every window's sums filtered
+    in the same pass, and only the columns each window needs."""
+    cuts = {name: summaries.pieces(a, b) for name, (a, b, _c) in windows.items()}
     found: dict[int, dict[str, dict[str, int]]] = {}
 
     def add(rows: Any) -> None:
         for pk, *values in rows:
-            into = found.setdefault(pk, {name: dict.fromkeys(_WITH_HOURS, 0) for name in windows})
+            into = found.setdefault(
+                pk, {name: dict.fromkeys(columns, 0) for name, (_a, _b, columns) in windows.items()}
+            )
             it = iter(values)
-            for name in windows:
-                for counter in _WITH_HOURS:
-                    into[name][counter] += int(next(it) or 0)
+            for name, (_a, _b, columns) in windows.items():
+                for column in columns:
+                    into[name][column] += int(next(it) or 0)
 
-    edges = {name: Q() for name in windows}
+    def sums(where: dict[str, Q], hours: Any) -> dict[str, Any]:
+        aggregates: dict[str, Any] = {}
+        for name, (_a, _b, columns) in windows.items():
+            for column in columns:
+                if column == "hours":
+                    aggregates[f"{name}__{column}"] = hours(where[name])
+                else:
+                    aggregates[f"{name}__{column}"] = Sum(column, filter=where[name])
+        return aggregates
+
+    nothing = Q(pk__in=[])
+    edges = {name: nothing for name in windows}
     for name, cut in cuts.items():
         for a, b in cut.hours:
-            edges[name] |= Q(hour__gte=a, hour__lt=b)
+            q = Q(hour__gte=a, hour__lt=b)
+            edges[name] = q if edges[name] is nothing else edges[name] | q
     if any(cut.hours for cut in cuts.values()):
-        aggregates: dict[str, Any] = {}
-        for name in windows:
-            where = edges[name] if cuts[name].hours else Q(pk__in=[])
-            for counter in COUNTERS:
-                aggregates[f"{name}__{counter}"] = Sum(counter, filter=where)
-            aggregates[f"{name}__hours"] = Count("pk", filter=where)
+        aggregates = sums(edges, lambda where: Count("pk", filter=where))
         every = Q()
         for q in edges.values():
             every |= q
@@ -370,7 +380,7 @@ def _window_sums(
             .values_list("placement_id", *aggregates)
             .order_by()
         )
-    spans = {name: Q() for name in windows}
+    spans = {name: nothing for name in windows}
     for name, cut in cuts.items():
         for span, ranges in (
             (Span.DAY, cut.days),
@@ -378,14 +388,10 @@ def _window_sums(
             (Span.MONTH, cut.months),
         ):
             for first, after in ranges:
-                spans[name] |= Q(span=span, start__gte=first, start__lt=after)
+                q = Q(span=span, start__gte=first, start__lt=after)
+                spans[name] = q if spans[name] is nothing else spans[name] | q
     if any(cut.days or cut.weeks or cut.months for cut in cuts.values()):
-        aggregates = {}
-        for name in windows:
-            whole = cuts[name].days or cuts[name].weeks or cuts[name].months
-            where = spans[name] if whole else Q(pk__in=[])
-            for counter in _WITH_HOURS:
-                aggregates[f"{name}__{counter}"] = Sum(counter, filter=where)
+        aggregates = sums(spans, lambda where: Sum("hours", filter=where))
         every = Q()
         for q in spans.values():
             every |= q
@@ -409,11 +415,11 @@ def placement_sums(
     and the raw counters of the edge hours only."""
     summaries.fold()
     begin, finish = period.bounds()
-    windows = {"period": (begin, finish)}
+    windows: Windows = {"period": (begin, finish, COUNTERS)}
     if changes:
         recent_begin, base_begin = _change_windows(period)
-        windows["recent"] = (recent_begin, finish)
-        windows["baseline"] = (base_begin, recent_begin)
+        windows["recent"] = (recent_begin, finish, ("scans", "hours"))
+        windows["baseline"] = (base_begin, recent_begin, ("scans", "hours"))
     result: dict[int, dict[str, Any]] = {}
     for pk, by_window in _window_sums(organizations, windows).items():
         row: dict[str, Any] = {name: by_window["period"][name] for name in COUNTERS}
@@ -425,18 +431,6 @@ def placement_sums(
     return result
 
 
-FUNNEL_FIELDS = (
-    "public_name",
-    "code",
-    "site_type",
-    "status",
-    "unit__name",
-    "last_checked_on",
-    "installed_on",
-    "created_at",
-)
-
-
 def funnel(
     *,
     organizations: list[int],
@@ -445,13 +439,12 @@ def funnel(
 ) -> Funnel:
     """``sums``: from :func:`placement_sums`, read instead of querying again."""
     begin, finish = period.bounds()
+    # Plain values for thousands of placements; whole objects only for those never scanned.
     placements = list(
         Placement.objects.filter(organization_id__in=organizations)
         .exclude(status=PlacementStatus.RETIRED)
-        .select_related("unit")
-        # Only what the funnel, its CSVs and the check test read: thousands of placements.
-        .only(*FUNNEL_FIELDS)
         .order_by("public_name")
+        .values_list("pk", "public_name", "code", "site_type", "unit__name")
     )
     if sums is None:
         sums = placement_sums(organizations=organizations, period=period, changes=False)
@@ -466,27 +459,31 @@ def funnel(
         .values_list("report__placement_id", "n")
         .order_by()
     )
-    rows, never = [], []
+    rows: list[FunnelRow] = []
+    never: list[NeverScanned] = []
     by_site: dict[str, FunnelRow] = {}
     by_unit: dict[str, FunnelRow] = {}
     total = FunnelRow(_("All placements"), {}, placements=0)
     site_labels = dict(SiteType.choices)
-    for placement in placements:
-        found: dict[str, Any] = sums.get(placement.pk, {})
+    unscanned = []
+    for pk, public_name, code, site_type, unit_label in placements:
+        found: dict[str, Any] = sums.get(pk, {})
         counts = {name: int(found.get(name) or 0) for name in COUNTERS}
-        counts["receipts"] = int(receipts.get(placement.pk, 0))
-        rows.append(FunnelRow(placement.public_name, counts, code=placement.code))
+        counts["receipts"] = int(receipts.get(pk, 0))
+        rows.append(FunnelRow(public_name, counts, code=code))
         site = by_site.setdefault(
-            placement.site_type,
-            FunnelRow(str(site_labels.get(placement.site_type, placement.site_type)), {}, "", 0),
+            site_type,
+            FunnelRow(str(site_labels.get(site_type, site_type)), {}, "", 0),
         )
-        unit_name = placement.unit.name if placement.unit else _("No unit")
+        unit_name = unit_label or _("No unit")
         unit = by_unit.setdefault(unit_name, FunnelRow(unit_name, {}, "", 0))
         for group in (site, unit, total):
             _add(group, counts)
             group.placements += 1
         if counts["scans"] == 0:
-            never.append(NeverScanned(placement, is_due_for_check(placement)))
+            unscanned.append(pk)
+    for placement in Placement.objects.filter(pk__in=unscanned):
+        never.append(NeverScanned(placement, is_due_for_check(placement)))
     never.sort(key=lambda n: (not n.due_for_check, n.placement.public_name))
     return Funnel(
         placements=sorted(rows, key=lambda r: (-r.counts["scans"], r.label)),
@@ -595,26 +592,29 @@ def where(
 ) -> WhereFigures:
     """``sums``: from :func:`placement_sums`, read instead of querying again."""
     resolution = settings.ANALYTICS_H3_RESOLUTION
-    placements = list(
-        Placement.objects.filter(
-            organization_id__in=organizations, latitude__isnull=False, longitude__isnull=False
-        )
+    # Every placement still up (values, not objects: there may be thousands): those with
+    # coordinates go on the map; any may show under "changed".
+    live = {
+        pk: (name, lat, lon)
+        for pk, name, lat, lon in Placement.objects.filter(organization_id__in=organizations)
         .exclude(status=PlacementStatus.RETIRED)
-        .only("public_name", "latitude", "longitude")
-    )
+        .values_list("pk", "public_name", "latitude", "longitude")
+    }
     if sums is None:
         sums = placement_sums(organizations=organizations, period=period)
     scans = {pk: row["scans"] for pk, row in sums.items()}
     cells: dict[str, float] = defaultdict(float)
     names: dict[str, list[str]] = defaultdict(list)
     points = []
-    for placement in placements:
-        lat, lon = float(placement.latitude or 0), float(placement.longitude or 0)
+    for pk, (name, latitude, longitude) in live.items():
+        if latitude is None or longitude is None:
+            continue
+        lat, lon = float(latitude), float(longitude)
         cell = h3.latlng_to_cell(lat, lon, resolution)
-        count = int(scans.get(placement.pk) or 0)
+        count = int(scans.get(pk) or 0)
         cells[cell] += count
-        names[cell].append(placement.public_name)
-        points.append({"name": placement.public_name, "lat": lat, "lon": lon, "scans": count})
+        names[cell].append(name)
+        points.append({"name": name, "lat": lat, "lon": lon, "scans": count})
     hotspots = [
         Hotspot(r.cell, r, [tuple(p) for p in h3.cell_to_boundary(r.cell)], names[r.cell])
         for r in gi_star(cells, rings=1)
@@ -623,11 +623,6 @@ def where(
 
     # Placements with counter rows in the change test's weeks, as the test always read them.
     series = {pk: (row["recent"], row["baseline"]) for pk, row in sums.items() if row["in_window"]}
-    live = set(
-        Placement.objects.filter(pk__in=list(series))
-        .exclude(status=PlacementStatus.RETIRED)
-        .values_list("pk", flat=True)
-    )
     significant = [
         r
         for r in changes_against_history(

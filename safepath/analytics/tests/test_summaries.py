@@ -105,7 +105,9 @@ def test_window_sums_equal_a_plain_sum_over_any_window(riverside: Organization) 
             (begin, begin + timedelta(days=rng.randint(0, 120), hours=rng.randint(0, 30)))
         )
     for begin, finish in windows:
-        found = selectors._window_sums([riverside.pk], {"w": (begin, finish)})
+        found = selectors._window_sums(
+            [riverside.pk], {"w": (begin, finish, (*selectors.COUNTERS, "hours"))}
+        )
         got = {pk: sums["w"] for pk, sums in found.items() if any(sums["w"].values())}
         assert got == _raw_window(ids, begin, finish), (begin, finish)
 
