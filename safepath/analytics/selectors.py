@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy
 from safepath.accounts.models import Membership, Organization, Unit
 from safepath.analytics import responses, summaries
 from safepath.analytics.hotspots import CellResult, ChangeResult, changes_against_history, gi_star
-from safepath.analytics.models import OrganizationHour, PlacementPeriod, Span
+from safepath.analytics.models import OrganizationHour
 from safepath.cases.models import Outcome
 from safepath.placements.models import Placement, PlacementStatus, ScanCount, SiteType
 from safepath.placements.selectors import is_due_for_check
@@ -380,28 +380,8 @@ def _window_sums(
             .values_list("placement_id", *aggregates)
             .order_by()
         )
-    spans = {name: nothing for name in windows}
-    for name, cut in cuts.items():
-        for span, ranges in (
-            (Span.DAY, cut.days),
-            (Span.WEEK, cut.weeks),
-            (Span.MONTH, cut.months),
-        ):
-            for first, after in ranges:
-                q = Q(span=span, start__gte=first, start__lt=after)
-                spans[name] = q if spans[name] is nothing else spans[name] | q
     if any(cut.days or cut.weeks or cut.months for cut in cuts.values()):
-        aggregates = sums(spans, lambda where: Sum("hours", filter=where))
-        every = Q()
-        for q in spans.values():
-            every |= q
-        add(
-            PlacementPeriod.objects.filter(every, organization_id__in=organizations)
-            .values("placement_id")
-            .annotate(**aggregates)
-            .values_list("placement_id", *aggregates)
-            .order_by()
-        )
+        add(summaries.period_sums(organizations, cuts, {n: w[2] for n, w in windows.items()}))
     return found
 
 

@@ -347,3 +347,39 @@ def pieces(begin: datetime, finish: datetime) -> Pieces:
     _weeks_and_days(first_day, first_month, weeks, days)
     _weeks_and_days(after_month, after_day, weeks, days)
     return Pieces(hours, days, weeks, [(first_month, after_month)])
+
+
+def period_sums(
+    organizations: list[int], cuts: dict[str, Pieces], columns: dict[str, tuple[str, ...]]
+) -> list[tuple[Any, ...]]:
+    """Per placement, from ``PlacementPeriod``: for each window (its whole days, weeks and
+    months in ``cuts``) the sums of its ``columns``, in that order. Whether a row is in a
+    window is worked out once per row (the subquery is fenced with OFFSET 0 so the
+    database does not repeat it in every sum)."""
+    params: list[Any] = []
+    flags = []
+    anywhere = []
+    for i, cut in enumerate(cuts.values()):
+        ranges = []
+        for span, pairs in (("d", cut.days), ("w", cut.weeks), ("m", cut.months)):
+            for first, after in pairs:
+                ranges.append("(span = %s AND start >= %s AND start < %s)")
+                params += [span, first, after]
+        condition = " OR ".join(ranges) or "1 = 0"
+        flags.append(f"CASE WHEN {condition} THEN 1 ELSE 0 END AS w{i}")
+        anywhere.append(condition)
+    sums = [f"SUM({column} * w{i})" for i, name in enumerate(cuts) for column in columns[name]]
+    holes = ", ".join(["%s"] * len(organizations))
+    fence = "OFFSET 0" if connection.vendor == "postgresql" else "LIMIT -1 OFFSET 0"
+    # The flags' parameters, then the organizations, then the WHERE's own copy of them.
+    where_params = list(params)
+    sql = (
+        f"SELECT placement_id, {', '.join(sums)} FROM ("
+        f"SELECT placement_id, {_NAMES}, hours, {', '.join(flags)} "
+        "FROM analytics_placementperiod "
+        f"WHERE organization_id IN ({holes}) AND ({' OR '.join(anywhere)}) {fence}"
+        ") flagged GROUP BY placement_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *organizations, *where_params])
+        return cursor.fetchall()
