@@ -26,7 +26,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Max
+from django.db.models import Count, F, Max, Q
 from django.db.models.functions import Coalesce
 
 from safepath.analytics.models import ResponseDay, ResponseDirty
@@ -254,14 +254,15 @@ Groups = dict[tuple[str, str], Group]
 
 
 def _facts(
-    organizations: list[int], begin: datetime, finish: datetime
+    organizations: list[int], begin: datetime, finish: datetime, *more: tuple[datetime, datetime]
 ) -> Iterator[tuple[Any, ...]]:
-    """Per report started in [begin, finish) at the organizations' placements: (tier,
-    unit id or None, priority, outcome, ack minutes or None, close minutes or None,
-    escalations, waiting)."""
-    in_period = Report.objects.filter(
-        placement__organization_id__in=organizations, created_at__gte=begin, created_at__lt=finish
-    )
+    """Per report started in [begin, finish) (or in any of ``more`` such ranges) at the
+    organizations' placements: (tier, unit id or None, priority, outcome, ack minutes or
+    None, close minutes or None, escalations, waiting)."""
+    started = Q(created_at__gte=begin, created_at__lt=finish)
+    for a, b in more:
+        started |= Q(created_at__gte=a, created_at__lt=b)
+    in_period = Report.objects.filter(started, placement__organization_id__in=organizations)
     escalations = dict(
         RoutingEvent.objects.filter(
             report__in=in_period, kind__in=[EventKind.ESCALATED, EventKind.FALLBACK]
@@ -417,6 +418,38 @@ def rebuild() -> None:
     refresh()
 
 
+def _read_days(groups: Groups, organizations: list[int], days: list[tuple[date, date]]) -> None:
+    """Add the stored days into ``groups``; the database adds the histograms up too (one
+    row per group and bucket comes back, not one per day)."""
+    where = " OR ".join(["(d.day >= %s AND d.day < %s)"] * len(days))
+    holes = ", ".join(["%s"] * len(organizations))
+    params: list[Any] = [*organizations, *(v for pair in days for v in pair)]
+    scope = f"d.organization_id IN ({holes}) AND ({where})"
+    each = "jsonb_each_text" if connection.vendor == "postgresql" else "json_each"
+    value = "CAST(b.value AS INTEGER)"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT d.dimension, d.key, sum(d.reports), sum(d.acknowledged), sum(d.escalated), "
+            "sum(d.past_limit), sum(d.closed), sum(d.waiting) "
+            f"FROM analytics_responseday d WHERE {scope} GROUP BY d.dimension, d.key",
+            params,
+        )
+        for dimension, key, *counts in cursor.fetchall():
+            g = groups[(dimension, key)]
+            g.reports, g.acknowledged, g.escalated, g.past_limit, g.closed, g.waiting = (
+                int(c or 0) for c in counts
+            )
+        for column in ("ack", "close"):
+            cursor.execute(
+                f"SELECT d.dimension, d.key, b.key, sum({value}) "
+                f"FROM analytics_responseday d, {each}(d.{column}) b WHERE {scope} "
+                "GROUP BY d.dimension, d.key, b.key",
+                params,
+            )
+            for dimension, key, minutes, count in cursor.fetchall():
+                getattr(groups[(dimension, key)], column)[int(minutes)] += int(count)
+
+
 def read(organizations: list[int], begin: datetime, finish: datetime) -> Groups:
     """The groups of the reports started in [begin, finish): whole UTC days from the summary,
     the hours at the edges from the raw rows."""
@@ -427,38 +460,10 @@ def read(organizations: list[int], begin: datetime, finish: datetime) -> Groups:
     groups: Groups = defaultdict(Group)
     days = [*cut.days, *cut.weeks, *cut.months]
     if days:
-        from django.db.models import Q
-
-        when = Q()
-        for a, b in days:
-            when |= Q(day__gte=a, day__lt=b)
-        for row in ResponseDay.objects.filter(when, organization_id__in=organizations).values_list(
-            "dimension",
-            "key",
-            "reports",
-            "acknowledged",
-            "escalated",
-            "past_limit",
-            "closed",
-            "waiting",
-            "ack",
-            "close",
-        ):
-            dimension, key, reports, acked, escalated, past, closed, waiting, ack, close = row
-            g = groups[(dimension, key)]
-            g.reports += reports
-            g.acknowledged += acked
-            g.escalated += escalated
-            g.past_limit += past
-            g.closed += closed
-            g.waiting += waiting
-            for k, v in ack.items():
-                g.ack[int(k)] += v
-            for k, v in close.items():
-                g.close[int(k)] += v
-    for edge_begin, edge_finish in cut.hours:
-        for key_, g in group(_facts(organizations, edge_begin, edge_finish)).items():
-            groups[key_].add(g)
+        _read_days(groups, organizations, days)
+    if cut.hours:
+        for key, g in group(_facts(organizations, *cut.hours[0], *cut.hours[1:])).items():
+            groups[key].add(g)
     return groups
 
 

@@ -444,7 +444,9 @@ def funnel(
     by_site: dict[str, FunnelRow] = {}
     by_unit: dict[str, FunnelRow] = {}
     total = FunnelRow(_("All placements"), {}, placements=0)
-    site_labels = dict(SiteType.choices)
+    # Labels made once, not once per placement (gettext is not free over thousands).
+    site_labels = {value: str(label) for value, label in SiteType.choices}
+    no_unit = _("No unit")
     unscanned = []
     for pk, public_name, code, site_type, unit_label in placements:
         found: dict[str, Any] = sums.get(pk, {})
@@ -453,9 +455,9 @@ def funnel(
         rows.append(FunnelRow(public_name, counts, code=code))
         site = by_site.setdefault(
             site_type,
-            FunnelRow(str(site_labels.get(site_type, site_type)), {}, "", 0),
+            FunnelRow(site_labels.get(site_type, site_type), {}, "", 0),
         )
-        unit_name = unit_label or _("No unit")
+        unit_name = unit_label or no_unit
         unit = by_unit.setdefault(unit_name, FunnelRow(unit_name, {}, "", 0))
         for group in (site, unit, total):
             _add(group, counts)
