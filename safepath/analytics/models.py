@@ -178,11 +178,14 @@ class ResponseDirty(models.Model):
 
 class ResponseDay(models.Model):
     """Response figures of the reports started at an organization's placements on one UTC
-    day, for one group: ``dimension`` is "all", "tier", "unit" (a unit id, "" for none),
-    "priority" or "outcome". Times to acknowledge and to close are histograms
-    (``{"minutes": count}``, minutes rounded as ``responses.bucket`` says)."""
+    day, week (Monday to Sunday) or calendar month (``span``; ``day`` is its first day), for
+    one group: ``dimension`` is "all", "tier", "unit" (a unit id, "" for none), "priority"
+    or "outcome". Times to acknowledge and to close are histograms (``{"minutes": count}``,
+    minutes rounded as ``responses.bucket`` says). Weeks and months are the sums of their
+    days, made again whenever one of their days is."""
 
     organization_id = models.BigIntegerField()
+    span = models.CharField(max_length=1, choices=Span.choices, default=Span.DAY)
     day = models.DateField()
     dimension = models.CharField(max_length=10)
     key = models.CharField(max_length=40, blank=True)
@@ -198,10 +201,13 @@ class ResponseDay(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["organization_id", "day", "dimension", "key"], name="one_response_day"
+                fields=["organization_id", "span", "day", "dimension", "key"],
+                name="one_response_day",
             )
         ]
-        indexes = [models.Index(fields=["organization_id", "day"], name="response_day_by_org")]
+        indexes = [
+            models.Index(fields=["organization_id", "span", "day"], name="response_day_by_org")
+        ]
 
     def __str__(self) -> str:
         return f"{self.organization_id} {self.day} {self.dimension}={self.key}: {self.reports}"

@@ -29,7 +29,7 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Max, Q
 from django.db.models.functions import Coalesce
 
-from safepath.analytics.models import ResponseDay, ResponseDirty
+from safepath.analytics.models import ResponseDay, ResponseDirty, Span
 from safepath.cases.models import WorkflowEvent
 from safepath.reports.models import Report, ReportStatus
 from safepath.routing.models import EventKind, RoutingEvent
@@ -352,13 +352,13 @@ def _midnight(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=UTC)
 
 
-def _store(organization_id: int, day: date) -> None:
-    ResponseDay.objects.filter(organization_id=organization_id, day=day).delete()
-    groups = group(_facts([organization_id], _midnight(day), _midnight(day + timedelta(days=1))))
+def _save(organization_id: int, span: str, first: date, groups: Groups) -> None:
+    ResponseDay.objects.filter(organization_id=organization_id, span=span, day=first).delete()
     ResponseDay.objects.bulk_create(
         ResponseDay(
             organization_id=organization_id,
-            day=day,
+            span=span,
+            day=first,
             dimension=dimension,
             key=key,
             reports=g.reports,
@@ -371,7 +371,33 @@ def _store(organization_id: int, day: date) -> None:
             close={str(k): v for k, v in g.close.items()},
         )
         for (dimension, key), g in groups.items()
+        if g.reports
     )
+
+
+def _spans_of(day: date) -> list[tuple[str, date, date]]:
+    """The week and the month a day belongs to: (span, first day, day after)."""
+    monday = day - timedelta(days=day.weekday())
+    first = day.replace(day=1)
+    after = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return [(Span.WEEK, monday, monday + timedelta(days=7)), (Span.MONTH, first, after)]
+
+
+def _store(organization_id: int, day: date) -> None:
+    after = day + timedelta(days=1)
+    _save(
+        organization_id,
+        Span.DAY,
+        day,
+        group(_facts([organization_id], _midnight(day), _midnight(after))),
+    )
+
+
+def _roll_up(organization_id: int, span: str, first: date, after: date) -> None:
+    """A week's or a month's rows: the sums of its days' rows."""
+    groups: Groups = defaultdict(Group)
+    _read_days(groups, [organization_id], [(Span.DAY, first, after)])
+    _save(organization_id, span, first, groups)
 
 
 def refresh() -> int:
@@ -389,10 +415,14 @@ def refresh() -> int:
         else:  # SQLite: this transaction holds the write lock
             marked = set(ResponseDirty.objects.values_list("organization_id", "day"))
             ResponseDirty.objects.all().delete()
+        spans: set[tuple[int, str, date, date]] = set()
         for organization_id, day in sorted(marked):
             if isinstance(day, str):  # pragma: no cover - a backend returning text
                 day = date.fromisoformat(day)
             _store(organization_id, day)
+            spans.update((organization_id, *span) for span in _spans_of(day))
+        for organization_id, span, first, after in sorted(spans):
+            _roll_up(organization_id, span, first, after)
     return len(marked)
 
 
@@ -418,12 +448,14 @@ def rebuild() -> None:
     refresh()
 
 
-def _read_days(groups: Groups, organizations: list[int], days: list[tuple[date, date]]) -> None:
-    """Add the stored days into ``groups``; the database adds the histograms up too (one
-    row per group and bucket comes back, not one per day)."""
-    where = " OR ".join(["(d.day >= %s AND d.day < %s)"] * len(days))
+def _read_days(
+    groups: Groups, organizations: list[int], spans: list[tuple[str, date, date]]
+) -> None:
+    """Add the stored rows of ``spans`` (span, first day, day after) into ``groups``; the
+    database adds the histograms up too (one row per group and bucket comes back)."""
+    where = " OR ".join(["(d.span = %s AND d.day >= %s AND d.day < %s)"] * len(spans))
     holes = ", ".join(["%s"] * len(organizations))
-    params: list[Any] = [*organizations, *(v for pair in days for v in pair)]
+    params: list[Any] = [*organizations, *(v for triple in spans for v in triple)]
     scope = f"d.organization_id IN ({holes}) AND ({where})"
     each = "jsonb_each_text" if connection.vendor == "postgresql" else "json_each"
     value = "CAST(b.value AS INTEGER)"
@@ -458,9 +490,13 @@ def read(organizations: list[int], begin: datetime, finish: datetime) -> Groups:
     refresh()
     cut = pieces(begin, finish)
     groups: Groups = defaultdict(Group)
-    days = [*cut.days, *cut.weeks, *cut.months]
-    if days:
-        _read_days(groups, organizations, days)
+    spans: list[tuple[str, date, date]] = [
+        (span, first, after)
+        for span, pairs in ((Span.DAY, cut.days), (Span.WEEK, cut.weeks), (Span.MONTH, cut.months))
+        for first, after in pairs
+    ]
+    if spans:
+        _read_days(groups, organizations, spans)
     if cut.hours:
         for key, g in group(_facts(organizations, *cut.hours[0], *cut.hours[1:])).items():
             groups[key].add(g)
@@ -480,7 +516,12 @@ def differences() -> list[str]:
             "JOIN placements_placement p ON p.id = r.placement_id"
         )
         days = {(org, str(d)) for org, d in cursor.fetchall()}
-    days |= {(org, str(d)) for org, d in ResponseDay.objects.values_list("organization_id", "day")}
+    days |= {
+        (org, str(d))
+        for org, d in ResponseDay.objects.filter(span=Span.DAY).values_list(
+            "organization_id", "day"
+        )
+    }
     problems = []
     for organization_id, text in sorted(days):
         first = date.fromisoformat(text)
@@ -491,7 +532,9 @@ def differences() -> list[str]:
             ).items()
         }
         stored = {}
-        for r in ResponseDay.objects.filter(organization_id=organization_id, day=first):
+        for r in ResponseDay.objects.filter(
+            organization_id=organization_id, span=Span.DAY, day=first
+        ):
             stored[(r.dimension, r.key)] = Group(
                 r.reports,
                 r.acknowledged,
@@ -504,4 +547,17 @@ def differences() -> list[str]:
             )
         if raw != stored:
             problems.append(f"responses of organization {organization_id} on {text}")
+    # Every week and month equals the sum of its days.
+    for organization_id, span, first in set(
+        ResponseDay.objects.exclude(span=Span.DAY).values_list("organization_id", "span", "day")
+    ) | {(org, s, f) for org, text in days for s, f, _a in _spans_of(date.fromisoformat(text))}:
+        after = dict((s, a) for s, _f, a in _spans_of(first))[span]
+        summed: Groups = defaultdict(Group)
+        _read_days(summed, [organization_id], [(Span.DAY, first, after)])
+        kept: Groups = defaultdict(Group)
+        _read_days(kept, [organization_id], [(span, first, after)])
+        if {k: g for k, g in summed.items() if g.reports} != {
+            k: g for k, g in kept.items() if g.reports
+        }:
+            problems.append(f"responses of organization {organization_id}, {span} from {first}")
     return problems

@@ -38,6 +38,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('organization_id', models.BigIntegerField()),
+                ('span', models.CharField(choices=[('d', 'day'), ('w', 'week'), ('m', 'month')], default='d', max_length=1)),
                 ('day', models.DateField()),
                 ('dimension', models.CharField(max_length=10)),
                 ('key', models.CharField(blank=True, max_length=40)),
@@ -51,8 +52,8 @@ class Migration(migrations.Migration):
                 ('close', models.JSONField(default=dict)),
             ],
             options={
-                'indexes': [models.Index(fields=['organization_id', 'day'], name='response_day_by_org')],
-                'constraints': [models.UniqueConstraint(fields=('organization_id', 'day', 'dimension', 'key'), name='one_response_day')],
+                'indexes': [models.Index(fields=['organization_id', 'span', 'day'], name='response_day_by_org')],
+                'constraints': [models.UniqueConstraint(fields=('organization_id', 'span', 'day', 'dimension', 'key'), name='one_response_day')],
             },
         ),
         migrations.RunPython(install, remove),
