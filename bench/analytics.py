@@ -244,7 +244,9 @@ def _run_in(name: str) -> dict[str, Any]:
     for url, content_type, days in urls:
         numbers = measure(url, content_type)
         numbers["ratio_to_raw_sql"] = numbers["p95_ms"] / raw[days]
-        results["pages"][url] = {k: round(v, 1) for k, v in numbers.items()}
+        results["pages"][url] = {
+            k: round(v, 2 if k.startswith("ratio") else 1) for k, v in numbers.items()
+        }
     worst = max(p["p95_ms"] for p in results["pages"].values())
     results["worst_p95_ms"] = worst
     results["target_p95_ms"] = 300
