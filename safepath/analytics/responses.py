@@ -321,25 +321,29 @@ def _facts(
 
 
 def group(facts: Iterable[tuple[Any, ...]]) -> Groups:
-    groups: Groups = defaultdict(Group)
+    """The groups (all, tier, unit, priority, outcome) of a run of report facts. Each report
+    is counted once into its combination of the four, and the combinations are then added
+    into the groups: a few dozen additions instead of five per report."""
+    joint: dict[tuple[Any, ...], Group] = defaultdict(Group)
     for tier, unit, priority, outcome, ack, close, escalations, waiting in facts:
-        ack_bucket = bucket(ack) if ack is not None else None
-        close_bucket = bucket(close) if close is not None else None
+        g = joint[(tier, unit, priority, outcome)]
+        g.reports += 1
+        g.escalated += escalations
+        g.past_limit += 1 if escalations else 0
+        g.waiting += 1 if waiting else 0
+        if ack is not None:
+            g.acknowledged += 1
+            g.ack[bucket(ack)] += 1
+        if close is not None:
+            g.closed += 1
+            g.close[bucket(close)] += 1
+    groups: Groups = defaultdict(Group)
+    for (tier, unit, priority, outcome), g in joint.items():
         keys = [("all", ""), ("tier", str(tier)), ("unit", str(unit or "")), ("priority", priority)]
         if outcome:
             keys.append(("outcome", outcome))
         for key in keys:
-            g = groups[key]
-            g.reports += 1
-            g.escalated += escalations
-            g.past_limit += 1 if escalations else 0
-            g.waiting += 1 if waiting else 0
-            if ack_bucket is not None:
-                g.acknowledged += 1
-                g.ack[ack_bucket] += 1
-            if close_bucket is not None:
-                g.closed += 1
-                g.close[close_bucket] += 1
+            groups[key].add(g)
     return groups
 
 
