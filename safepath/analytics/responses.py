@@ -11,10 +11,10 @@ they touched to ``ResponseDirty``; :func:`refresh` recomputes those days from th
 before each read and in the worker. Hours at a period's edges (a local midnight is not a
 UTC one) are read raw.
 
-Precision: times are rounded before they are counted (:func:`bucket`) to the minute under
-2 hours, to 6 minutes (0.1 h) under 2 days, to 144 minutes (0.1 day) beyond: half of what
-the page shows at each size, so a median or a 90th percentile is within that of the exact
-one. Counts are exact.
+Precision: times are rounded before they are counted (:func:`bucket`) to the nearest
+minute under 2 hours, 6 minutes (0.1 h) under 2 days, 144 minutes (0.1 day) beyond: the unit
+the page shows at that size, so a time, a median or a 90th percentile is off by at most half
+of it. Counts are exact.
 """
 
 from __future__ import annotations
