@@ -302,6 +302,23 @@ def table(results: dict[str, Any]) -> list[str]:
                 "0 missed",
             )
         )
+    analytics = results.get("analytics") or {}
+    if "pages" in analytics:
+        sizes = analytics["sizes"]
+        raw = analytics["raw_sql_p95_ms"]
+        for url, page in analytics["pages"].items():
+            days = "365 days" if "days=365" in url else "28 days"
+            rows.append(
+                (
+                    f"analytics {url}, {sizes['scan_count_rows']:,} counter rows, "
+                    f"{sizes['reports']:,} reports",
+                    f"p50 {_fmt(page['p50_ms'], ' ms')}, p95 {_fmt(page['p95_ms'], ' ms')}",
+                    f"raw SQL hourly sums ({days}) p95 "
+                    f"{_fmt(page.get('raw_sql_p95_ms', raw[days]), ' ms')}",
+                    f"x{_fmt(page['ratio_to_raw_sql'])}",
+                    "p95 ≤ 300 ms",
+                )
+            )
     header = ("what", "measured", "baseline (same run)", "ratio", "goal")
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(5)]
     lines = [

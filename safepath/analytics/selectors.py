@@ -16,19 +16,21 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, F, Max, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from safepath.accounts.models import Membership, Organization
+from safepath.accounts.models import Membership, Organization, Unit
+from safepath.analytics import responses, summaries
 from safepath.analytics.hotspots import CellResult, ChangeResult, changes_against_history, gi_star
-from safepath.cases.models import Outcome, WorkflowEvent
+from safepath.analytics.models import OrganizationHour
+from safepath.cases.models import Outcome
 from safepath.placements.models import Placement, PlacementStatus, ScanCount, SiteType
 from safepath.placements.selectors import is_due_for_check
-from safepath.reports.models import Report, ReportPriority, ReportReceipt, ReportStatus
-from safepath.routing.models import EventKind, OrganizationArea, RoutingEvent
+from safepath.reports.models import ReportPriority, ReportReceipt
+from safepath.routing.models import OrganizationArea
 from safepath.training.models import Assignment
 
 COUNTERS = ("scans", "reports_started", "reports_answered", "followups")
@@ -92,19 +94,49 @@ def month_period(*, organization: Organization, year: int, month: int) -> Period
 # When: hourly counters in local time --------------------------------------------------
 
 
-def _hourly_sums(
-    organizations: list[int], begin: datetime, finish: datetime
-) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = [
+@dataclass
+class LocalSums:
+    """An organization's counters in its own time: per local day over a window, and per
+    (weekday 0-6, local hour) over the days from ``grid_from`` on. Aggregated by the
+    database from the per-organization hourly summary (``analytics.summaries``)."""
+
+    days: dict[date, dict[str, int]]
+    grid: dict[tuple[int, int], dict[str, int]]
+    grid_from: date
+
+
+def _local_sums(
+    organizations: list[int], zone: ZoneInfo, begin: datetime, finish: datetime, grid_from: date
+) -> LocalSums:
+    summaries.fold()
+    sums = {name: Sum(name) for name in COUNTERS}
+    hours = OrganizationHour.objects.filter(organization_id__in=organizations, hour__lt=finish)
+    by_day: list[dict[str, Any]] = [
         dict(row)
-        for row in ScanCount.objects.filter(
-            placement__organization_id__in=organizations, hour__gte=begin, hour__lt=finish
-        )
-        .values("hour")
-        .annotate(**{name: Sum(name) for name in COUNTERS})
+        for row in hours.filter(hour__gte=begin)
+        .annotate(local_day=TruncDate("hour", tzinfo=zone))
+        .values("local_day")
+        .annotate(**sums)
         .order_by()
     ]
-    return rows
+    days = {row["local_day"]: {n: int(row[n] or 0) for n in COUNTERS} for row in by_day}
+    grid_begin = datetime.combine(grid_from, time(), tzinfo=zone)
+    by_hour: list[dict[str, Any]] = [
+        dict(row)
+        for row in hours.filter(hour__gte=grid_begin)
+        .annotate(
+            weekday=ExtractIsoWeekDay("hour", tzinfo=zone),
+            local_hour=ExtractHour("hour", tzinfo=zone),
+        )
+        .values("weekday", "local_hour")
+        .annotate(**sums)
+        .order_by()
+    ]
+    grid = {
+        (row["weekday"] - 1, row["local_hour"]): {n: int(row[n] or 0) for n in COUNTERS}
+        for row in by_hour
+    }
+    return LocalSums(days, grid, grid_from)
 
 
 ENGAGEMENT_WEEKS = 12
@@ -116,14 +148,20 @@ def _engagement_begin(period: Period, weeks: int) -> tuple[date, datetime]:
     return first, datetime.combine(first, time(), tzinfo=period.zone)
 
 
-def hourly_window(*, organizations: list[int], period: Period) -> list[dict[str, Any]]:
-    """The organization's hourly sums for everything the page's time figures read: the period,
-    the one before it (``when``) and the weeks of ``engagement``, fetched in one pass so the
-    counters are aggregated once per page, not once per figure."""
+def hourly_window(*, organizations: list[int], period: Period) -> LocalSums:
+    """The sums behind every time figure of the page: per local day over the period, the
+    one before it (``when``) and the weeks of ``engagement``, and the period's heat grid,
+    fetched together so the counters are aggregated once per page, not once per figure."""
     previous_begin, _ = period.previous().bounds()
     _, engagement_begin = _engagement_begin(period, ENGAGEMENT_WEEKS)
     _, finish = period.bounds()
-    return _hourly_sums(organizations, min(previous_begin, engagement_begin), finish)
+    return _local_sums(
+        organizations,
+        period.zone,
+        min(previous_begin, engagement_begin),
+        finish,
+        period.start,
+    )
 
 
 @dataclass
@@ -191,32 +229,27 @@ GRID_LABELS = {
 }
 
 
-def when(
-    *, organizations: list[int], period: Period, rows: list[dict[str, Any]] | None = None
-) -> WhenFigures:
-    """``rows``: hourly sums from :func:`hourly_window` (any wider window will do), read
-    here instead of querying again."""
+def when(*, organizations: list[int], period: Period, rows: LocalSums | None = None) -> WhenFigures:
+    """``rows``: sums from :func:`hourly_window` (any window holding the period and the one
+    before will do), read here instead of querying again."""
     previous = period.previous()
     begin, _ = previous.bounds()
     _, finish = period.bounds()
-    grids = {name: [[0] * 24 for _ in range(7)] for name in GRID_LABELS}
-    by_day: dict[date, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
     if rows is None:
-        rows = _hourly_sums(organizations, begin, finish)
-    for row in rows:
-        if not begin <= row["hour"] < finish:
-            continue
-        local = row["hour"].astimezone(period.zone)
-        day = local.date()
-        for name in COUNTERS:
-            by_day[day][name] += row[name] or 0
-        if day >= period.start:
-            for name in GRID_LABELS:
-                grids[name][local.weekday()][local.hour] += row[name] or 0
+        rows = _local_sums(organizations, period.zone, begin, finish, period.start)
+    assert rows.grid_from == period.start, "the heat grid must be the period's"
+    grids = {name: [[0] * 24 for _ in range(7)] for name in GRID_LABELS}
+    for (weekday, hour), counts in rows.grid.items():
+        for name in GRID_LABELS:
+            grids[name][weekday][hour] += counts[name]
+    zero = dict.fromkeys(COUNTERS, 0)
+    by_day = rows.days
     days = []
     for offset, day in enumerate(period.dates()):
         before = previous.start + timedelta(days=offset)
-        days.append(DayRow(day, dict(by_day[day]), before, dict(by_day[before])))
+        days.append(
+            DayRow(day, dict(by_day.get(day, zero)), before, dict(by_day.get(before, zero)))
+        )
     totals = {n: sum(r.counts[n] for r in days) for n in COUNTERS}
     previous_totals = {n: sum(r.previous[n] for r in days) for n in COUNTERS}
     return WhenFigures(
@@ -293,37 +326,87 @@ def _change_windows(period: Period) -> tuple[datetime, datetime]:
     return recent_begin, recent_begin - timedelta(days=CHANGE_BASELINE_DAYS)
 
 
+Windows = dict[str, tuple[datetime, datetime, tuple[str, ...]]]
+
+
+def _window_sums(
+    organizations: list[int], windows: Windows
+) -> dict[int, dict[str, dict[str, int]]]:
+    """Per placement with counter rows in any window: per window [begin, finish), the sums
+    of the columns named (counters, and ``hours``: the number of hourly rows). Whole UTC
+    months, weeks and days come from the summary, the hours at the edges (a local midnight
+    is not a UTC one) from the raw counters: one query each, every window's sums filtered
+    in the same pass, and only the columns each window needs."""
+    cuts = {name: summaries.pieces(a, b) for name, (a, b, _c) in windows.items()}
+    found: dict[int, dict[str, dict[str, int]]] = {}
+
+    def add(rows: Any) -> None:
+        for pk, *values in rows:
+            into = found.setdefault(
+                pk, {name: dict.fromkeys(columns, 0) for name, (_a, _b, columns) in windows.items()}
+            )
+            it = iter(values)
+            for name, (_a, _b, columns) in windows.items():
+                for column in columns:
+                    into[name][column] += int(next(it) or 0)
+
+    def sums(where: dict[str, Q], hours: Any) -> dict[str, Any]:
+        aggregates: dict[str, Any] = {}
+        for name, (_a, _b, columns) in windows.items():
+            for column in columns:
+                if column == "hours":
+                    aggregates[f"{name}__{column}"] = hours(where[name])
+                else:
+                    aggregates[f"{name}__{column}"] = Sum(column, filter=where[name])
+        return aggregates
+
+    nothing = Q(pk__in=[])
+    edges = {name: nothing for name in windows}
+    for name, cut in cuts.items():
+        for a, b in cut.hours:
+            q = Q(hour__gte=a, hour__lt=b)
+            edges[name] = q if edges[name] is nothing else edges[name] | q
+    if any(cut.hours for cut in cuts.values()):
+        aggregates = sums(edges, lambda where: Count("pk", filter=where))
+        every = Q()
+        for q in edges.values():
+            every |= q
+        add(
+            ScanCount.objects.filter(every, placement__organization_id__in=organizations)
+            .values("placement_id")
+            .annotate(**aggregates)
+            .values_list("placement_id", *aggregates)
+            .order_by()
+        )
+    if any(cut.days or cut.weeks or cut.months for cut in cuts.values()):
+        add(summaries.period_sums(organizations, cuts, {n: w[2] for n, w in windows.items()}))
+    return found
+
+
 def placement_sums(
     *, organizations: list[int], period: Period, changes: bool = True
 ) -> dict[int, dict[str, Any]]:
-    """Per placement, in one pass over the counters: the period's sum of every counter (the
-    funnel, the map) and, with ``changes``, the recent/baseline scans of the change test
-    (``recent``, ``baseline``; ``in_window`` is the number of hourly rows in those weeks).
-    Without ``changes`` only the period is read (the funnel's CSV alone)."""
+    """Per placement: the period's sum of every counter (the funnel, the map) and, with
+    ``changes``, the recent/baseline scans of the change test (``recent``, ``baseline``;
+    ``in_window`` is the number of hourly rows in those weeks). Without ``changes`` only the
+    period is read (the funnel's CSV alone). Read from the summaries (``analytics.summaries``)
+    and the raw counters of the edge hours only."""
+    summaries.fold()
     begin, finish = period.bounds()
-    recent_begin, base_begin = _change_windows(period)
-    if not changes:
-        recent_begin = base_begin = begin
-    in_period = Q(hour__gte=begin)
-    return {
-        row["placement_id"]: dict(row)
-        for row in ScanCount.objects.filter(
-            placement__organization_id__in=organizations,
-            hour__gte=min(begin, base_begin),
-            hour__lt=finish,
-        )
-        .values("placement_id")
-        .annotate(
-            # Before the counters' own sums: these read the "scans" column, not that sum.
-            recent=Coalesce(Sum("scans", filter=Q(hour__gte=recent_begin)), 0),
-            baseline=Coalesce(
-                Sum("scans", filter=Q(hour__gte=base_begin, hour__lt=recent_begin)), 0
-            ),
-            in_window=Count("pk", filter=Q(hour__gte=base_begin)),
-        )
-        .annotate(**{name: Sum(name, filter=in_period) for name in COUNTERS})
-        .order_by()
-    }
+    windows: Windows = {"period": (begin, finish, COUNTERS)}
+    if changes:
+        recent_begin, base_begin = _change_windows(period)
+        windows["recent"] = (recent_begin, finish, ("scans", "hours"))
+        windows["baseline"] = (base_begin, recent_begin, ("scans", "hours"))
+    result: dict[int, dict[str, Any]] = {}
+    for pk, by_window in _window_sums(organizations, windows).items():
+        row: dict[str, Any] = {name: by_window["period"][name] for name in COUNTERS}
+        if changes:
+            row["recent"] = by_window["recent"]["scans"]
+            row["baseline"] = by_window["baseline"]["scans"]
+            row["in_window"] = by_window["recent"]["hours"] + by_window["baseline"]["hours"]
+        result[pk] = row
+    return result
 
 
 def funnel(
@@ -334,11 +417,12 @@ def funnel(
 ) -> Funnel:
     """``sums``: from :func:`placement_sums`, read instead of querying again."""
     begin, finish = period.bounds()
+    # Plain values for thousands of placements; whole objects only for those never scanned.
     placements = list(
         Placement.objects.filter(organization_id__in=organizations)
         .exclude(status=PlacementStatus.RETIRED)
-        .select_related("unit")
         .order_by("public_name")
+        .values_list("pk", "public_name", "code", "site_type", "unit__name")
     )
     if sums is None:
         sums = placement_sums(organizations=organizations, period=period, changes=False)
@@ -353,27 +437,33 @@ def funnel(
         .values_list("report__placement_id", "n")
         .order_by()
     )
-    rows, never = [], []
+    rows: list[FunnelRow] = []
+    never: list[NeverScanned] = []
     by_site: dict[str, FunnelRow] = {}
     by_unit: dict[str, FunnelRow] = {}
     total = FunnelRow(_("All placements"), {}, placements=0)
-    site_labels = dict(SiteType.choices)
-    for placement in placements:
-        found: dict[str, Any] = sums.get(placement.pk, {})
+    # Labels made once, not once per placement (gettext is not free over thousands).
+    site_labels = {value: str(label) for value, label in SiteType.choices}
+    no_unit = _("No unit")
+    unscanned = []
+    for pk, public_name, code, site_type, unit_label in placements:
+        found: dict[str, Any] = sums.get(pk, {})
         counts = {name: int(found.get(name) or 0) for name in COUNTERS}
-        counts["receipts"] = int(receipts.get(placement.pk, 0))
-        rows.append(FunnelRow(placement.public_name, counts, code=placement.code))
+        counts["receipts"] = int(receipts.get(pk, 0))
+        rows.append(FunnelRow(public_name, counts, code=code))
         site = by_site.setdefault(
-            placement.site_type,
-            FunnelRow(str(site_labels.get(placement.site_type, placement.site_type)), {}, "", 0),
+            site_type,
+            FunnelRow(site_labels.get(site_type, site_type), {}, "", 0),
         )
-        unit_name = placement.unit.name if placement.unit else _("No unit")
+        unit_name = unit_label or no_unit
         unit = by_unit.setdefault(unit_name, FunnelRow(unit_name, {}, "", 0))
         for group in (site, unit, total):
             _add(group, counts)
             group.placements += 1
         if counts["scans"] == 0:
-            never.append(NeverScanned(placement, is_due_for_check(placement)))
+            unscanned.append(pk)
+    for placement in Placement.objects.filter(pk__in=unscanned):
+        never.append(NeverScanned(placement, is_due_for_check(placement)))
     never.sort(key=lambda n: (not n.due_for_check, n.placement.public_name))
     return Funnel(
         placements=sorted(rows, key=lambda r: (-r.counts["scans"], r.label)),
@@ -396,23 +486,22 @@ def engagement(
     organizations: list[int],
     period: Period,
     weeks: int = ENGAGEMENT_WEEKS,
-    rows: list[dict[str, Any]] | None = None,
+    rows: LocalSums | None = None,
 ) -> list[WeekRow]:
     """Scans and reports per week (Monday to Sunday, local) over the last ``weeks`` weeks.
-    ``rows``: hourly sums from :func:`hourly_window`, read instead of querying again."""
+    ``rows``: sums from :func:`hourly_window`, read instead of querying again."""
     first, begin = _engagement_begin(period, weeks)
     _, finish = period.bounds()
     result = {first + timedelta(weeks=i): [0, 0] for i in range(weeks)}
     if rows is None:
-        rows = _hourly_sums(organizations, begin, finish)
-    for row in rows:
-        if not begin <= row["hour"] < finish:
+        rows = _local_sums(organizations, period.zone, begin, finish, period.start)
+    for day, counts in rows.days.items():
+        if not first <= day <= period.end:
             continue
-        local = row["hour"].astimezone(period.zone).date()
-        monday = local - timedelta(days=local.weekday())
+        monday = day - timedelta(days=day.weekday())
         if monday in result:
-            result[monday][0] += row["scans"] or 0
-            result[monday][1] += row["reports_started"] or 0
+            result[monday][0] += counts["scans"]
+            result[monday][1] += counts["reports_started"]
     return [WeekRow(week, s, r) for week, (s, r) in sorted(result.items())]
 
 
@@ -485,24 +574,29 @@ def where(
     import h3  # imported when used: a server holds it only then
 
     resolution = settings.ANALYTICS_H3_RESOLUTION
-    placements = list(
-        Placement.objects.filter(
-            organization_id__in=organizations, latitude__isnull=False, longitude__isnull=False
-        ).exclude(status=PlacementStatus.RETIRED)
-    )
+    # Every placement still up (values, not objects: there may be thousands): those with
+    # coordinates go on the map; any may show under "changed".
+    live = {
+        pk: (name, lat, lon)
+        for pk, name, lat, lon in Placement.objects.filter(organization_id__in=organizations)
+        .exclude(status=PlacementStatus.RETIRED)
+        .values_list("pk", "public_name", "latitude", "longitude")
+    }
     if sums is None:
         sums = placement_sums(organizations=organizations, period=period)
     scans = {pk: row["scans"] for pk, row in sums.items()}
     cells: dict[str, float] = defaultdict(float)
     names: dict[str, list[str]] = defaultdict(list)
     points = []
-    for placement in placements:
-        lat, lon = float(placement.latitude or 0), float(placement.longitude or 0)
+    for pk, (name, latitude, longitude) in live.items():
+        if latitude is None or longitude is None:
+            continue
+        lat, lon = float(latitude), float(longitude)
         cell = h3.latlng_to_cell(lat, lon, resolution)
-        count = int(scans.get(placement.pk) or 0)
+        count = int(scans.get(pk) or 0)
         cells[cell] += count
-        names[cell].append(placement.public_name)
-        points.append({"name": placement.public_name, "lat": lat, "lon": lon, "scans": count})
+        names[cell].append(name)
+        points.append({"name": name, "lat": lat, "lon": lon, "scans": count})
     hotspots = [
         Hotspot(r.cell, r, [tuple(p) for p in h3.cell_to_boundary(r.cell)], names[r.cell])
         for r in gi_star(cells, rings=1)
@@ -511,21 +605,18 @@ def where(
 
     # Placements with counter rows in the change test's weeks, as the test always read them.
     series = {pk: (row["recent"], row["baseline"]) for pk, row in sums.items() if row["in_window"]}
-    by_pk = {
-        p.pk: p
-        for p in Placement.objects.filter(pk__in=list(series)).exclude(
-            status=PlacementStatus.RETIRED
-        )
-    }
-    changes = [
-        PlacementChange(by_pk[r.key], r)
+    significant = [
+        r
         for r in changes_against_history(
-            {k: v for k, v in series.items() if k in by_pk},
+            {k: v for k, v in series.items() if k in live},
             recent_days=CHANGE_RECENT_DAYS,
             baseline_days=CHANGE_BASELINE_DAYS,
         )
         if r.confidence
     ]
+    # Whole placements only for the few listed, not for every one tested.
+    by_pk = Placement.objects.in_bulk([r.key for r in significant])
+    changes = [PlacementChange(by_pk[r.key], r) for r in significant]
     changes.sort(key=lambda c: (-c.result.confidence, c.result.p))
     areas = [
         {"name": a.name, "geometry": a.geometry}
@@ -608,208 +699,61 @@ class ResponseFigures:
     waiting: int  # not acknowledged yet
 
 
-RESPONSE_SQL = """
-WITH base AS (
-    SELECT r.priority, coalesce(s.tier_index, 0) AS tier, coalesce(hu.name, pu.name) AS unit,
-           nullif(h.outcome, '') AS outcome,
-           -- greatest() skips NULLs: test for them first, or "no time" would count as 0.
-           CASE WHEN s.acknowledged_at IS NOT NULL
-                THEN greatest(extract(epoch FROM s.acknowledged_at - r.created_at) / 60, 0)
-           END AS ack,
-           CASE WHEN w.last IS NOT NULL
-                THEN greatest(extract(epoch FROM w.last - r.created_at) / 60, 0)
-           END AS closing,
-           coalesce(e.n, 0) AS esc,
-           (s.acknowledged_at IS NULL AND r.status = 'new') AS waiting
-    FROM reports_report r
-    JOIN placements_placement p ON p.id = r.placement_id
-    LEFT JOIN routing_routingstate s ON s.report_id = r.id
-    LEFT JOIN cases_reporthandling h ON h.report_id = r.id
-    LEFT JOIN accounts_unit hu ON hu.id = h.assigned_unit_id
-    LEFT JOIN accounts_unit pu ON pu.id = p.unit_id
-    LEFT JOIN LATERAL (
-        SELECT count(*) AS n FROM routing_routingevent ev
-        WHERE ev.report_id = r.id AND ev.kind IN ('escalated', 'fallback')
-    ) e ON true
-    LEFT JOIN LATERAL (
-        SELECT max(we.at) AS last FROM cases_workflowevent we
-        WHERE we.report_id = r.id AND we.kind = 'status'
-    ) w ON r.status = 'closed'
-    WHERE p.organization_id = ANY(%s) AND r.created_at >= %s AND r.created_at < %s
-)
-SELECT GROUPING(tier), GROUPING(unit), GROUPING(priority), GROUPING(outcome),
-       tier, unit, priority, outcome, count(*), count(ack),
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY ack),
-       percentile_cont(0.9) WITHIN GROUP (ORDER BY ack),
-       sum(esc), count(*) FILTER (WHERE esc > 0), count(closing),
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY closing),
-       percentile_cont(0.9) WITHIN GROUP (ORDER BY closing),
-       count(*) FILTER (WHERE waiting)
-FROM base
-GROUP BY GROUPING SETS ((), (tier), (unit), (priority), (outcome))
-"""
-
-
-def _response_postgresql(
-    organizations: list[int], begin: datetime, finish: datetime
-) -> ResponseFigures:
-    """The same figures as the portable path, aggregated (percentiles too) in PostgreSQL."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(RESPONSE_SQL, [organizations, begin, finish])
-        rows = cursor.fetchall()
-    total = ResponseRow(_("All reports"))
-    tiers: dict[int, ResponseRow] = {}
-    units: dict[str, ResponseRow] = {}
-    priorities: dict[str, ResponseRow] = {}
-    outcome_counts: dict[str, int] = {}
-    escalations = waiting = 0
-    labels = dict(ReportPriority.choices)
-    for g_tier, g_unit, g_priority, g_outcome, tier, unit, priority, outcome, *n in rows:
-        reports, acked, a50, a90, esc, past, closed, c50, c90, wait = n
-        row = ResponseRow(
-            "",
-            reports=reports,
-            acknowledged=acked,
-            escalated=int(esc or 0),
-            past_limit=past,
-            closed=closed,
-            ack_percentiles=(a50, a90),
-            close_percentiles=(c50, c90),
-        )
-        if not g_tier:
-            row.label = _("Tier %(n)d") % {"n": tier + 1}
-            tiers[tier] = row
-        elif not g_unit:
-            row.label = unit or _("No unit")
-            units[row.label] = row
-        elif not g_priority:
-            row.label = str(labels.get(priority, priority))
-            priorities[priority] = row
-        elif not g_outcome:
-            if outcome is not None:
-                outcome_counts[outcome] = reports
-        else:
-            row.label = total.label
-            total = row
-            escalations, waiting = int(esc or 0), wait
-    outcome_labels = dict(Outcome.choices)
-    return ResponseFigures(
-        total=total,
-        by_tier=[tiers[k] for k in sorted(tiers)],
-        by_unit=[units[k] for k in sorted(units)],
-        by_priority=[priorities[p] for p in ReportPriority.values if p in priorities],
-        outcomes=[
-            (code, str(outcome_labels.get(code, code)), n)
-            for code, n in sorted(outcome_counts.items(), key=lambda kv: -kv[1])
-        ],
-        escalations=escalations,
-        waiting=waiting,
-    )
-
-
 def response(*, organizations: list[int], period: Period) -> ResponseFigures:
+    """Response figures of the reports started in the period, from the per-day summary
+    (``analytics.responses``; times rounded as ``responses.bucket`` says) and the raw
+    reports of the hours at the period's edges."""
     begin, finish = period.bounds()
-    from django.db import connection
+    groups = responses.read(organizations, begin, finish)
 
-    if connection.vendor == "postgresql":
-        return _response_postgresql(organizations, begin, finish)
-    in_period = Report.objects.filter(
-        placement__organization_id__in=organizations,
-        created_at__gte=begin,
-        created_at__lt=finish,
-    )
-    # Three flat queries rather than a correlated subquery per report.
-    escalation_counts = dict(
-        RoutingEvent.objects.filter(
-            report__in=in_period, kind__in=[EventKind.ESCALATED, EventKind.FALLBACK]
+    def row(label: str, g: responses.Group) -> ResponseRow:
+        return ResponseRow(
+            label,
+            reports=g.reports,
+            acknowledged=g.acknowledged,
+            escalated=g.escalated,
+            past_limit=g.past_limit,
+            closed=g.closed,
+            ack_percentiles=responses.percentiles(g.ack),
+            close_percentiles=responses.percentiles(g.close),
         )
-        .values("report_id")
-        .annotate(n=Count("pk"))
-        .values_list("report_id", "n")
-        .order_by()
-    )
-    closed_at = dict(
-        WorkflowEvent.objects.filter(
-            report__in=in_period.filter(status=ReportStatus.CLOSED), kind="status"
+
+    by_dimension: dict[str, dict[str, responses.Group]] = defaultdict(dict)
+    for (dimension, key), g in groups.items():
+        if g.reports:
+            by_dimension[dimension][key] = g
+    total = by_dimension["all"].get("", responses.Group())
+    tiers = sorted(by_dimension["tier"].items(), key=lambda kv: int(kv[0]))
+    # Units are kept by id; the page shows (and adds up) them by name, as before.
+    names = dict(
+        Unit.objects.filter(pk__in=[int(k) for k in by_dimension["unit"] if k]).values_list(
+            "pk", "name"
         )
-        .values("report_id")
-        .annotate(last=Max("at"))
-        .values_list("report_id", "last")
-        .order_by()
     )
-    rows = (
-        in_period.annotate(
-            unit_name=Coalesce(F("handling__assigned_unit__name"), F("placement__unit__name"))
-        )
-        .values(
-            "pk",
-            "created_at",
-            "status",
-            "priority",
-            "unit_name",
-            "routing_state__tier_index",
-            "routing_state__acknowledged_at",
-            "handling__outcome",
-        )
-        .order_by()
-    )
-    total = ResponseRow(_("All reports"))
-    tiers: dict[int, ResponseRow] = {}
-    units: dict[str, ResponseRow] = {}
-    priorities = {p: ResponseRow(str(label)) for p, label in ReportPriority.choices}
-    outcome_counts: dict[str, int] = defaultdict(int)
-    escalation_total = waiting = 0
+    units: dict[str, responses.Group] = defaultdict(responses.Group)
+    for key, g in by_dimension["unit"].items():
+        units[names.get(int(key), "") if key else ""].add(g)
     no_unit = _("No unit")
-    for row in rows:
-        # Labels are made once per group, not per report (gettext is not free).
-        tier = row["routing_state__tier_index"] or 0
-        tier_row = tiers.get(tier)
-        if tier_row is None:
-            tier_row = tiers[tier] = ResponseRow(_("Tier %(n)d") % {"n": tier + 1})
-        unit_label = row["unit_name"] or no_unit
-        unit_row = units.get(unit_label)
-        if unit_row is None:
-            unit_row = units[unit_label] = ResponseRow(unit_label)
-        priority_row = priorities.get(row["priority"])
-        if priority_row is None:
-            priority_row = priorities[row["priority"]] = ResponseRow(row["priority"])
-        escalated = escalation_counts.get(row["pk"], 0)
-        escalation_total += escalated
-        acknowledged = row["routing_state__acknowledged_at"]
-        if acknowledged is None and row["status"] == ReportStatus.NEW:
-            waiting += 1
-        for target in (total, tier_row, unit_row, priority_row):
-            target.reports += 1
-            target.escalated += escalated
-            target.past_limit += 1 if escalated else 0
-            if acknowledged is not None:
-                target.acknowledged += 1
-                target.ack_minutes.append(
-                    max((acknowledged - row["created_at"]).total_seconds() / 60, 0)
-                )
-            closed = closed_at.get(row["pk"])
-            if row["status"] == ReportStatus.CLOSED and closed is not None:
-                target.closed += 1
-                target.close_minutes.append(
-                    max((closed - row["created_at"]).total_seconds() / 60, 0)
-                )
-        if row["handling__outcome"]:
-            outcome_counts[row["handling__outcome"]] += 1
-    labels = dict(Outcome.choices)
-    outcomes = [
-        (code, str(labels.get(code, code)), n)
-        for code, n in sorted(outcome_counts.items(), key=lambda kv: -kv[1])
-    ]
+    unit_rows = sorted(
+        (row(name or no_unit, g) for name, g in units.items()), key=lambda r: r.label
+    )
+    labels = dict(ReportPriority.choices)
+    outcome_labels = dict(Outcome.choices)
+    outcomes = sorted(by_dimension["outcome"].items(), key=lambda kv: -kv[1].reports)
     return ResponseFigures(
-        total=total,
-        by_tier=[tiers[k] for k in sorted(tiers)],
-        by_unit=[units[k] for k in sorted(units)],
-        by_priority=[r for r in priorities.values() if r.reports],
-        outcomes=outcomes,
-        escalations=escalation_total,
-        waiting=waiting,
+        total=row(_("All reports"), total),
+        by_tier=[row(_("Tier %(n)d") % {"n": int(k) + 1}, g) for k, g in tiers],
+        by_unit=unit_rows,
+        by_priority=[
+            row(str(labels.get(p, p)), by_dimension["priority"][p])
+            for p in [
+                *(p for p in ReportPriority.values if p in by_dimension["priority"]),
+                *sorted(set(by_dimension["priority"]) - set(ReportPriority.values)),
+            ]
+        ],
+        outcomes=[(code, str(outcome_labels.get(code, code)), g.reports) for code, g in outcomes],
+        escalations=total.escalated,
+        waiting=total.waiting,
     )
 
 
@@ -893,11 +837,11 @@ def regional(*, region: Organization, period: Period) -> RegionalFigures:
     grid = [(str(WEEKDAYS[d]), flat[d * 24 : (d + 1) * 24]) for d in range(7)]
     begin, finish = period.bounds()
     totals: dict[int, dict[str, Any]] = {
-        row["placement__organization_id"]: dict(row)
-        for row in ScanCount.objects.filter(
-            placement__organization_id__in=ids, hour__gte=begin, hour__lt=finish
+        row["organization_id"]: dict(row)
+        for row in OrganizationHour.objects.filter(
+            organization_id__in=ids, hour__gte=begin, hour__lt=finish
         )
-        .values("placement__organization_id")
+        .values("organization_id")
         .annotate(scans=Sum("scans"), started=Sum("reports_started"))
         .order_by()
     }

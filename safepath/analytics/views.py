@@ -43,7 +43,7 @@ class Figures:
     # The counters are read twice per page, not once per figure: the hourly sums behind the
     # time figures, and the per-placement sums behind the funnel and the map.
     @cached_property
-    def _hourly(self) -> list[dict[str, Any]]:
+    def _hourly(self) -> selectors.LocalSums:
         return selectors.hourly_window(organizations=self._ids, period=self.period)
 
     @cached_property
@@ -125,6 +125,11 @@ def _csp() -> str:
 
 
 def _map_data(figures: Figures) -> dict[str, Any]:
+    words: dict[tuple[str, int], str] = {}  # one sentence per kind and level, not per cell
+    for h in figures.where.hotspots:
+        key = (h.result.kind, h.result.confidence)
+        if key not in words:
+            words[key] = h.words
     return {
         "tiles": settings.MAP_TILE_URL,
         "attribution": settings.MAP_TILE_ATTRIBUTION,
@@ -138,7 +143,7 @@ def _map_data(figures: Figures) -> dict[str, Any]:
                 "z": round(h.result.z, 2),
                 "confidence": h.result.confidence,
                 "kind": h.result.kind,
-                "words": h.words,
+                "words": words[(h.result.kind, h.result.confidence)],
             }
             for h in figures.where.hotspots
         ],

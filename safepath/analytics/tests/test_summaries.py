@@ -1,0 +1,355 @@
+"""The summaries analytics reads (``analytics.summaries``, ``analytics.responses``) always equal
+the raw counters and reports, however those were written: the counting services, plain ORM
+writes, bulk loads, backdated rows, deletions, concurrent writers. Run on SQLite and on
+PostgreSQL (``DATABASE_URL``)."""
+
+from __future__ import annotations
+
+import random
+import threading
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection, connections
+from django.utils import timezone
+
+from safepath.accounts.models import Organization, Unit, User
+from safepath.analytics import responses, selectors, summaries
+from safepath.analytics.models import OrganizationHour, PlacementPeriod, ResponseDay, ScanDelta
+from safepath.cases.models import Outcome, WorkflowEvent
+from safepath.cases.services import report_assign, report_set_status
+from safepath.placements.models import Placement, ScanCount
+from safepath.placements.services import placement_count, placement_record_scan
+from safepath.reports.models import Report, ReportPriority
+from safepath.reports.services import report_start
+from safepath.routing.models import EventKind, RoutingEvent, RoutingState
+
+pytestmark = pytest.mark.django_db
+
+
+def _raw_window(placement_ids: list[int], begin: datetime, finish: datetime) -> dict[int, dict]:
+    found: dict[int, dict] = {}
+    for row in ScanCount.objects.filter(
+        placement_id__in=placement_ids, hour__gte=begin, hour__lt=finish
+    ):
+        into = found.setdefault(row.placement_id, dict.fromkeys((*selectors.COUNTERS, "hours"), 0))
+        for name in selectors.COUNTERS:
+            into[name] += getattr(row, name)
+        into["hours"] += 1
+    return found
+
+
+def _history(organization: Organization, count: int = 3) -> list[Placement]:
+    """Counters over 14 months, at odd hours too (not on the hour), through the ORM."""
+    placements = [
+        Placement.objects.create(organization=organization, public_name=f"Pole {i}")
+        for i in range(count)
+    ]
+    now = timezone.now()
+    rows = []
+    for day in range(0, 430, 2):
+        for i, placement in enumerate(placements):
+            rows.append(
+                ScanCount(
+                    placement=placement,
+                    hour=now - timedelta(days=day, hours=(day * 7 + i) % 24, minutes=i),
+                    scans=1 + (day + i) % 4,
+                    reports_started=(day + i) % 2,
+                    reports_answered=day % 3 == 0,
+                    followups=1 if day % 11 == 0 else 0,
+                )
+            )
+    ScanCount.objects.bulk_create(rows)
+    return placements
+
+
+def test_every_way_of_writing_counters_reaches_the_summaries(
+    riverside: Organization, bus_station: Placement, clinic: Placement
+) -> None:
+    placements = _history(riverside)
+    placement_record_scan(placement=bus_station)  # the counting service: INSERT … ON CONFLICT
+    placement_record_scan(placement=bus_station)
+    placement_count(placement=clinic, counter="followups")
+    report_start(placement=bus_station, step="what", value="words")  # started and answered
+    backdated = datetime(2025, 12, 31, 23, tzinfo=UTC)
+    ScanCount.objects.create(placement=bus_station, hour=backdated, scans=4)  # last year
+    ScanCount.objects.filter(placement=bus_station, hour=backdated).update(scans=9, followups=2)
+    ScanCount.objects.filter(placement=placements[0]).order_by("hour")[:1].get().delete()
+    moved = ScanCount.objects.filter(placement=placements[1]).earliest("hour")
+    moved.hour = moved.hour - timedelta(days=40)  # a row that moves to another day and month
+    moved.save()
+    assert ScanDelta.objects.exists()  # pending until someone reads or the worker folds
+
+    assert summaries.differences() == []
+    assert not ScanDelta.objects.exists()
+    assert OrganizationHour.objects.filter(organization_id=st_brigid_id(clinic)).exists()
+
+
+def st_brigid_id(placement: Placement) -> int:
+    return placement.organization_id
+
+
+def test_window_sums_equal_a_plain_sum_over_any_window(riverside: Organization) -> None:
+    placements = _history(riverside)
+    ids = [p.pk for p in placements]
+    now = timezone.now()
+    rng = random.Random(14)
+    summaries.fold()  # what placement_sums does before it reads
+    windows = [(now - timedelta(days=400), now + timedelta(days=1))]
+    for _ in range(25):
+        begin = now - timedelta(days=rng.randint(0, 420), hours=rng.randint(0, 23))
+        windows.append(
+            (begin, begin + timedelta(days=rng.randint(0, 120), hours=rng.randint(0, 30)))
+        )
+    for begin, finish in windows:
+        found = selectors._window_sums(
+            [riverside.pk], {"w": (begin, finish, (*selectors.COUNTERS, "hours"))}
+        )
+        got = {pk: sums["w"] for pk, sums in found.items() if any(sums["w"].values())}
+        assert got == _raw_window(ids, begin, finish), (begin, finish)
+
+
+def test_pieces_cover_a_window_once(riverside: Organization) -> None:
+    rng = random.Random(7)
+    for _ in range(200):
+        begin = datetime(2025, 1, 1, tzinfo=UTC) + timedelta(hours=rng.randint(0, 9000))
+        finish = begin + timedelta(hours=rng.randint(0, 3000))
+        cut = summaries.pieces(begin, finish)
+        covered = [(a, b) for a, b in cut.hours]
+        covered += [
+            (summaries._midnight(a), summaries._midnight(b))
+            for a, b in (*cut.days, *cut.weeks, *cut.months)
+        ]
+        covered.sort()
+        if begin == finish:
+            assert covered == []
+            continue
+        assert covered[0][0] == begin and covered[-1][1] == finish
+        assert all(covered[i][1] == covered[i + 1][0] for i in range(len(covered) - 1))
+        assert all(a.day == 1 and b.day == 1 for a, b in cut.months)
+        assert all(a.weekday() == 0 and b.weekday() == 0 for a, b in cut.weeks)
+
+
+def test_the_page_shows_a_scan_at_once(alice: User, bus_station: Placement) -> None:
+    from safepath.conftest import logged_in
+
+    client = logged_in(alice)
+    client.get("/analytics/?days=7")  # folds whatever was pending
+    placement_record_scan(placement=bus_station)
+    figures = selectors.when(
+        organizations=[bus_station.organization_id],
+        period=selectors.period_for(organization=bus_station.organization, days=7),
+    )
+    assert figures.totals["scans"] == 1
+
+
+def test_rebuild_repairs_and_check_finds_a_difference(riverside: Organization) -> None:
+    _history(riverside, count=2)
+    call_command("analytics_rebuild", "--check", verbosity=0)
+    PlacementPeriod.objects.filter(span="m").update(scans=0)
+    with pytest.raises(CommandError):
+        call_command("analytics_rebuild", "--check", verbosity=0)
+    call_command("analytics_rebuild", verbosity=0)
+    call_command("analytics_rebuild", "--check", verbosity=0)
+    assert summaries.differences() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_scans_and_folds_lose_nothing(riverside: Organization) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs one writer at a time; PostgreSQL lets them race")
+    placements = [
+        Placement.objects.create(organization=riverside, public_name=f"Door {i}") for i in range(3)
+    ]
+    errors: list[BaseException] = []
+
+    def scan(placement: Placement) -> None:
+        try:
+            for _ in range(40):
+                placement_record_scan(placement=placement)
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    def fold() -> None:
+        try:
+            for _ in range(20):
+                summaries.fold()
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=scan, args=(p,)) for p in placements for _ in range(2)]
+    threads += [threading.Thread(target=fold) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert summaries.differences() == []
+    total = sum(
+        OrganizationHour.objects.filter(organization_id=riverside.pk).values_list(
+            "scans", flat=True
+        )
+    )
+    assert total == 3 * 2 * 40
+
+
+# Response times ------------------------------------------------------------------------------
+
+
+def _report(placement: Placement, created: datetime, priority: str = "normal") -> Report:
+    report, _ = report_start(placement=placement, step="what", value="words")
+    Report.objects.filter(pk=report.pk).update(created_at=created, priority=priority)
+    report.refresh_from_db()
+    return report
+
+
+def _exact(organization: Organization, days: int) -> dict:
+    """The figures computed straight from every report, without summary or rounding."""
+    period = selectors.period_for(organization=organization, days=days)
+    begin, finish = period.bounds()
+    facts = list(responses._facts([organization.pk], begin, finish))
+    acks = [f[4] for f in facts if f[4] is not None]
+    closes = [f[5] for f in facts if f[5] is not None]
+    return {
+        "reports": len(facts),
+        "acknowledged": len(acks),
+        "closed": len(closes),
+        "escalated": sum(f[6] for f in facts),
+        "waiting": sum(1 for f in facts if f[7]),
+        "ack": tuple(np.percentile(acks, [50, 90])) if acks else (None, None),
+        "close": tuple(np.percentile(closes, [50, 90])) if closes else (None, None),
+    }
+
+
+def _close_to(got: float | None, exact: float | None) -> bool:
+    if got is None or exact is None:
+        return got is exact
+    # Half a step of what the page shows at this size, plus interpolation between buckets.
+    step = 1 if exact < 120 else 6 if exact < 2880 else 144
+    return abs(got - exact) <= step
+
+
+def test_response_summary_follows_every_change_to_a_report(
+    riverside: Organization, bus_station: Placement, alice: User
+) -> None:
+    now = timezone.now()
+    north = Unit.objects.create(organization=riverside, name="North precinct", slug="north")
+    south = Unit.objects.create(organization=riverside, name="South precinct", slug="south")
+    reports = []
+    for i in range(30):
+        created = now - timedelta(days=i * 3 % 80, hours=i % 24, minutes=i * 7)
+        report = _report(bus_station, created, ReportPriority.URGENT if i % 5 == 0 else "normal")
+        reports.append(report)
+        if i % 4 != 3:
+            RoutingState.objects.filter(report=report).update(
+                acknowledged_at=created + timedelta(minutes=3 * i + 1, seconds=i)
+            )
+        if i % 6 == 0:
+            RoutingEvent.objects.create(report=report, kind=EventKind.ESCALATED, reason="late")
+            RoutingState.objects.filter(report=report).update(tier_index=1)
+        if i % 7 == 0:
+            report_assign(report=report, actor=alice, organization=riverside, unit=north)
+    summary_first = selectors.response(
+        organizations=[riverside.pk], period=selectors.period_for(organization=riverside, days=90)
+    )
+    assert summary_first.total.reports == 30
+
+    # Later changes to old reports: closed with an outcome, a unit set on the placement,
+    # a report moved to another day, an escalation added, an acknowledgement taken back.
+    for report in reports[:5]:
+        report_set_status(
+            report=report,
+            status="closed",
+            actor=alice,
+            organization=riverside,
+            outcome=Outcome.REFERRED_TO_SERVICES,
+        )
+    WorkflowEvent.objects.filter(report=reports[0], kind="status").update(
+        at=reports[0].created_at + timedelta(days=3)
+    )
+    bus_station.unit = south
+    bus_station.save()
+    Report.objects.filter(pk=reports[10].pk).update(created_at=now - timedelta(days=60))
+    RoutingEvent.objects.create(report=reports[11], kind=EventKind.FALLBACK, reason="nobody")
+    RoutingState.objects.filter(report=reports[12]).update(acknowledged_at=None)
+    north.name = "North station"  # a unit's new name shows for its old reports too
+    north.save()
+
+    assert responses.differences() == []
+    figures = selectors.response(
+        organizations=[riverside.pk], period=selectors.period_for(organization=riverside, days=90)
+    )
+    exact = _exact(riverside, 90)
+    total = figures.total
+    assert (total.reports, total.acknowledged, total.closed) == (
+        exact["reports"],
+        exact["acknowledged"],
+        exact["closed"],
+    )
+    assert (figures.escalations, figures.waiting) == (exact["escalated"], exact["waiting"])
+    assert all(_close_to(g, e) for g, e in zip(total._ack, exact["ack"], strict=True))
+    assert all(_close_to(g, e) for g, e in zip(total._close, exact["close"], strict=True))
+    assert {r.label for r in figures.by_unit} == {"North station", "South precinct"}
+    assert [r.label for r in figures.by_tier] == ["Tier 1", "Tier 2"]
+    assert figures.outcomes == [("referred_to_services", "Referred to services", 5)]
+
+
+def test_a_deleted_report_leaves_the_summary(
+    riverside: Organization, bus_station: Placement
+) -> None:
+    report = _report(bus_station, timezone.now() - timedelta(days=3))
+    period = selectors.period_for(organization=riverside, days=7)
+    assert selectors.response(organizations=[riverside.pk], period=period).total.reports == 1
+    report.delete()
+    assert selectors.response(organizations=[riverside.pk], period=period).total.reports == 0
+    assert responses.differences() == []
+
+
+def test_response_rebuild_gives_what_the_triggers_kept(
+    riverside: Organization, bus_station: Placement
+) -> None:
+    for i in range(6):
+        report = _report(bus_station, timezone.now() - timedelta(days=i * 5, hours=i))
+        RoutingState.objects.filter(report=report).update(
+            acknowledged_at=report.created_at + timedelta(minutes=10 * i)
+        )
+    responses.refresh()
+    kept = sorted(ResponseDay.objects.values_list("day", "dimension", "key", "reports", "ack"))
+    responses.rebuild()
+    assert (
+        sorted(ResponseDay.objects.values_list("day", "dimension", "key", "reports", "ack")) == kept
+    )
+
+
+@pytest.mark.parametrize(
+    ("minutes", "bucket"),
+    [
+        (0.4, 0),
+        (5, 5),
+        (119.4, 119),
+        (121, 120),
+        (124, 126),
+        (2879, 2880),
+        (3000, 3024),
+        (4400, 4464),
+    ],
+)
+def test_times_are_rounded_to_half_of_what_the_page_shows(minutes: float, bucket: int) -> None:
+    assert responses.bucket(minutes) == bucket
+
+
+def test_percentiles_of_a_histogram_are_numpys_of_its_values() -> None:
+    from collections import Counter
+
+    rng = random.Random(3)
+    for _ in range(50):
+        values = [rng.randint(0, 300) for _ in range(rng.randint(1, 40))]
+        got = responses.percentiles(Counter(values))
+        assert got == pytest.approx(tuple(np.percentile(values, [50, 90])))
