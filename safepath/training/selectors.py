@@ -739,6 +739,11 @@ def _requirements_in_scope(*, organization: Organization, unit: Unit | None) -> 
     return list(requirements_qs.order_by("title", "pk"))
 
 
+# Up to this many people, a compliance page names them by id in its queries; more (an
+# export) read them through a subquery of the same scope.
+NAMED_PEOPLE_UP_TO = 2000
+
+
 def _members_in_scope(
     *, organization: Organization, unit: Unit | None, include_inactive: bool
 ) -> QuerySet[Membership]:
@@ -886,20 +891,25 @@ def compliance_rows(
     )
     if not people:
         return []
-    membership_ids = [person[0] for person in people]
-    user_ids: Any = [person[1] for person in people]
+    # A page names its people by id; an export of thousands reads the same scope as a
+    # subquery (thousands of bound ids cost more to build and send than the rows they find).
+    chunks: list[tuple[Any, Any]]
+    if len(people) > NAMED_PEOPLE_UP_TO:
+        chunks = [(members.values("pk"), members.values("user_id"))]
+    else:
+        chunks = [([person[0] for person in people], [person[1] for person in people])]
     units: dict[int, list[tuple[int, str]]] = defaultdict(list)
     through = Membership.units.through.objects
-    for start in range(0, len(membership_ids), 2000):
+    for membership_ids, _user_ids in chunks:
         for membership_id, unit_id, unit_name in through.filter(
-            membership_id__in=membership_ids[start : start + 2000]
+            membership_id__in=membership_ids
         ).values_list("membership_id", "unit_id", "unit__name"):
             units[membership_id].append((unit_id, unit_name))
     stored: dict[tuple[int, int], tuple[Any, ...]] = {}
-    for start in range(0, len(user_ids), 2000):
+    for _membership_ids, user_ids in chunks:
         for row in RequirementStanding.objects.filter(
             requirement__in=[requirement.pk for requirement in requirements],
-            user_id__in=user_ids[start : start + 2000],
+            user_id__in=user_ids,
         ).values_list(
             "requirement_id",
             "user_id",

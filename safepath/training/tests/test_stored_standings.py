@@ -314,6 +314,17 @@ def test_the_stored_matrix_shows_what_the_reference_shows_on_every_day(
             _assert_same(today + timedelta(days=days), **scope)
 
 
+def test_an_export_of_more_people_than_are_named_reads_the_same(
+    riverside: Organization, world: dict[str, Any], monkeypatch: Any
+) -> None:
+    # Exports of thousands read the people through a subquery instead of their ids.
+    monkeypatch.setattr(selectors, "NAMED_PEOPLE_UP_TO", 3)
+    today = timezone.localdate()
+    for days in (-365, 0, 365):
+        for scope in _scopes(riverside, world):
+            _assert_same(today + timedelta(days=days), pages=[(0, None), (4, 4)], **scope)
+
+
 def test_the_stored_matrix_follows_each_write(
     riverside: Organization, alice: User, world: dict[str, Any], courses: dict[str, Course]
 ) -> None:
