@@ -20,6 +20,12 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from fpdf import FPDF
 
+# Tables fpdf2 drops from every embedded subset (fpdf/output.py, ``_add_fonts``). Taken out
+# of each document's font file before it is written, so the subsetter does not decompile
+# them only to drop them (GSUB/GPOS are half of its time). Not for colour fonts, which
+# fpdf2 draws from their own tables.
+_DROPPED_ON_OUTPUT = ("FFTM", "GDEF", "GPOS", "GSUB", "MATH", "hdmx", "meta")
+
 _PARSED: dict[tuple[str, int], Any] = {}
 _LOCK = threading.Lock()
 
@@ -58,6 +64,12 @@ def add_font(pdf: FPDF, family: str, path: str | Path, style: str = "", *, face:
     font.fontkey = fontkey
     font.emphasis = TextEmphasis.coerce(style)
     font.ttfont = ttLib.TTFont(path, recalcTimestamp=False, fontNumber=face, lazy=True)
+    # fontTools' subsetter drops a legacy 'kern' table when there is a GPOS
+    # (Options.legacy_kern = False): decided before GPOS goes.
+    tags = _DROPPED_ON_OUTPUT + (("kern",) if "GPOS" in font.ttfont else ())
+    for tag in tags:
+        if tag in font.ttfont:
+            del font.ttfont[tag]
     font.cw = defaultdict(template.cw.default_factory, template.cw)
     font.glyph_ids = dict(template.glyph_ids)
     font.missing_glyphs = []

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _document(*, cached: bool, text: str) -> bytes:
+def _document(*, cached: bool, text: str, shaping: bool = False) -> bytes:
     from fpdf import FPDF
 
     pdf = FPDF()
@@ -27,6 +27,8 @@ def _document(*, cached: bool, text: str) -> bytes:
     else:
         pdf.add_font("body", "", str(DEJAVU / "DejaVuSans.ttf"))
         pdf.add_font("body", "B", str(DEJAVU / "DejaVuSans-Bold.ttf"))
+    if shaping:
+        pdf.set_text_shaping(True)
     pdf.set_font("body", size=12)
     pdf.multi_cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("body", "B", size=14)
@@ -40,6 +42,15 @@ def test_cached_font_gives_the_same_pdf_every_time() -> None:
     for text in [*texts, *texts]:  # the second round reads the parsed font from the cache
         assert _document(cached=True, text=text) == _document(cached=False, text=text)
     assert len(pdf_fonts._PARSED) == 2
+
+
+def test_cached_font_with_text_shaping() -> None:
+    """Shaping (kerning, ligatures) reads the font file through HarfBuzz, not the parse."""
+    text = "AVATAR office ffi — Wave To"
+    for _ in range(2):
+        assert _document(cached=True, text=text, shaping=True) == _document(
+            cached=False, text=text, shaping=True
+        )
 
 
 def test_documents_do_not_share_glyph_subsets() -> None:
