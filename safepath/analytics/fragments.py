@@ -10,13 +10,14 @@ per-cell template machinery is gone.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
 from django.conf import settings
 from django.utils.formats import localize
-from django.utils.html import conditional_escape
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from safepath.analytics import selectors
@@ -101,3 +102,19 @@ def _rows(rows: Iterable[tuple[str, ...]]) -> SafeString:
     return mark_safe(  # noqa: S308 - cells escaped by the callers
         "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
     )
+
+
+def json_script(value: Any, element_id: str) -> SafeString:
+    """Django's ``json_script`` (same output): the three characters it escapes replaced one
+    by one, which on the map's data for thousands of placements is several times faster
+    than its ``str.translate`` with a mapping."""
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    text = (
+        json.dumps(value, cls=DjangoJSONEncoder)
+        .replace(">", "\\u003E")
+        .replace("<", "\\u003C")
+        .replace("&", "\\u0026")
+    )
+    safe = mark_safe(text)  # noqa: S308 - escaped above, as Django's json_script does
+    return format_html('<script id="{}" type="application/json">{}</script>', element_id, safe)

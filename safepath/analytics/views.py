@@ -168,7 +168,7 @@ def page(request: HttpRequest) -> HttpResponse:
             "days": days,
             "period_choices": selectors.PERIOD_CHOICES,
             "organizations": analytics_organizations(request.user),
-            "map_data": _map_data(figures),
+            "map_json": fragments.json_script(_map_data(figures), "map-data"),
             "funnel_steps": selectors.FUNNEL_STEPS,
             "tables": TABLES,
             # The repeated parts as HTML made in Python (fragments.py): the same markup

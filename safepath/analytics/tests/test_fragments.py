@@ -90,3 +90,14 @@ def test_weekday_names_are_escaped(monkeypatch: pytest.MonkeyPatch) -> None:
     html = fragments.heat_rows(grid)
     assert "<b>" not in html
     assert html == HEAT.render(Context({"grid": grid, "hours": range(24)})).split("|", 1)[1]
+
+
+def test_json_script_equals_djangos() -> None:
+    from django.utils.html import json_script
+
+    value = {
+        "placements": [{"name": "<Bus & stop> 'A' \"B\"", "lat": 47.5, "day": date(2026, 3, 1)}],
+        "cells": [["8a2a1072b59ffff", 12, -1.96]],
+        "text": "Zürich ← </script><!--",
+    }
+    assert fragments.json_script(value, "map-data") == json_script(value, "map-data")
