@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safepath.cases.pdf import _font
+from safepath.core.pdf_fonts import add_font
 
 if TYPE_CHECKING:
     from safepath.analytics.views import Figures
@@ -27,7 +28,7 @@ def monthly_summary_pdf(figures: Figures) -> bytes:
     pdf.add_page()
     font = _font()
     if font is not None:
-        pdf.add_font("body", fname=str(font))
+        add_font(pdf, "body", font)
         family = "body"
     else:  # Latin-1 only: better a plain summary than none
         family = "Helvetica"

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from safepath.cases.indicators import INDICATORS_BY_CODE, NOT_PROOF
 from safepath.cases.models import Case
+from safepath.core.pdf_fonts import add_font
 from safepath.reports.models import Report
 
 FONT_CANDIDATES = (
@@ -35,7 +36,7 @@ def case_summary_pdf(*, case: Case, reports: QuerySet[Report]) -> bytes:
     pdf.add_page()
     font = _font()
     if font is not None:
-        pdf.add_font("body", fname=str(font))
+        add_font(pdf, "body", font)
         family = "body"
     else:  # Latin-1 only: better a plain summary than none
         family = "Helvetica"

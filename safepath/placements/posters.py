@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from safepath.core.pdf_fonts import add_font
 from safepath.placements import qr
 from safepath.placements.models import Placement, PosterPaper
 from safepath.placements.poster_text import POSTER_TEXT, PosterText
@@ -134,8 +135,8 @@ class PosterDocument:
         self.pdf.set_creator("SafePath")
         self.pdf.set_title("SafePath poster")
         for family, (regular, bold, face) in fonts.items():
-            self.pdf.add_font(family, "", str(regular), collection_font_number=face)
-            self.pdf.add_font(family, "B", str(bold), collection_font_number=face)
+            add_font(self.pdf, family, regular, face=face)
+            add_font(self.pdf, family, bold, "B", face=face)
         # A public name in another script still prints: fall back through the loaded faces.
         self.pdf.set_fallback_fonts(["latin", *(f for f in sorted(fonts) if f != "latin")])
         self.pdf.set_text_shaping(True)

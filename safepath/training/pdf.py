@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from safepath.core.pdf_fonts import add_font
+
 if TYPE_CHECKING:
     from fpdf import FPDF
 
@@ -27,8 +29,8 @@ def _document(orientation: str = "P") -> FPDF:
 
     pdf = FPDF(orientation=orientation, unit="mm", format="Letter")
     pdf.set_creator("SafePath")
-    pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
-    pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+    add_font(pdf, "DejaVu", FONT_DIR / "DejaVuSans.ttf")
+    add_font(pdf, "DejaVu", FONT_DIR / "DejaVuSans-Bold.ttf", "B")
     pdf.set_auto_page_break(auto=True, margin=15)
     return pdf
 

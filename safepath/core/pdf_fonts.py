@@ -1,0 +1,81 @@
+"""TrueType fonts for fpdf2 documents, parsed once per process.
+
+``FPDF.add_font`` reads a font's character map and the width of each of its thousands of
+glyphs every time it is called (~90 ms for DejaVu Sans); a server making PDFs paid that on
+every request. Here the parsed font is kept per (file, face) and each document gets its own
+copy of the parts a document changes (the subset of glyphs it uses, the widths looked up,
+and a freshly opened font file, since writing the PDF subsets that file in place).
+
+fpdf is imported only when a PDF is made: a server process holds it only then.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections import defaultdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
+
+# Tables fpdf2 drops from every embedded subset (fpdf/output.py, ``_add_fonts``). Taken out
+# of each document's font file before it is written, so the subsetter does not decompile
+# them only to drop them (GSUB/GPOS are half of its time). Not for colour fonts, which
+# fpdf2 draws from their own tables.
+_DROPPED_ON_OUTPUT = ("FFTM", "GDEF", "GPOS", "GSUB", "MATH", "hdmx", "meta")
+
+_PARSED: dict[tuple[str, int], Any] = {}
+_LOCK = threading.Lock()
+
+
+def _parsed(path: str, face: int) -> Any:
+    key = (path, face)
+    with _LOCK:
+        template = _PARSED.get(key)
+        if template is None:
+            from fpdf import FPDF
+
+            scratch = FPDF()
+            scratch.add_font("cached", fname=path, collection_font_number=face)
+            template = scratch.fonts["cached"]
+            _PARSED[key] = template
+        return template
+
+
+def add_font(pdf: FPDF, family: str, path: str | Path, style: str = "", *, face: int = 0) -> None:
+    """``pdf.add_font(family, style, path, collection_font_number=face)``, parsing the
+    font file only the first time this process sees it (same result in the document)."""
+    from fontTools import ttLib
+    from fpdf.fonts import SubsetMap, TextEmphasis
+
+    path = str(path)
+    style = "".join(sorted(style.upper()))
+    fontkey = f"{family.lower()}{style}"
+    if fontkey in pdf.fonts:
+        return
+    template = _parsed(path, face)
+    if template.color_font is not None:  # drawn through the document: no shared parse
+        pdf.add_font(family, style, path, collection_font_number=face)
+        return
+    font = copy.copy(template)
+    font.i = len(pdf.fonts) + 1
+    font.fontkey = fontkey
+    font.emphasis = TextEmphasis.coerce(style)
+    font.ttfont = ttLib.TTFont(path, recalcTimestamp=False, fontNumber=face, lazy=True)
+    # fontTools' subsetter drops a legacy 'kern' table when there is a GPOS
+    # (Options.legacy_kern = False): decided before GPOS goes.
+    tags = _DROPPED_ON_OUTPUT + (("kern",) if "GPOS" in font.ttfont else ())
+    for tag in tags:
+        if tag in font.ttfont:
+            del font.ttfont[tag]
+    font.cw = defaultdict(template.cw.default_factory, template.cw)
+    font.glyph_ids = dict(template.glyph_ids)
+    font.missing_glyphs = []
+    font.biggest_size_pt = 0
+    font._hbfont = None
+    font.subset = SubsetMap(font)
+    pdf.fonts[fontkey] = font
+    if font.is_cff and font.is_cid_keyed:
+        pdf._set_min_pdf_version("1.6")

@@ -1,0 +1,60 @@
+"""Fonts parsed once per process give the same PDFs as fpdf2's own ``add_font``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from safepath.core import pdf_fonts
+
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
+pytestmark = pytest.mark.skipif(
+    not (DEJAVU / "DejaVuSans.ttf").is_file(), reason="DejaVu fonts not installed"
+)
+
+
+def _document(*, cached: bool, text: str, shaping: bool = False) -> bytes:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_creation_date(datetime(2026, 1, 2, tzinfo=UTC))
+    pdf.add_page()
+    if cached:
+        pdf_fonts.add_font(pdf, "body", DEJAVU / "DejaVuSans.ttf")
+        pdf_fonts.add_font(pdf, "body", DEJAVU / "DejaVuSans-Bold.ttf", "B")
+    else:
+        pdf.add_font("body", "", str(DEJAVU / "DejaVuSans.ttf"))
+        pdf.add_font("body", "B", str(DEJAVU / "DejaVuSans-Bold.ttf"))
+    if shaping:
+        pdf.set_text_shaping(True)
+    pdf.set_font("body", size=12)
+    pdf.multi_cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("body", "B", size=14)
+    pdf.multi_cell(0, 6, text.upper(), new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def test_cached_font_gives_the_same_pdf_every_time() -> None:
+    pdf_fonts._PARSED.clear()
+    texts = ["Scans 1,234 · reports 56 — Zürich ← Ωμέγα", "Другой текст: 0.5 h, ≤ 300 ms"]
+    for text in [*texts, *texts]:  # the second round reads the parsed font from the cache
+        assert _document(cached=True, text=text) == _document(cached=False, text=text)
+    assert len(pdf_fonts._PARSED) == 2
+
+
+def test_cached_font_with_text_shaping() -> None:
+    """Shaping (kerning, ligatures) reads the font file through HarfBuzz, not the parse."""
+    text = "AVATAR office ffi — Wave To"
+    for _ in range(2):
+        assert _document(cached=True, text=text, shaping=True) == _document(
+            cached=False, text=text, shaping=True
+        )
+
+
+def test_documents_do_not_share_glyph_subsets() -> None:
+    """Writing a PDF subsets its font in place: one document's glyphs must not limit the next."""
+    pdf_fonts._PARSED.clear()
+    _document(cached=True, text="aaa")
+    assert _document(cached=True, text="xyz ЖЖ") == _document(cached=False, text="xyz ЖЖ")
