@@ -58,6 +58,8 @@ async def test_a_responder_cannot_open_the_analytics_socket(bob) -> None:
     connected, _ = await communicator.connect()
 
     assert not connected
+    # The refused consumer still waits on the channel layer: end it as a browser would.
+    await communicator.disconnect()
 
 
 async def test_the_dashboards_scan_event_carries_the_hour_not_the_minute(

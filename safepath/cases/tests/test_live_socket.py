@@ -54,6 +54,7 @@ async def test_anonymous_socket_is_refused(db) -> None:
     connected, _ = await communicator.connect()
 
     assert not connected
+    await communicator.disconnect()  # the refused consumer still waits: end it as a browser would
 
 
 async def test_socket_without_second_factor_is_refused(bob) -> None:
@@ -67,6 +68,7 @@ async def test_socket_without_second_factor_is_refused(bob) -> None:
     connected, _ = await communicator.connect()
 
     assert not connected
+    await communicator.disconnect()  # the refused consumer still waits: end it as a browser would
 
 
 async def test_socket_from_a_foreign_origin_is_refused(bob) -> None:
@@ -80,6 +82,7 @@ async def test_socket_from_a_foreign_origin_is_refused(bob) -> None:
     connected, _ = await communicator.connect()
 
     assert not connected
+    await communicator.disconnect()  # the refused consumer still waits: end it as a browser would
 
 
 def _session_cookie(user, *, second_factor: bool = True) -> str:
