@@ -11,41 +11,18 @@ from typing import TYPE_CHECKING
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from safepath.cases.pdf import _font
-from safepath.core.pdf_fonts import add_font
+from safepath.core.pdf_fonts import SummaryDocument
 
 if TYPE_CHECKING:
     from safepath.analytics.views import Figures
 
 
 def monthly_summary_pdf(figures: Figures) -> bytes:
-    # Imported when used: a server process holds it only then.
-    from fpdf import FPDF
-
     f = figures
-    pdf = FPDF(format="Letter")
-    pdf.set_auto_page_break(auto=True, margin=18)
-    pdf.add_page()
-    font = _font()
-    if font is not None:
-        add_font(pdf, "body", font)
-        family = "body"
-    else:  # Latin-1 only: better a plain summary than none
-        family = "Helvetica"
+    doc = SummaryDocument()  # fpdf is imported only now: a server holds it only then
+    pdf, family, heading, line = doc.pdf, doc.family, doc.heading, doc.line
 
-    def heading(text: str) -> None:
-        pdf.set_font(family, size=13)
-        pdf.ln(3)
-        pdf.multi_cell(0, 7, text, new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font(family, size=10)
-
-    def line(text: str) -> None:
-        pdf.multi_cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
-
-    pdf.set_font(family, size=16)
-    month = f.period.start.strftime("%B %Y")
-    pdf.multi_cell(0, 9, f"{f.organization.name}: {month}", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(family, size=10)
+    doc.title(f"{f.organization.name}: {f.period.start.strftime('%B %Y')}")
     line(
         _("SafePath monthly summary, %(start)s to %(end)s (%(zone)s), printed %(now)s.")
         % {

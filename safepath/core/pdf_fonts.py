@@ -79,3 +79,52 @@ def add_font(pdf: FPDF, family: str, path: str | Path, style: str = "", *, face:
     pdf.fonts[fontkey] = font
     if font.is_cff and font.is_cid_keyed:
         pdf._set_min_pdf_version("1.6")
+
+
+BODY_FONT_CANDIDATES = (
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf",
+)
+
+
+def body_font() -> Path | None:
+    """The font summaries are set in: ``settings.PDF_FONT``, else DejaVu or Noto Sans."""
+    from django.conf import settings
+
+    for candidate in (getattr(settings, "PDF_FONT", ""), *BODY_FONT_CANDIDATES):
+        if candidate and Path(candidate).is_file():
+            return Path(candidate)
+    return None
+
+
+class SummaryDocument:
+    """A Letter document in the body font, with the title, headings and lines that the case
+    summary and the monthly analytics summary share. Without a body font it falls back to
+    Helvetica (Latin-1 only): better a plain summary than none."""
+
+    def __init__(self) -> None:
+        from fpdf import FPDF
+
+        self.pdf = FPDF(format="Letter")
+        self.pdf.set_auto_page_break(auto=True, margin=18)
+        self.pdf.add_page()
+        font = body_font()
+        if font is not None:
+            add_font(self.pdf, "body", font)
+            self.family = "body"
+        else:
+            self.family = "Helvetica"
+
+    def title(self, text: str) -> None:
+        self.pdf.set_font(self.family, size=16)
+        self.pdf.multi_cell(0, 9, text, new_x="LMARGIN", new_y="NEXT")
+        self.pdf.set_font(self.family, size=10)
+
+    def heading(self, text: str) -> None:
+        self.pdf.set_font(self.family, size=13)
+        self.pdf.ln(3)
+        self.pdf.multi_cell(0, 7, text, new_x="LMARGIN", new_y="NEXT")
+        self.pdf.set_font(self.family, size=10)
+
+    def line(self, text: str) -> None:
+        self.pdf.multi_cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
