@@ -5,9 +5,13 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from safepath.accounts.models import Unit, User
+from safepath.cases.services import report_assign
 from safepath.placements.models import Placement
 from safepath.placements.services import placement_record_scan
+from safepath.reports.models import ReportStatus
 from safepath.reports.services import report_add_answer, report_start
+from safepath.reports.workflow import report_change_status
 
 pytestmark = pytest.mark.django_db
 
@@ -59,3 +63,34 @@ def test_reports_fragment_is_the_list_alone(bob_client: Client, bus_station: Pla
 
 def test_unknown_report_is_a_404(bob_client: Client) -> None:
     assert bob_client.get("/dashboard/reports/NOSUCHREPORT/").status_code == 404
+
+
+def test_rows_show_status_and_who_handles_each_report(
+    bob: User, bob_client: Client, bus_station: Placement
+) -> None:
+    nobody, _ = report_start(placement=bus_station, step="what", value="a")
+    to_bob, _ = report_start(placement=bus_station, step="what", value="b")
+    to_unit, _ = report_start(placement=bus_station, step="what", value="c")
+    night_shift = Unit.objects.create(
+        organization=bus_station.organization, slug="nights", name="Night shift"
+    )
+    organization = bus_station.organization
+    report_assign(report=to_bob, actor=bob, organization=organization, assignee=bob)
+    report_assign(report=to_unit, actor=bob, organization=organization, unit=night_shift)
+    report_change_status(
+        report=to_unit, actor=bob, organization=organization, status=ReportStatus.IN_PROGRESS
+    )
+
+    body = bob_client.get("/dashboard/?fragment=reports").content.decode()
+    rows = {r.reference: _row(body, r.reference) for r in (nobody, to_bob, to_unit)}
+
+    assert "<td>New · " in rows[nobody.reference]
+    assert '<span class="muted">—</span>' in rows[nobody.reference]
+    assert "bob@riverside.test" in rows[to_bob.reference]
+    assert "<td>In progress</td>" in rows[to_unit.reference]
+    assert "Night shift" in rows[to_unit.reference]
+
+
+def _row(body: str, reference: str) -> str:
+    start = body.index(f'<tr id="report-{reference}"')
+    return body[start : body.index("</tr>", start)]
