@@ -14,16 +14,15 @@ import logging
 import time
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest
 
+from safepath.core import live
+
 logger = logging.getLogger(__name__)
 
-SESSION_ENDED = "session.ended"
 IDLE_KEY = "safepath_last_seen"  # written by accounts.middleware on staff requests a person makes
 
 
@@ -36,14 +35,9 @@ def end_live_sessions(sender: Any, request: HttpRequest | None = None, **kwargs:
     """Receiver of ``user_logged_out``: close every socket opened in this session."""
     session = getattr(request, "session", None)
     key = getattr(session, "session_key", None)
-    layer = get_channel_layer()
-    if not key or layer is None:
-        return
-    try:
-        async_to_sync(layer.group_send)(session_group(key), {"type": SESSION_ENDED})
-    except Exception:
-        # The socket also checks its session by itself (seconds_left), so it ends anyway.
-        logger.exception("Could not tell live sockets that a session ended")
+    if key:
+        # If the signal cannot be sent, each server's sweeper still finds the session ended.
+        live.signal(session_group(key))
 
 
 def seconds_left(session: SessionBase) -> float:
