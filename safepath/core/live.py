@@ -522,7 +522,9 @@ class PublishFromServerLoop:
         if scope["type"] == "websocket":
             writer = _frame_writer(send)
             if writer is not None:
-                scope = {**scope, WRITE_FRAME: writer}
+                # Into the server's own scope of this one connection: every middleware below
+                # copies the scope again, so a copy here would be one more per open socket.
+                scope[WRITE_FRAME] = writer
         await self.app(scope, receive, send)
 
 
