@@ -172,6 +172,7 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
     main_task: asyncio.Task[Any] | None = None
     swept: Any = None  # the session the sweeper watches for this socket
     accepted = False
+    pending_end: str | None = None
     dropped = False
 
     async def connect(self) -> None:
@@ -194,14 +195,16 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
         }
         for group, ear in self.ears.items():
             await live.watch(ear, [group])
-        self.swept = session
-        _sweeper().add(session, self)
         self.write_frame = self.scope.get(live.WRITE_FRAME)
         self.live_groups = await self.organization_groups(user)
         await live.listen(self, self.live_groups)
         await self.accept()
         self.accepted = True
-        if self.outbox:  # events that came while the socket opened
+        self.swept = session
+        _sweeper().add(session, self)
+        if self.pending_end is not None:  # signalled while the socket opened
+            self.end_soon(self.pending_end)
+        elif self.outbox:  # events that came while the socket opened
             self.writer = asyncio.ensure_future(self._write_events())
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
@@ -250,6 +253,9 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
         """A signal or the sweeper ended this socket's membership ("account"), session
         ("session") or the check of its session ("failed"): close it."""
         if self.ending is not None or self.dropped:
+            return
+        if not self.accepted:  # ended once accepted: what it says needs an open socket
+            self.pending_end = self.pending_end or reason
             return
         self._leave()
         if reason == "session":

@@ -1,16 +1,16 @@
 """A dashboard's live socket ends with the staff session it was opened in.
 
-Each socket joins a group named after its session. Signing out (in any tab) and the idle
-timeout both call Django's ``logout``, which sends ``user_logged_out``: the socket is told
-the session ended and is closed, so no event reaches a signed-out page. A page left open and
-untouched ends the same way: the socket itself notices the idle timeout (it does not count
-as activity) and ends the session.
+Each socket watches a group named after its session (``core.live.watch``). Signing out (in
+any tab) and the idle timeout both call Django's ``logout``, which sends ``user_logged_out``:
+the session's group is signalled, in every server process, and its sockets are told the
+session ended and are closed, so no event reaches a signed-out page. A page left open and
+untouched ends the same way: each process's session sweeper (``cases.consumers``) checks
+every open session when its idle timeout comes due (a socket is not activity) and ends it.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
 import time
 from typing import Any
 
@@ -20,8 +20,6 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest
 
 from safepath.core import live
-
-logger = logging.getLogger(__name__)
 
 IDLE_KEY = "safepath_last_seen"  # written by accounts.middleware on staff requests a person makes
 

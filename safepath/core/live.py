@@ -6,15 +6,19 @@ what it shows through authenticated, tenant-scoped views. Events are sent after 
 transaction commits, so a dashboard never sees something that is later rolled back.
 
 Fan-out is per process, not per socket. Each server process keeps its open sockets by group
-(:data:`_local`) and hands every event, encoded to JSON once, straight to each local socket's
-own queue: nothing per socket is copied, serialized or sent through the channel layer. With
+(:data:`_local`) and hands every event, encoded to JSON once, straight to each local socket:
+under uvicorn (``safepath.run``) the event's WebSocket frame is built once too and written as
+is to each connection that has room (:func:`text_frame`, :func:`_frame_writer`); a socket
+whose connection is backed up queues it instead. A chunk of sockets at a time: between
+chunks, and between events, the loop serves whatever else waits (the next answer's request).
+Nothing per socket is copied, serialized or sent through the channel layer. With
 Redis, an event is published once on the group's pub/sub channel, and each process holds one
 subscription per group that has a socket on it there, then delivers locally. The channel
 layer's ``group_send`` cost one message per member (one Redis list push each, 1,000 per event
 for 1,000 dashboards) and dropped what did not fit a channel's capacity of 100 without a word;
 this costs one publish per event and one delivery per process.
 
-A socket's queue never makes the publisher wait: a socket that cannot keep up is dropped (see
+Handing an event over never makes the publisher wait: a socket that cannot keep up is dropped (see
 ``cases.consumers``) and catches up when it reconnects. If the subscription itself breaks,
 every local socket is dropped the same way, so nothing published meanwhile is silently lost.
 
@@ -22,8 +26,11 @@ Inside the ASGI server the save does not wait for the fan-out: the event is hand
 publisher task on the server's event loop (in order), and the request goes on. Elsewhere (the
 worker, management commands, tests without a server) it is sent at once.
 
-The session and membership signals (``close_user_sockets``, ``cases.live_sessions``) are rare
-and addressed to one person: they stay on the channel layer.
+The person signals (``close_user_sockets``: a membership ended; ``cases.live_sessions``: a
+session ended) are rare and addressed to one person or session: :func:`signal` names the
+group, and every socket :func:`watch`-ing it, in every process, is told. With Redis that is
+one publish on one channel that every process subscribes to once (a subscription per person
+would cost a round trip per socket opened). Dashboard sockets use no channel layer at all.
 """
 
 from __future__ import annotations
@@ -261,6 +268,7 @@ class _RedisSubscriber:
                         _deliver_each(_local.deliver(group, group, only=self.loop), group)
                     else:
                         await _deliver_here(group, reply[2].decode(), only=self.loop)
+                        await asyncio.sleep(0)  # see _Publisher.run
                 elif kind == b"subscribe":
                     for confirmed in self.confirmations.pop(reply[1], []):
                         if not confirmed.done():
@@ -427,6 +435,10 @@ class _Publisher:
                 try:
                     if not _redis_url():
                         await _deliver_here(group, text)
+                        # One turn of the loop between events: in a burst (the queue holds
+                        # many) the sockets read what they were written meanwhile, instead
+                        # of their buffers filling until they look stuck.
+                        await asyncio.sleep(0)
                         continue
                     if client is None:
                         from redis.asyncio import Redis
