@@ -161,7 +161,7 @@ def _sweeper() -> _SessionSweeper:
 class DashboardConsumer(AsyncJsonWebsocketConsumer):
     # No channel layer: events and the person signals come through core.live, so a socket
     # needs no channel (and no task waiting on it) of its own.
-    channel_layer_alias = None  # type: ignore[assignment]
+    channel_layer_alias = None
 
     live_groups: list[str]
     ears: dict[str, _Ear]

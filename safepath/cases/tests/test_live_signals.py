@@ -23,7 +23,7 @@ from safepath.placements.services import placement_record_scan
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-class UnreachableLayer(BaseChannelLayer):  # type: ignore[misc]
+class UnreachableLayer(BaseChannelLayer):
     """A channel layer whose server cannot be reached: every call fails."""
 
     extensions = ["groups"]
