@@ -210,6 +210,7 @@ async def _client(config: dict[str, Any]) -> dict[str, Any]:
             dashboards.append(protocol)
         await asyncio.wait_for(asyncio.gather(*wave), 60)
     print("ready", flush=True)
+    cpu_at_ready = time.process_time()
     # The parent says when it has sent every answer; then wait for the last frames.
     await loop.run_in_executor(None, sys.stdin.readline)
     expected = config["expected"]
@@ -221,10 +222,12 @@ async def _client(config: dict[str, Any]) -> dict[str, Any]:
         if total != last:
             last, quiet_since = total, time.perf_counter()
         await asyncio.sleep(0.2)
+    cpu_seconds = time.process_time() - cpu_at_ready
     for dashboard in dashboards:
         if dashboard.transport is not None:
             dashboard.transport.close()
     return {
+        "cpu_seconds": cpu_seconds,
         "closed_early": sum(d.closed for d in dashboards),
         "compressed": sum(d.compressed for d in dashboards),
         "frames": [[[at, text] for at, text in _texts(d)] for d in dashboards],
@@ -322,6 +325,19 @@ def _saved_at(env: dict[str, str], references: list[str]) -> dict[str, float]:
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU time of the whole machine so far, every core (Linux /proc/stat)."""
+    ticks = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = ticks[3] + ticks[4]  # idle and waiting for I/O
+    return sum(ticks) - idle, sum(ticks)
+
+
 def _peak_rss(pid: int, stop: threading.Event, peak: list[float]) -> None:
     while not stop.wait(0.2):
         peak.append(rss_mb(pid).get("rss_mb", 0.0))
@@ -377,6 +393,11 @@ def fan_out(
         sampler = threading.Thread(target=_peak_rss, args=(server.process.pid, stop, samples))
         sampler.start()
         sent = []
+        server_cpu, machine, wall = (
+            _cpu_seconds(server.process.pid),
+            _machine_busy(),
+            time.perf_counter(),
+        )
         try:
             for index, org in enumerate(plan):
                 sent.append((org["organization"], *_post_answer(server.url, org["code"], index)))
@@ -396,6 +417,9 @@ def fan_out(
                 )
             stop.set()
             sampler.join()
+            server_cpu = _cpu_seconds(server.process.pid) - server_cpu
+            wall = time.perf_counter() - wall
+            busy, total = (now - then for now, then in zip(_machine_busy(), machine, strict=True))
     finally:
         for process in processes:
             if process.poll() is None:
@@ -416,6 +440,13 @@ def fan_out(
         "client_processes": CLIENT_PROCESSES,
         "connect_seconds": connect_seconds,
         "closed_early": closed_early,
+        # From the first answer until every client has what it expected: how busy each side
+        # was (1.0 = one core all the time) and the whole machine (every core, any process:
+        # 100% means the run was bound by the machine, not by the server alone).
+        "seconds_answering": wall,
+        "server_cores_busy": server_cpu / wall,
+        "client_cores_busy": sum(o["cpu_seconds"] for o in outputs) / wall,
+        "machine_busy_percent": 100 * busy / total if total else None,
         "compressed_sockets": compressed,
         "post_p50_ms": statistics.median(ms for _org, _at, ms in sent),
         "post_p99_ms": percentile([ms for _org, _at, ms in sent], 0.99),

@@ -1,29 +1,26 @@
 """A dashboard's live socket ends with the staff session it was opened in.
 
-Each socket joins a group named after its session. Signing out (in any tab) and the idle
-timeout both call Django's ``logout``, which sends ``user_logged_out``: the socket is told
-the session ended and is closed, so no event reaches a signed-out page. A page left open and
-untouched ends the same way: the socket itself notices the idle timeout (it does not count
-as activity) and ends the session.
+Each socket watches a group named after its session (``core.live.watch``). Signing out (in
+any tab) and the idle timeout both call Django's ``logout``, which sends ``user_logged_out``:
+the session's group is signalled, in every server process, and its sockets are told the
+session ended and are closed, so no event reaches a signed-out page. A page left open and
+untouched ends the same way: each process's session sweeper (``cases.consumers``) checks
+every open session when its idle timeout comes due (a socket is not activity) and ends it.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
 import time
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest
 
-logger = logging.getLogger(__name__)
+from safepath.core import live
 
-SESSION_ENDED = "session.ended"
 IDLE_KEY = "safepath_last_seen"  # written by accounts.middleware on staff requests a person makes
 
 
@@ -36,14 +33,9 @@ def end_live_sessions(sender: Any, request: HttpRequest | None = None, **kwargs:
     """Receiver of ``user_logged_out``: close every socket opened in this session."""
     session = getattr(request, "session", None)
     key = getattr(session, "session_key", None)
-    layer = get_channel_layer()
-    if not key or layer is None:
-        return
-    try:
-        async_to_sync(layer.group_send)(session_group(key), {"type": SESSION_ENDED})
-    except Exception:
-        # The socket also checks its session by itself (seconds_left), so it ends anyway.
-        logger.exception("Could not tell live sockets that a session ended")
+    if key:
+        # If the signal cannot be sent, each server's sweeper still finds the session ended.
+        live.signal(session_group(key))
 
 
 def seconds_left(session: SessionBase) -> float:

@@ -6,15 +6,19 @@ what it shows through authenticated, tenant-scoped views. Events are sent after 
 transaction commits, so a dashboard never sees something that is later rolled back.
 
 Fan-out is per process, not per socket. Each server process keeps its open sockets by group
-(:data:`_local`) and hands every event, encoded to JSON once, straight to each local socket's
-own queue: nothing per socket is copied, serialized or sent through the channel layer. With
+(:data:`_local`) and hands every event, encoded to JSON once, straight to each local socket:
+under uvicorn (``safepath.run``) the event's WebSocket frame is built once too and written as
+is to each connection that has room (:func:`text_frame`, :func:`_frame_writer`); a socket
+whose connection is backed up queues it instead. A chunk of sockets at a time: between
+chunks, and between events, the loop serves whatever else waits (the next answer's request).
+Nothing per socket is copied, serialized or sent through the channel layer. With
 Redis, an event is published once on the group's pub/sub channel, and each process holds one
 subscription per group that has a socket on it there, then delivers locally. The channel
 layer's ``group_send`` cost one message per member (one Redis list push each, 1,000 per event
 for 1,000 dashboards) and dropped what did not fit a channel's capacity of 100 without a word;
 this costs one publish per event and one delivery per process.
 
-A socket's queue never makes the publisher wait: a socket that cannot keep up is dropped (see
+Handing an event over never makes the publisher wait: a socket that cannot keep up is dropped (see
 ``cases.consumers``) and catches up when it reconnects. If the subscription itself breaks,
 every local socket is dropped the same way, so nothing published meanwhile is silently lost.
 
@@ -22,8 +26,11 @@ Inside the ASGI server the save does not wait for the fan-out: the event is hand
 publisher task on the server's event loop (in order), and the request goes on. Elsewhere (the
 worker, management commands, tests without a server) it is sent at once.
 
-The session and membership signals (``close_user_sockets``, ``cases.live_sessions``) are rare
-and addressed to one person: they stay on the channel layer.
+The person signals (``close_user_sockets``: a membership ended; ``cases.live_sessions``: a
+session ended) are rare and addressed to one person or session: :func:`signal` names the
+group, and every socket :func:`watch`-ing it, in every process, is told. With Redis that is
+one publish on one channel that every process subscribes to once (a subscription per person
+would cost a round trip per socket opened). Dashboard sockets use no channel layer at all.
 """
 
 from __future__ import annotations
@@ -37,8 +44,6 @@ from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
 
@@ -104,34 +109,78 @@ class _LocalFanout:
 
     def deliver(
         self, group: str, text: str, *, only: asyncio.AbstractEventLoop | None = None
-    ) -> int:
-        """Hand ``text`` to every local socket of ``group`` (on loop ``only``, if given)."""
+    ) -> list[Listener]:
+        """Hand ``text`` to every local socket of ``group`` (on loop ``only``, if given).
+
+        Sockets on other loops get it through their loop; those on the running loop are
+        returned, for the caller to hand it to (:func:`_deliver_here`)."""
         members = self.groups.get(group)
         if not members:
-            return 0
+            return []
         try:
             running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
         except RuntimeError:
             running = None
+        here: list[Listener] = []
         elsewhere: dict[asyncio.AbstractEventLoop, list[Listener]] = {}
-        delivered = 0
         for listener, loop in list(members.items()):  # a copy: sockets come and go meanwhile
             if only is not None and loop is not only:
                 continue
             if loop is running:
-                listener.deliver(text)
+                here.append(listener)
             else:
                 elsewhere.setdefault(loop, []).append(listener)
-            delivered += 1
         for loop, listeners in elsewhere.items():
             with contextlib.suppress(RuntimeError):  # that loop closed: its sockets are gone
                 loop.call_soon_threadsafe(_deliver_each, listeners, text)
-        return delivered
+        return here
 
 
 def _deliver_each(listeners: list[Listener], text: str) -> None:
     for listener in listeners:
         listener.deliver(text)
+
+
+# Sockets handed an event between two turns of the event loop. Handing one to a socket writes
+# its frame to the connection (a system call, ~25 µs): 1,000 sockets of one organization in a
+# row held the loop ~100 ms, and the next answer's request waited behind them.
+FANOUT_CHUNK = 100
+
+
+async def _deliver_here(
+    group: str, text: str, *, only: asyncio.AbstractEventLoop | None = None
+) -> None:
+    """Hand ``text`` to the local sockets of ``group``, a chunk at a time, letting the loop
+    serve requests in between. The caller awaits this before the next event: order holds."""
+    listeners = _local.deliver(group, text, only=only)
+    for start in range(0, len(listeners), FANOUT_CHUNK):
+        if start:
+            await asyncio.sleep(0)
+        for listener in listeners[start : start + FANOUT_CHUNK]:
+            listener.deliver(text)
+
+
+def text_frame(text: str) -> bytes:
+    """The WebSocket frame (server to client: unmasked, unfragmented, uncompressed) carrying
+    ``text``: built once per event and written as is to every socket that can take it now."""
+    global _last_frame
+    cached = _last_frame
+    if cached is not None and cached[0] is text:
+        return cached[1]
+    payload = text.encode()
+    length = len(payload)
+    if length < 126:
+        header = bytes((0x81, length))
+    elif length < 1 << 16:
+        header = bytes((0x81, 126)) + length.to_bytes(2, "big")
+    else:
+        header = bytes((0x81, 127)) + length.to_bytes(8, "big")
+    frame = header + payload
+    _last_frame = (text, frame)
+    return frame
+
+
+_last_frame: tuple[str, bytes] | None = None
 
 
 _local = _LocalFanout()
@@ -142,6 +191,10 @@ _local = _LocalFanout()
 
 def _redis_url() -> str:
     return str(getattr(settings, "REDIS_URL", "") or "")
+
+
+# The one pub/sub channel of the person signals; its messages name the group.
+SIGNALS = "signals"
 
 
 def _channel_prefix() -> str:
@@ -176,6 +229,8 @@ class _RedisSubscriber:
                 self.connection = Connection(**options)
                 await self.connection.connect()
                 self.reader = self.loop.create_task(self._read())
+                # Every loop hears the person signals (few, and addressed by name).
+                await self._subscribe(self.prefix + SIGNALS.encode())
                 self.ready.set_result(None)
             except BaseException as error:
                 self.ready.set_exception(error)
@@ -185,7 +240,9 @@ class _RedisSubscriber:
 
     async def subscribe(self, group: str) -> None:
         await self._connect()
-        channel = self.prefix + group.encode()
+        await self._subscribe(self.prefix + group.encode())
+
+    async def _subscribe(self, channel: bytes) -> None:
         confirmed = self.loop.create_future()
         self.confirmations.setdefault(channel, []).append(confirmed)
         await self.connection.send_command("SUBSCRIBE", channel, check_health=False)
@@ -206,7 +263,12 @@ class _RedisSubscriber:
                 kind = reply[0]
                 if kind == b"message":
                     group = reply[1][len(self.prefix) :].decode()
-                    _local.deliver(group, reply[2].decode(), only=self.loop)
+                    if group == SIGNALS:  # a person's or a session's group, named in the message
+                        group = reply[2].decode()
+                        _deliver_each(_local.deliver(group, group, only=self.loop), group)
+                    else:
+                        await _deliver_here(group, reply[2].decode(), only=self.loop)
+                        await asyncio.sleep(0)  # see _Publisher.run
                 elif kind == b"subscribe":
                     for confirmed in self.confirmations.pop(reply[1], []):
                         if not confirmed.done():
@@ -238,6 +300,7 @@ class _RedisSubscriber:
 
 
 _subscribers: dict[asyncio.AbstractEventLoop, _RedisSubscriber] = {}
+_sync_redis: Any = None
 _background: set[asyncio.Task[None]] = set()  # held until done: the loop keeps weak references
 
 
@@ -284,6 +347,46 @@ def stop_listening(listener: Listener, groups: Iterable[str]) -> None:
                 _in_background(loop, subscriber.unsubscribe(group))
 
 
+async def watch(listener: Listener, groups: Iterable[str]) -> None:
+    """Signal ``listener`` (on the running loop) when :func:`signal` names one of ``groups``:
+    a person's or a session's group. Unlike an organization's, these groups take no
+    subscription of their own: every process hears every signal on one channel."""
+    loop = asyncio.get_running_loop()
+    groups = list(groups)
+    for group in groups:
+        _local.add(group, listener, loop)
+    if _redis_url():
+        try:
+            await _subscriber(loop)._connect()
+        except BaseException:
+            unwatch(listener, groups)
+            raise
+
+
+def unwatch(listener: Listener, groups: Iterable[str]) -> None:
+    for group in groups:
+        _local.remove(group, listener)
+
+
+def signal(group: str) -> None:
+    """Call ``deliver`` of every listener watching ``group``, in every server process, now.
+
+    For what is rare and addressed to one person (their membership ended, their session
+    ended): one publish on the signals channel with Redis, else to this process's loops."""
+    if not _redis_url():
+        _deliver_each(_local.deliver(group, group), group)
+        return
+    global _sync_redis
+    try:
+        if _sync_redis is None:
+            import redis
+
+            _sync_redis = redis.Redis.from_url(_redis_url(), socket_timeout=5)
+        _sync_redis.publish(_channel_prefix() + SIGNALS, group)
+    except Exception:
+        logger.exception("Could not send the live signal for %s", group.split(".")[0])
+
+
 async def close_subscriptions() -> None:
     """End this loop's subscription (tests, shutdown): its sockets are dropped."""
     subscriber = _subscribers.pop(asyncio.get_running_loop(), None)
@@ -294,15 +397,12 @@ async def close_subscriptions() -> None:
         await subscriber._disconnect()
 
 
-_sync_redis: Any = None
-
-
 def _publish_now(groups: list[str], text: str) -> None:
     """Send from a thread with no server loop (the worker, a command, a test)."""
     global _sync_redis
     if not _redis_url():
         for group in groups:
-            _local.deliver(group, text)
+            _deliver_each(_local.deliver(group, text), text)
         return
     if _sync_redis is None:
         import redis
@@ -334,7 +434,11 @@ class _Publisher:
             for group in groups:
                 try:
                     if not _redis_url():
-                        _local.deliver(group, text)
+                        await _deliver_here(group, text)
+                        # One turn of the loop between events: in a burst (the queue holds
+                        # many) the sockets read what they were written meanwhile, instead
+                        # of their buffers filling until they look stuck.
+                        await asyncio.sleep(0)
                         continue
                     if client is None:
                         from redis.asyncio import Redis
@@ -373,8 +477,49 @@ ASGIApp = Callable[
 ]
 
 
+WRITE_FRAME = "safepath.write_frame"
+
+
+def _frame_writer(send: Callable[[Any], Awaitable[None]]) -> Callable[[bytes], bool] | None:
+    """A way to write a ready frame straight to this socket's connection, when the server is
+    uvicorn's sans-I/O WebSocket protocol (``safepath.run``); None under any other server.
+
+    The ASGI ``send`` of each event costs the socket a task wake-up, an ASGI message, the
+    session middleware's check and a frame built anew; writing the event's one frame is
+    all it needs. The writer says False when the connection cannot take a frame now (its
+    buffer is full, or it is closing): the socket then sends through ASGI as before, which
+    waits and, if it waits too long, drops the socket."""
+    protocol = getattr(send, "__self__", None)
+    if protocol is None or type(protocol).__name__ != "WebSocketsSansIOProtocol":
+        return None
+    from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+    from websockets.protocol import State
+
+    if not isinstance(protocol, WebSocketsSansIOProtocol):
+        return None
+    conn, writable = protocol.conn, protocol.writable
+
+    def write(frame: bytes) -> bool:
+        if (
+            conn.state is not State.OPEN
+            or protocol.close_sent
+            or not protocol.handshake_complete
+            or not writable.is_set()
+            or conn.extensions
+        ):
+            return False
+        transport = protocol.transport
+        if transport.is_closing():
+            return False
+        transport.write(frame)
+        return True
+
+    return write
+
+
 class PublishFromServerLoop:
-    """ASGI middleware: binds the live-event publisher to the server's event loop."""
+    """ASGI middleware: binds the live-event publisher to the server's event loop, and gives
+    each WebSocket's scope a direct frame writer where the server allows one."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -386,6 +531,12 @@ class PublishFromServerLoop:
         send: Callable[[Any], Awaitable[None]],
     ) -> None:
         bind_event_loop(asyncio.get_running_loop())
+        if scope["type"] == "websocket":
+            writer = _frame_writer(send)
+            if writer is not None:
+                # Into the server's own scope of this one connection: every middleware below
+                # copies the scope again, so a copy here would be one more per open socket.
+                scope[WRITE_FRAME] = writer
         await self.app(scope, receive, send)
 
 
@@ -403,19 +554,10 @@ def publish_count(organization_id: int, event: dict[str, Any]) -> None:
     transaction.on_commit(lambda: _send([group], payload))
 
 
-ACCOUNT_ENDED = "account.ended"
-
-
 def user_group(user_id: int) -> str:
     return f"user.{user_id}"
 
 
 def close_user_sockets(user_id: int) -> None:
     """Close every live socket of this person now (they left, or their access changed)."""
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    try:
-        async_to_sync(layer.group_send)(user_group(user_id), {"type": ACCOUNT_ENDED})
-    except Exception:
-        logger.exception("Could not close the live sockets of user %s", user_id)
+    signal(user_group(user_id))
