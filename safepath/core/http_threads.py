@@ -20,11 +20,11 @@ WebSockets are not affected: Channels serves them on the event loop as before.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import IO, Any
 
+from asgiref.sync import sync_to_async
 from django.core import signals
 from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
@@ -61,6 +61,12 @@ class ThreadPoolHTTPHandler(ASGIHandler):
         self.load_middleware(is_async=False)
         self.threads = threads
         self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="http")
+        # Through asgiref, as Django's handler runs a view: code in the view that goes back to
+        # async (async_to_sync, e.g. the channel layer closing a person's sockets) runs on the
+        # server's event loop, where the sockets and the in-memory layer live.
+        self.run_in_pool = sync_to_async(
+            self.respond, thread_sensitive=False, executor=self.executor
+        )
 
     async def __call__(
         self,
@@ -74,10 +80,7 @@ class ThreadPoolHTTPHandler(ASGIHandler):
             body_file = await self.read_body(receive)
         except RequestAborted:
             return
-        loop = asyncio.get_running_loop()
-        (status, headers), body = await loop.run_in_executor(
-            self.executor, self.respond, scope, body_file
-        )
+        (status, headers), body = await self.run_in_pool(scope, body_file)
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 

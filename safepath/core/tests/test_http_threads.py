@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
 from typing import Any
 
 import pytest
+from asgiref.sync import async_to_sync
 from asgiref.testing import ApplicationCommunicator
 from django.conf import settings
 from django.core import signals
@@ -70,6 +72,28 @@ async def test_requests_run_on_the_pool_threads_not_a_new_thread_each() -> None:
     assert len(names) == 3 * settings.SERVER_THREADS
     assert all(name.startswith("http") for name in names), set(names)
     assert len(set(names)) <= settings.SERVER_THREADS
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_going_back_to_async_in_a_request_runs_on_the_servers_loop() -> None:
+    # Closing a person's sockets goes through the channel layer with async_to_sync; the
+    # in-memory layer and the sockets live on the server's loop.
+    loops: list[asyncio.AbstractEventLoop] = []
+
+    async def where() -> None:
+        loops.append(asyncio.get_running_loop())
+
+    def started(**kwargs: Any) -> None:
+        async_to_sync(where)()
+
+    signals.request_started.connect(started)
+    try:
+        status, _headers, _body = await _request("GET", "/healthz")
+    finally:
+        signals.request_started.disconnect(started)
+
+    assert status == 200
+    assert loops == [asyncio.get_running_loop()]
 
 
 @pytest.mark.django_db(transaction=True)
