@@ -20,7 +20,7 @@ WebSockets are not affected: Channels serves them on the event loop as before.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import IO, Any
 
@@ -33,7 +33,6 @@ from django.http import HttpResponseBase
 from django.urls import set_script_prefix
 
 Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
 
 Head = tuple[int, list[tuple[bytes, bytes]]]
 
@@ -70,9 +69,9 @@ class ThreadPoolHTTPHandler(ASGIHandler):
 
     async def __call__(
         self,
-        scope: Scope,
-        receive: Callable[[], Awaitable[Message]],
-        send: Callable[[Message], Awaitable[None]],
+        scope: dict[str, Any],
+        receive: Callable[[], Awaitable[Mapping[str, Any]]],
+        send: Callable[[Mapping[str, Any]], Awaitable[None]],
     ) -> None:
         if scope["type"] != "http":
             raise ValueError(f"Only HTTP is served here, not {scope['type']}.")
@@ -89,14 +88,16 @@ class ThreadPoolHTTPHandler(ASGIHandler):
         try:
             set_script_prefix(get_script_prefix(scope))
             signals.request_started.send(sender=self.__class__, scope=scope)
-            request, response = self.create_request(scope, body_file)
-            if request is not None:
-                response = self.get_response(request)
+            request, refusal = self.create_request(scope, body_file)
+            response = self.get_response(request) if request is not None else refusal
+            assert response is not None  # create_request gives a request or a refusal
             response._handler_class = self.__class__  # type: ignore[attr-defined]  # as Django
             try:
                 # SafePath streams nothing large (static files at most): read it here, so the
                 # event loop never runs the application's iterators.
-                body = b"".join(response) if response.streaming else response.content  # type: ignore[attr-defined]  # HttpResponse has content
+                body = (
+                    b"".join(response) if response.streaming else response.content  # type: ignore[attr-defined]  # HttpResponse's
+                )
                 return (response.status_code, response_headers(response)), body
             finally:
                 response.close()  # request_finished: old or broken connections are closed
