@@ -12,7 +12,7 @@
 - the server's resident memory (now and peak) after these loads.
 
 On the embedded default (SQLite) and, when a PostgreSQL URL is given (BENCH_DATABASE_URL,
-else DATABASE_URL), on PostgreSQL too.
+else DATABASE_URL), on PostgreSQL too, with Redis when REDIS_URL is set (as in production).
 """
 
 from __future__ import annotations
@@ -240,14 +240,22 @@ def measure(database_url: str | None) -> dict[str, Any]:
     saved = os.environ.pop("DATABASE_URL", None)
     if database_url:
         os.environ["DATABASE_URL"] = database_url
+    # PostgreSQL runs as in production, with Redis (cache and live events) when it is set.
+    redis_url = (os.environ.get("REDIS_URL") or None) if database_url else None
     try:
-        with tempfile.TemporaryDirectory() as workdir, deployment(Path(workdir)) as live:
+        with (
+            tempfile.TemporaryDirectory() as workdir,
+            deployment(Path(workdir), redis_url=redis_url) as live,
+        ):
             live.env["LOG_LEVEL"] = "WARNING"
             server = live.start_server(worker=True)
             parts = urlsplit(server.url)
             host, port = parts.hostname or "127.0.0.1", parts.port or 80
             code = live.summary["placements"][1]["code"]
-            result: dict[str, Any] = {"database": "postgresql" if database_url else "sqlite"}
+            name = (
+                "sqlite" if not database_url else "postgresql+redis" if redis_url else "postgresql"
+            )
+            result: dict[str, Any] = {"database": name}
             result["first_page"] = first_page_bytes(host, port, code)
             result.update(answers_against_baseline(live, host, port, code))
             result["whole_flow"] = whole_flow(live, host, port, code)

@@ -292,6 +292,19 @@ def table(results: dict[str, Any]) -> list[str]:
                 "more than 1 server",
             )
         )
+        shared = scaleout.get("one_server_two_processes")
+        if shared:
+            rows.append(
+                (
+                    "scale-out: saving answers, 1 server --processes=2, postgresql+redis",
+                    f"{_fmt(shared['save_answer']['throughput_rps'], '/s')}, "
+                    f"p95 {_fmt(shared['save_answer']['p95_ms'], ' ms')}, "
+                    f"{shared['live']['missed']} events missed",
+                    f"1 process {_fmt(one['save_answer']['throughput_rps'], '/s')}",
+                    f"throughput x{_fmt(scaleout['throughput_ratio_two_processes_to_one'])}",
+                    "more than 1 process, 0 missed",
+                )
+            )
         rows.append(
             (
                 f"scale-out: answer → {two['live']['dashboards']} dashboards on 2 servers",

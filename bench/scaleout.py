@@ -1,9 +1,10 @@
 """Scale-out: 2 server processes + 2 workers on one PostgreSQL and one Redis, against 1.
 
-Both set-ups run on the same fresh seeded database (PostgreSQL + Redis are required: a
-second process needs a shared database and a shared channel layer) and are driven the same
-way, by a client that spreads its connections round-robin over the servers (as a load
-balancer would):
+A third set-up is one run command with ``--processes=2``: two server processes sharing one
+port (the kernel spreads the connections) and one worker. All run on the same fresh seeded
+database (PostgreSQL + Redis are required: a second process needs a shared database and a
+shared channel layer) and are driven the same way, by a client that spreads its connections
+round-robin over the servers (as a load balancer would):
 
 - saving answers: REPORTERS reporters at once, each starting a report and autosaving
   ANSWERS_EACH answers (every reply must say saved), throughput and p50/p95;
@@ -179,10 +180,26 @@ async def _live(urls: list[str], cookies: list[str], code: str) -> dict[str, Any
 _signed_in: list[str] = []
 
 
-def _one_setup(live: Deployment, servers: int) -> dict[str, Any]:
+def _server_pids(pid: int) -> list[int]:
+    """The processes that serve: the run command itself, or (with --processes) the server
+    processes it started; its worker (manage.py worker) is not counted."""
+    children = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        listed = task / "children"
+        children += [int(c) for c in (listed.read_text().split() if listed.exists() else [])]
+    servers = [
+        child
+        for child in children
+        if b"manage.py" not in Path(f"/proc/{child}/cmdline").read_bytes()
+        and b"resource_tracker" not in Path(f"/proc/{child}/cmdline").read_bytes()
+    ]
+    return servers or [pid]
+
+
+def _one_setup(live: Deployment, servers: int, *, processes: int = 1) -> dict[str, Any]:
     from bench.cases import _sign_in_cookie
 
-    started = [live.start_server(worker=True) for _ in range(servers)]
+    started = [live.start_server(worker=True, processes=processes) for _ in range(servers)]
     try:
         urls = [server.url for server in started]
         # Saving answers at another organization's code: the riverside dashboards must hear
@@ -203,10 +220,16 @@ def _one_setup(live: Deployment, servers: int) -> dict[str, Any]:
         if not _signed_in:
             _signed_in.append(_sign_in_cookie(urls[0], responder))
         cookies = _signed_in * len(urls)
-        result: dict[str, Any] = {"servers": servers, "workers": servers}
+        result: dict[str, Any] = {
+            "servers": servers,
+            "processes_each": processes,
+            "workers": servers,
+        }
         result["save_answer"] = save_answers(urls, code)
         result["live"] = asyncio.run(_live(urls, cookies, riverside))
-        result["server_memory"] = [rss_mb(server.process.pid) for server in started]
+        result["server_memory"] = [
+            rss_mb(pid) for server in started for pid in _server_pids(server.process.pid)
+        ]
         return result
     finally:
         for server in started:
@@ -231,11 +254,16 @@ def run() -> dict[str, Any]:
         live.env["LOG_LEVEL"] = "WARNING"
         one = _one_setup(live, 1)
         two = _one_setup(live, 2)
+        shared_port = _one_setup(live, 1, processes=2)
     results["one_server"], results["two_servers"] = one, two
+    results["one_server_two_processes"] = shared_port
     results["throughput_ratio_two_to_one"] = (
         two["save_answer"]["throughput_rps"] / one["save_answer"]["throughput_rps"]
     )
     results["p95_ratio_two_to_one"] = two["save_answer"]["p95_ms"] / one["save_answer"]["p95_ms"]
+    results["throughput_ratio_two_processes_to_one"] = (
+        shared_port["save_answer"]["throughput_rps"] / one["save_answer"]["throughput_rps"]
+    )
     return results
 
 

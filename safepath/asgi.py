@@ -1,11 +1,12 @@
-"""ASGI entry point: HTTP through Django, WebSockets through Channels."""
+"""ASGI entry point: HTTP through Django (in a fixed pool of threads), WebSockets through
+Channels."""
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safepath.settings")
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402  # needs Django set up first
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
@@ -16,6 +17,7 @@ from django.urls import path  # noqa: E402
 from safepath.analytics.consumers import AnalyticsConsumer  # noqa: E402
 from safepath.cases.routing import websocket_urlpatterns  # noqa: E402
 from safepath.core.asgi_limits import BodySizeLimit  # noqa: E402
+from safepath.core.http_threads import ThreadPoolHTTPHandler  # noqa: E402
 from safepath.core.live import PublishFromServerLoop  # noqa: E402
 from safepath.core.middleware import is_reporter_path  # noqa: E402
 from safepath.reports.errors import too_large_page  # noqa: E402
@@ -24,7 +26,7 @@ application = PublishFromServerLoop(
     ProtocolTypeRouter(
         {
             "http": BodySizeLimit(
-                django_asgi_app,
+                ThreadPoolHTTPHandler(threads=settings.SERVER_THREADS),
                 limit=settings.REQUEST_MAX_BYTES,
                 # A reporter's refused photo gets a reporter's page, in her language.
                 page_for=lambda path: too_large_page if is_reporter_path(path) else None,

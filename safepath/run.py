@@ -1,11 +1,15 @@
 """Run SafePath: the ASGI server and the background worker, together, in the foreground.
 
-    python -m safepath.run [--migrate=yes|no] [--banner] [--no-worker]
+    python -m safepath.run [--migrate=yes|no] [--banner] [--no-worker] [--processes=N]
 
 Reads HOST and PORT (default 127.0.0.1:8000). The server keeps no access log: the reporter's
-side must not record who asked. The worker is restarted if it ever exits on its own, stops
-when the server stops (Ctrl-C, SIGTERM from a supervisor) and exits by itself when the server
-process dies without stopping it.
+side must not record who asked. ``--processes`` (or SERVER_PROCESSES) runs several server
+processes on the one port, which needs PostgreSQL and Redis: on SQLite with the in-memory
+channel layer a dashboard would not hear what another process saved.
+
+The worker is restarted if it ever exits on its own, stops when the server stops (Ctrl-C,
+SIGTERM from a supervisor) and exits by itself when the server process dies without
+stopping it.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 MANAGE_PY = Path(__file__).resolve().parent.parent / "manage.py"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safepath.settings")
@@ -43,17 +48,37 @@ def _supervise_worker(stop: threading.Event) -> None:
             process.kill()
 
 
+MMAP_THRESHOLD_BYTES = 1024 * 1024
+
+
 def _few_malloc_arenas() -> None:
     """glibc gives each thread that allocates its own memory arena (up to 8 per core) and
-    keeps freed memory in each. The server runs each request's Django code in a thread, so
-    under load most of its resident memory was idle arenas; Python runs one thread at a time
-    anyway, so two arenas cost nothing in speed."""
+    keeps freed memory in each. The server runs requests on several threads, so under load
+    most of its resident memory was idle arenas; Python runs one thread at a time anyway, so
+    two arenas cost nothing in speed.
+
+    glibc also raises its mmap threshold to the largest block freed so far: after the first
+    receipt's Argon2 hash (19 MiB) every later one came from the heap and stayed resident
+    after it was freed. A fixed threshold of 1 MiB gives such blocks back when freed."""
     try:
         libc = ctypes.CDLL("libc.so.6")
     except OSError:  # not glibc: nothing to tune
         return
-    m_arena_max = -8
+    m_arena_max, m_mmap_threshold = -8, -3
     libc.mallopt(m_arena_max, 2)
+    libc.mallopt(m_mmap_threshold, MMAP_THRESHOLD_BYTES)
+
+
+def several_processes_problem(settings: Any) -> str:
+    """Why this configuration cannot run several server processes ("" when it can)."""
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if "postgresql" not in engine or not settings.REDIS_URL:
+        return (
+            "several server processes need PostgreSQL (DATABASE_URL) and Redis (REDIS_URL): "
+            "on SQLite with the in-memory channel layer, a dashboard connected to one process "
+            "would never hear of a report saved by another. Run one process, or set both."
+        )
+    return ""
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -62,6 +87,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--migrate", choices=["yes", "no"], default="yes")
     parser.add_argument("--banner", action="store_true", help="Print demo logins and scan URLs.")
     parser.add_argument("--no-worker", action="store_true", help="Serve only; run no worker.")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=int(os.environ.get("SERVER_PROCESSES", "1")),
+        help="Server processes sharing the port (PostgreSQL and Redis only; default 1).",
+    )
     args = parser.parse_args(argv)
 
     import django
@@ -69,6 +100,16 @@ def main(argv: list[str] | None = None) -> None:
     django.setup()
     from django.conf import settings
     from django.core.management import call_command
+
+    if args.processes < 1:
+        parser.error("--processes must be at least 1")
+    if args.processes > 1:
+        problem = several_processes_problem(settings)
+        if problem:
+            parser.error(problem)
+        # Each server process is a new interpreter: it reads the same limits from here.
+        os.environ.setdefault("MALLOC_ARENA_MAX", "2")
+        os.environ.setdefault("MALLOC_MMAP_THRESHOLD_", str(MMAP_THRESHOLD_BYTES))
 
     if args.migrate == "yes":
         call_command("migrate", interactive=False, verbosity=0)
@@ -113,6 +154,9 @@ def main(argv: list[str] | None = None) -> None:
             # each socket would keep zlib state of its own (tens of KB or more, times 1,000
             # dashboards), and one frame could not serve every socket.
             ws_per_message_deflate=False,
+            # More than one: uvicorn's supervisor forks them on one socket (the kernel spreads
+            # connections), restarts one that dies, and stops them all on SIGTERM.
+            workers=args.processes if args.processes > 1 else None,
         )
     finally:
         stop.set()

@@ -238,6 +238,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         **DATABASES["default"].get("OPTIONS", {}),
     }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# The server runs requests on a fixed pool of threads (safepath.core.http_threads), so a
+# connection can outlive its request: on SQLite each thread keeps its own for this long
+# instead of opening one (and setting its pragmas) per request. PostgreSQL's connections come
+# from the pool above (or, with the pool off, last as long too); Django refuses a lasting
+# connection together with a pool.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" or not DATABASES["default"].get(
+    "OPTIONS", {}
+).get("pool"):
+    DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "300"))
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# How many threads serve HTTP requests in one server process. Python runs one at a time; more
+# than one lets a request run while another waits for the database.
+SERVER_THREADS = int(os.environ.get("SERVER_THREADS", "8"))
 # How long a reporter's answer keeps retrying when SQLite still says "database is locked"
 # after its busy timeout (safepath.core.db.retry_when_locked).
 SQLITE_WRITE_PATIENCE_SECONDS = float(os.environ.get("SQLITE_WRITE_PATIENCE_SECONDS", "120"))

@@ -5,12 +5,20 @@ write lock at BEGIN and wait for it (busy timeout), but under a burst of reporte
 worker a wait can still run out and SQLite answers "database is locked". A reporter's answer
 must never be lost to that, so the reporter's writes go through ``retry_when_locked``: the
 transaction rolled back whole, so running it again is safe.
+
+Within one server process those writes also take turns on a lock of their own. The server
+runs requests on several threads (``safepath.core.http_threads``), and SQLite's busy wait
+polls the file lock with sleeps of up to 100 ms: threads of the same process waiting on each
+other that way spent most of a burst asleep while the lock was free. On the Python lock a
+waiting write starts the moment the one before it commits. (The worker, another process,
+still waits on SQLite's own lock.)
 """
 
 from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -21,6 +29,10 @@ from django.db import OperationalError, connection
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+# One SQLite write transaction at a time per process (see above). Re-entrant: a retried write
+# may call another.
+_sqlite_writes = threading.RLock()
 
 
 def is_lock_error(error: OperationalError) -> bool:
@@ -42,6 +54,9 @@ def retry_when_locked(write: Callable[[], T], *, patience: float | None = None) 
     attempt = 1
     while True:
         try:
+            if connection.vendor == "sqlite" and not connection.in_atomic_block:
+                with _sqlite_writes:
+                    return write()
             return write()
         except OperationalError as error:
             if (

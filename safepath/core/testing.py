@@ -83,7 +83,9 @@ class Deployment:
             raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stderr}")
         return result.stdout
 
-    def start_server(self, *, worker: bool = True, base_url: str | None = None) -> Server:
+    def start_server(
+        self, *, worker: bool = True, base_url: str | None = None, processes: int = 1
+    ) -> Server:
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         log = self.workdir / f"server-{port}.log"
@@ -93,6 +95,8 @@ class Deployment:
         args = [sys.executable, "-m", "safepath.run", "--migrate=no"]
         if not worker:
             args.append("--no-worker")
+        if processes > 1:
+            args.append(f"--processes={processes}")
         with log.open("wb") as out:
             process = subprocess.Popen(
                 args,

@@ -220,8 +220,27 @@ def _audience_of(report: Report, owners: list[int]) -> list[int]:
 def report_audience(*, report: Report) -> list[int]:
     """The organizations whose dashboards hear of a report: its owners and the partners that
     may read it (shares of the report, and of owners' cases holding it). These are exactly
-    the organizations in which ``reports_visible_in`` finds it."""
-    return _audience_of(report, report_owner_ids(report=report))
+    the organizations in which ``reports_visible_in`` finds it.
+
+    One query (a UNION), since every answer a reporter saves asks it: the owners, the
+    report's shares and the shared cases that hold it were three, about a millisecond of a
+    save between them."""
+    owners = report.recipients.order_by().values_list("organization_id", flat=True)
+    direct = (
+        report.shares.filter(revoked_at__isnull=True)
+        .order_by()
+        .values_list("shared_with_id", flat=True)
+    )
+    through_cases = (
+        Organization.objects.filter(
+            shares_received__case__links__report=report,
+            shares_received__revoked_at__isnull=True,
+            shares_received__case__organization__in=report.recipients.values("organization_id"),
+        )
+        .order_by()
+        .values_list("pk", flat=True)
+    )
+    return sorted(set(owners.union(direct, through_cases)))
 
 
 def report_readers(*, report: Report, user_ids: Iterable[int]) -> set[int]:

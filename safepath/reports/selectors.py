@@ -7,13 +7,13 @@ from datetime import timedelta
 
 from argon2.exceptions import InvalidHashError, VerificationError
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from safepath.core.counters import count_in_window
 from safepath.core.crypto import unseal
 from safepath.placements.models import Placement
 from safepath.reports.models import FollowupFailure, Report, ReportMessage, ReportStatus
@@ -65,12 +65,7 @@ def answered_steps(*, report: Report | None) -> set[str]:
 
 
 def _bump(key: str) -> int:
-    cache.add(key, 0, THROTTLE_WINDOW_SECONDS)
-    try:
-        return int(cache.incr(key))
-    except ValueError:
-        cache.set(key, 1, THROTTLE_WINDOW_SECONDS)
-        return 1
+    return count_in_window(key, THROTTLE_WINDOW_SECONDS)
 
 
 class Throttled(Exception):

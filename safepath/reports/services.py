@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher, Type
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from safepath.core.activity import Action, record
+from safepath.core.counters import count_in_window
 from safepath.core.crypto import lookup_key, seal
 from safepath.placements.models import Placement
 from safepath.placements.services import placement_count
@@ -103,12 +103,7 @@ def _publish(report: Report) -> None:
 
 
 def _count_burst(key: str) -> int:
-    cache.add(key, 0, BURST_WINDOW_SECONDS)
-    try:
-        return int(cache.incr(key))
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, BURST_WINDOW_SECONDS)
-        return 1
+    return count_in_window(key, BURST_WINDOW_SECONDS)
 
 
 def _flag(report: Report, reason: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -104,3 +105,73 @@ def test_the_worker_exits_when_its_server_is_killed(running_server: Running) -> 
     process.wait(timeout=30)
 
     assert _wait_until(lambda: not _alive(worker), 20), "the worker outlived its killed server"
+
+
+def test_several_server_processes_are_refused_on_sqlite(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env.update(SQLITE_PATH=str(tmp_path / "run.sqlite3"), SAFEPATH_ENV="development")
+
+    done = subprocess.run(
+        [sys.executable, "-m", "safepath.run", "--migrate=no", "--no-worker", "--processes=2"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert done.returncode == 2
+    assert "several server processes need PostgreSQL (DATABASE_URL) and Redis" in done.stderr
+
+
+def _descendants(pid: int) -> set[int]:
+    found = _children(pid)
+    for child in list(found):
+        found |= _descendants(child)
+    return found
+
+
+def test_several_server_processes_share_the_port_and_stop_together(tmp_path: Path) -> None:
+    redis_url = os.environ.get("REDIS_URL", "")
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres") or not redis_url:
+        pytest.skip("several server processes need PostgreSQL and Redis")
+    from safepath.core.testing import deployment
+
+    with deployment(tmp_path, redis_url=redis_url) as live:
+        port = free_port()
+        env = {**live.env, "HOST": "127.0.0.1", "PORT": str(port)}
+        log = (tmp_path / "run.log").open("wb")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "safepath.run", "--migrate=no", "--processes=2"],
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+
+            def serving() -> bool:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
+                        return True
+                except OSError:
+                    return False
+
+            assert _wait_until(serving, 90), (tmp_path / "run.log").read_text()
+            # Two servers and a worker (and multiprocessing's helper, if any).
+            assert _wait_until(lambda: len(_descendants(process.pid)) >= 3, 30)
+            started = _descendants(process.pid)
+
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=30)
+
+            assert _wait_until(lambda: not any(_alive(pid) for pid in started), 20)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=10)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            log.close()
