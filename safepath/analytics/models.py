@@ -116,13 +116,33 @@ class OrganizationHour(models.Model):
 
 class Span(models.TextChoices):
     DAY = "d", "day"
-    WEEK = "w", "week"  # Monday to Sunday, UTC
+    WEEK = "w", "week"  # Monday to Sunday
     MONTH = "m", "month"
 
 
+class SummaryZone(models.Model):
+    """The time zone an organization's ``PlacementPeriod`` rows are keyed in: its own zone
+    (``Organization.zone``), so that any window of whole local days is whole rows. Kept
+    apart from ``Organization.time_zone`` because the rows stay keyed in the old zone until
+    ``summaries.rezone`` has rebuilt them after a change; readers cut windows in this zone,
+    so they are right in between too."""
+
+    organization_id = models.BigIntegerField(unique=True)
+    time_zone = models.CharField(max_length=64)
+    # A fresh random number whenever a summary row of a day before today (local) changes,
+    # or the rows are made again: the cache of the days before yesterday is keyed by it
+    # (``selectors``), so a backdated change can never be read from a stale copy.
+    history = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"summaries of {self.organization_id} in {self.time_zone}"
+
+
 class PlacementPeriod(models.Model):
-    """A placement's counters over one UTC day, week or calendar month (``start`` is its
-    first day); ``hours`` is the number of hourly counter rows added in."""
+    """A placement's counters over one local day, week (Monday to Sunday) or calendar month
+    in its organization's summary zone (``SummaryZone``; ``start`` is its first day);
+    ``hours`` is the number of hourly counter rows added in (a row belongs to the local day
+    its hour starts in)."""
 
     placement_id = models.BigIntegerField()
     organization_id = models.BigIntegerField()

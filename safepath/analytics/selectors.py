@@ -8,14 +8,17 @@ time zone, so "Monday 9:00" means 9 in the morning where the posters hang.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from functools import cached_property
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import cached_property, partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
 from django.utils import timezone
@@ -25,7 +28,7 @@ from django.utils.translation import gettext_lazy
 from safepath.accounts.models import Membership, Organization, Unit
 from safepath.analytics import responses, summaries
 from safepath.analytics.hotspots import CellResult, ChangeResult, changes_against_history, gi_star
-from safepath.analytics.models import OrganizationHour
+from safepath.analytics.models import OrganizationHour, SummaryZone
 from safepath.cases.models import Outcome
 from safepath.placements.models import Placement, PlacementStatus, ScanCount, SiteType
 from safepath.placements.selectors import is_due_for_check
@@ -109,6 +112,39 @@ def _local_sums(
     organizations: list[int], zone: ZoneInfo, begin: datetime, finish: datetime, grid_from: date
 ) -> LocalSums:
     summaries.fold()
+    grid_begin = datetime.combine(grid_from, time(), tzinfo=zone)
+    zones = _summary_zones(organizations)
+    cut = summaries.midnight(_history_cut(zone), zone)
+    # The days before yesterday from the cache when they are the summaries' own local days
+    # (the organizations' summary zone is this one, so ``history`` covers them).
+    if begin < cut < finish and all(z == zone.key for z, _h in zones.values()):
+        key = ("local-sums", zone.key, sorted((pk, h) for pk, (_z, h) in zones.items()))
+        key += (begin, cut, grid_begin)
+        past = _cached(key, partial(_hour_sums, organizations, zone, begin, grid_begin, cut))
+        days, grid = _hour_sums(organizations, zone, cut, max(cut, grid_begin), finish)
+        if _summary_zones(organizations) == zones:
+            for into, more in ((days, past[0]), (grid, past[1])):
+                for k, counts in more.items():
+                    known = into.get(k)
+                    into[k] = (
+                        dict(counts)
+                        if known is None
+                        else {n: known[n] + counts[n] for n in COUNTERS}
+                    )
+            return LocalSums(days, grid, grid_from)
+    days, grid = _hour_sums(organizations, zone, begin, grid_begin, finish)
+    return LocalSums(days, grid, grid_from)
+
+
+def _hour_sums(
+    organizations: list[int],
+    zone: ZoneInfo,
+    begin: datetime,
+    grid_begin: datetime,
+    finish: datetime,
+) -> tuple[dict[date, dict[str, int]], dict[tuple[int, int], dict[str, int]]]:
+    """Per local day from ``begin``, and per (weekday, local hour) from ``grid_begin``, up
+    to ``finish``: the organizations' counters from the hourly summary."""
     sums = {name: Sum(name) for name in COUNTERS}
     hours = OrganizationHour.objects.filter(organization_id__in=organizations, hour__lt=finish)
     by_day: list[dict[str, Any]] = [
@@ -120,7 +156,8 @@ def _local_sums(
         .order_by()
     ]
     days = {row["local_day"]: {n: int(row[n] or 0) for n in COUNTERS} for row in by_day}
-    grid_begin = datetime.combine(grid_from, time(), tzinfo=zone)
+    if grid_begin >= finish:
+        return days, {}
     by_hour: list[dict[str, Any]] = [
         dict(row)
         for row in hours.filter(hour__gte=grid_begin)
@@ -136,7 +173,7 @@ def _local_sums(
         (row["weekday"] - 1, row["local_hour"]): {n: int(row[n] or 0) for n in COUNTERS}
         for row in by_hour
     }
-    return LocalSums(days, grid, grid_from)
+    return days, grid
 
 
 ENGAGEMENT_WEEKS = 12
@@ -333,53 +370,134 @@ def _window_sums(
     organizations: list[int], windows: Windows
 ) -> dict[int, dict[str, dict[str, int]]]:
     """Per placement with counter rows in any window: per window [begin, finish), the sums
-    of the columns named (counters, and ``hours``: the number of hourly rows). Whole UTC
-    months, weeks and days come from the summary, the hours at the edges (a local midnight
-    is not a UTC one) from the raw counters: one query each, every window's sums filtered
-    in the same pass, and only the columns each window needs."""
-    cuts = {name: summaries.pieces(a, b) for name, (a, b, _c) in windows.items()}
+    of the columns named (counters, and ``hours``: the number of hourly rows)."""
+    names = [(name, column) for name, (_a, _b, columns) in windows.items() for column in columns]
     found: dict[int, dict[str, dict[str, int]]] = {}
+    for pk, values in _flat_window_sums(organizations, windows).items():
+        into = found[pk] = {name: {} for name in windows}
+        for (name, column), value in zip(names, values, strict=True):
+            into[name][column] = value
+    return found
+
+
+def _flat_window_sums(organizations: list[int], windows: Windows) -> dict[int, list[int]]:
+    """Per placement with counter rows in any window: the sums of each window's columns,
+    window after window, as one list. Whole local months, weeks and days come from the
+    summary, keyed in each organization's summary zone (``analytics.SummaryZone``): a
+    window of whole days in that zone, as every period is, is nothing else. Only a window
+    that is not (the organization's time zone changed and the worker has not keyed its
+    summaries in the new one yet) has hours at its edges, read from the raw counters."""
+    while True:
+        zones = _summary_zones(organizations)
+        found = _window_sums_in(zones, windows)
+        if _summary_zones(organizations) == zones:
+            return found
+        # The summaries were keyed anew in between (summaries.rezone): read them again.
+
+
+def _summary_zones(organizations: list[int]) -> dict[int, tuple[str, int]]:
+    """Each organization's summary zone and ``history`` (UTC and 0 for one without
+    counters: it has no summary rows)."""
+    keyed = {
+        pk: (zone, history)
+        for pk, zone, history in SummaryZone.objects.filter(
+            organization_id__in=organizations
+        ).values_list("organization_id", "time_zone", "history")
+    }
+    return {pk: keyed.get(pk, ("UTC", 0)) for pk in organizations}
+
+
+# The days before yesterday change only by a backdated write (which gives the organization a
+# new ``SummaryZone.history``), so their sums are kept in the cache under that number: a
+# page then reads yesterday and today only. A day is long enough: the windows move daily.
+HISTORY_SECONDS = 24 * 3600
+
+
+def _history_cut(zone: tzinfo) -> date:
+    """The first day read fresh: yesterday, local. (Folds mark a change to any day before
+    today as history, so a clock a day apart between servers is still safe.)"""
+    return timezone.now().astimezone(zone).date() - timedelta(days=1)
+
+
+def _cached(key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+    digest = "analytics:" + hashlib.sha256(repr(key).encode()).hexdigest()
+    found = cache.get(digest)
+    if found is None:
+        found = compute()
+        cache.set(digest, found, HISTORY_SECONDS)
+    return found
+
+
+def _rows(rows: Any) -> list[tuple[int, ...]]:
+    """Rows of plain ints (what the cache keeps small and quick to load)."""
+    return [tuple(int(v or 0) for v in row) for row in rows]
+
+
+def _window_sums_in(zones: dict[int, tuple[str, int]], windows: Windows) -> dict[int, list[int]]:
+    found: dict[int, list[int]] = {}
 
     def add(rows: Any) -> None:
         for pk, *values in rows:
-            into = found.setdefault(
-                pk, {name: dict.fromkeys(columns, 0) for name, (_a, _b, columns) in windows.items()}
+            numbers = [int(v or 0) for v in values]
+            known = found.get(pk)
+            found[pk] = (
+                numbers if known is None else [a + b for a, b in zip(known, numbers, strict=True)]
             )
-            it = iter(values)
+
+    by_zone: dict[str, list[int]] = defaultdict(list)
+    for pk, (zone, _history) in zones.items():
+        by_zone[zone].append(pk)
+    for zone, organizations in by_zone.items():
+        local = summaries.zone_info(zone)
+        whole = {name: summaries.local_days(a, b, local) for name, (a, b, _c) in windows.items()}
+        edges: dict[str, Q | None] = {}
+        for name, (begin, finish, _c) in windows.items():
+            first, after = whole[name]
+            if first >= after:  # not one whole local day: all of it from the raw counters
+                edges[name] = Q(hour__gte=begin, hour__lt=finish)
+                continue
+            q = None
+            for a, b in (
+                (begin, summaries.midnight(first, local)),
+                (summaries.midnight(after, local), finish),
+            ):
+                if a < b:
+                    q = Q(hour__gte=a, hour__lt=b) if q is None else q | Q(hour__gte=a, hour__lt=b)
+            edges[name] = q
+        if any(q is not None for q in edges.values()):
+            nothing = Q(pk__in=[])
+            aggregates: dict[str, Any] = {}
+            every = Q()
             for name, (_a, _b, columns) in windows.items():
+                where = edges[name] or nothing
+                every |= where
                 for column in columns:
-                    into[name][column] += int(next(it) or 0)
-
-    def sums(where: dict[str, Q], hours: Any) -> dict[str, Any]:
-        aggregates: dict[str, Any] = {}
-        for name, (_a, _b, columns) in windows.items():
-            for column in columns:
-                if column == "hours":
-                    aggregates[f"{name}__{column}"] = hours(where[name])
-                else:
-                    aggregates[f"{name}__{column}"] = Sum(column, filter=where[name])
-        return aggregates
-
-    nothing = Q(pk__in=[])
-    edges = {name: nothing for name in windows}
-    for name, cut in cuts.items():
-        for a, b in cut.hours:
-            q = Q(hour__gte=a, hour__lt=b)
-            edges[name] = q if edges[name] is nothing else edges[name] | q
-    if any(cut.hours for cut in cuts.values()):
-        aggregates = sums(edges, lambda where: Count("pk", filter=where))
-        every = Q()
-        for q in edges.values():
-            every |= q
-        add(
-            ScanCount.objects.filter(every, placement__organization_id__in=organizations)
-            .values("placement_id")
-            .annotate(**aggregates)
-            .values_list("placement_id", *aggregates)
-            .order_by()
+                    aggregates[f"{name}__{column}"] = (
+                        Count("pk", filter=where)
+                        if column == "hours"
+                        else Sum(column, filter=where)
+                    )
+            add(
+                ScanCount.objects.filter(every, placement__organization_id__in=organizations)
+                .values("placement_id")
+                .annotate(**aggregates)
+                .values_list("placement_id", *aggregates)
+                .order_by()
+            )
+        columns = {name: w[2] for name, w in windows.items()}
+        cut = _history_cut(local)
+        past = {name: (a, max(a, min(b, cut))) for name, (a, b) in whole.items()}
+        recent = {name: (min(max(a, cut), b), b) for name, (a, b) in whole.items()}
+        key = (
+            "window-sums",
+            zone,
+            sorted((pk, zones[pk][1]) for pk in organizations),
+            sorted(past.items()),
+            sorted(columns.items()),
         )
-    if any(cut.days or cut.weeks or cut.months for cut in cuts.values()):
-        add(summaries.period_sums(organizations, cuts, {n: w[2] for n, w in windows.items()}))
+        read = partial(summaries.period_sums, organizations, past, columns)
+        add(_cached(key, lambda read=read: _rows(read())))
+        add(summaries.period_sums(organizations, recent, columns))
     return found
 
 
@@ -399,12 +517,13 @@ def placement_sums(
         windows["recent"] = (recent_begin, finish, ("scans", "hours"))
         windows["baseline"] = (base_begin, recent_begin, ("scans", "hours"))
     result: dict[int, dict[str, Any]] = {}
-    for pk, by_window in _window_sums(organizations, windows).items():
-        row: dict[str, Any] = {name: by_window["period"][name] for name in COUNTERS}
+    for pk, values in _flat_window_sums(organizations, windows).items():
+        row: dict[str, Any] = dict(zip(COUNTERS, values[:4], strict=True))
         if changes:
-            row["recent"] = by_window["recent"]["scans"]
-            row["baseline"] = by_window["baseline"]["scans"]
-            row["in_window"] = by_window["recent"]["hours"] + by_window["baseline"]["hours"]
+            recent, recent_hours, baseline, baseline_hours = values[4:]
+            row["recent"] = recent
+            row["baseline"] = baseline
+            row["in_window"] = recent_hours + baseline_hours
         result[pk] = row
     return result
 
