@@ -172,9 +172,15 @@ def changes_against_history(
     share = recent_days / (recent_days + baseline_days)
     keys = list(series)
     raw = []
+    # Placements often share their two counts (thousands of them, similar rates): each
+    # distinct pair is tested once.
+    tested: dict[tuple[int, int], float] = {}
     for key in keys:
         recent, baseline = series[key]
-        raw.append(binomial_two_sided(recent, recent + baseline, share))
+        p = tested.get((recent, baseline))
+        if p is None:
+            p = tested[(recent, baseline)] = binomial_two_sided(recent, recent + baseline, share)
+        raw.append(p)
     adjusted = benjamini_hochberg(raw)
     results = []
     for key, p in zip(keys, adjusted, strict=True):

@@ -118,8 +118,14 @@ def _local_sums(
     # The days before yesterday from the cache when they are the summaries' own local days
     # (the organizations' summary zone is this one, so ``history`` covers them).
     if begin < cut < finish and all(z == zone.key for z, _h in zones.values()):
-        key = ("local-sums", zone.key, sorted((pk, h) for pk, (_z, h) in zones.items()))
-        key += (begin, cut, grid_begin)
+        key: tuple[Any, ...] = (
+            "local-sums",
+            zone.key,
+            sorted((pk, h) for pk, (_z, h) in zones.items()),
+            begin,
+            cut,
+            grid_begin,
+        )
         past = _cached(key, partial(_hour_sums, organizations, zone, begin, grid_begin, cut))
         days, grid = _hour_sums(organizations, zone, cut, max(cut, grid_begin), finish)
         if _summary_zones(organizations) == zones:
@@ -428,9 +434,16 @@ def _cached(key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
     return found
 
 
-def _rows(rows: Any) -> list[tuple[int, ...]]:
-    """Rows of plain ints (what the cache keeps small and quick to load)."""
-    return [tuple(int(v or 0) for v in row) for row in rows]
+def _period_rows(
+    organizations: list[int],
+    days: dict[str, tuple[date, date]],
+    columns: dict[str, tuple[str, ...]],
+) -> list[tuple[int, ...]]:
+    """``summaries.period_sums`` as rows of plain ints (small and quick to load)."""
+    return [
+        tuple(int(v or 0) for v in row)
+        for row in summaries.period_sums(organizations, days, columns)
+    ]
 
 
 def _window_sums_in(zones: dict[int, tuple[str, int]], windows: Windows) -> dict[int, list[int]]:
@@ -484,7 +497,7 @@ def _window_sums_in(zones: dict[int, tuple[str, int]], windows: Windows) -> dict
                 .values_list("placement_id", *aggregates)
                 .order_by()
             )
-        columns = {name: w[2] for name, w in windows.items()}
+        wanted = {name: w[2] for name, w in windows.items()}
         cut = _history_cut(local)
         past = {name: (a, max(a, min(b, cut))) for name, (a, b) in whole.items()}
         recent = {name: (min(max(a, cut), b), b) for name, (a, b) in whole.items()}
@@ -493,11 +506,10 @@ def _window_sums_in(zones: dict[int, tuple[str, int]], windows: Windows) -> dict
             zone,
             sorted((pk, zones[pk][1]) for pk in organizations),
             sorted(past.items()),
-            sorted(columns.items()),
+            sorted(wanted.items()),
         )
-        read = partial(summaries.period_sums, organizations, past, columns)
-        add(_cached(key, lambda read=read: _rows(read())))
-        add(summaries.period_sums(organizations, recent, columns))
+        add(_cached(key, partial(_period_rows, organizations, past, wanted)))
+        add(summaries.period_sums(organizations, recent, wanted))
     return found
 
 
@@ -565,22 +577,32 @@ def funnel(
     site_labels = {value: str(label) for value, label in SiteType.choices}
     no_unit = _("No unit")
     unscanned = []
+    steps = [step for step, _label in FUNNEL_STEPS]
+    # Each group's members' counts, added up column by column once all are in (not step by
+    # step per placement: there may be thousands).
+    members: dict[int, list[tuple[int, ...]]] = defaultdict(list)
     for pk, public_name, code, site_type, unit_label in placements:
         found: dict[str, Any] = sums.get(pk, {})
         counts = {name: int(found.get(name) or 0) for name in COUNTERS}
         counts["receipts"] = int(receipts.get(pk, 0))
         rows.append(FunnelRow(public_name, counts, code=code))
-        site = by_site.setdefault(
-            site_type,
-            FunnelRow(site_labels.get(site_type, site_type), {}, "", 0),
-        )
+        site = by_site.get(site_type)
+        if site is None:
+            site = by_site[site_type] = FunnelRow(site_labels.get(site_type, site_type), {}, "", 0)
         unit_name = unit_label or no_unit
-        unit = by_unit.setdefault(unit_name, FunnelRow(unit_name, {}, "", 0))
+        unit = by_unit.get(unit_name)
+        if unit is None:
+            unit = by_unit[unit_name] = FunnelRow(unit_name, {}, "", 0)
+        line = tuple(counts[step] for step in steps)
         for group in (site, unit, total):
-            _add(group, counts)
-            group.placements += 1
+            members[id(group)].append(line)
         if counts["scans"] == 0:
             unscanned.append(pk)
+    for group in (*by_site.values(), *by_unit.values(), total):
+        lines = members[id(group)]
+        group.placements += len(lines)
+        if lines:
+            _add(group, dict(zip(steps, map(sum, zip(*lines, strict=True)), strict=True)))
     for placement in Placement.objects.filter(pk__in=unscanned):
         never.append(NeverScanned(placement, is_due_for_check(placement)))
     never.sort(key=lambda n: (not n.due_for_check, n.placement.public_name))

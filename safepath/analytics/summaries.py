@@ -6,9 +6,10 @@ coarser:
 
 - ``OrganizationHour``: per organization and UTC hour, added over its placements (heat
   grids, days, weeks, the regional view);
-- ``PlacementPeriod``: per placement and UTC day, UTC week (Monday to Sunday) and UTC
-  calendar month (the funnel, the map and hotspots, the change test): a window of a year
-  is a dozen months and a few weeks and days per placement, not 8,760 hours.
+- ``PlacementPeriod``: per placement and local day, week (Monday to Sunday) and calendar
+  month of its organization's time zone (``SummaryZone``; the funnel, the map and hotspots,
+  the change test): a period of whole local days is whole rows, and a year is a dozen
+  months and a few weeks and days per placement, not 8,760 hours.
 
 They are derived, so they cannot drift from the counters: a database trigger on
 ``placements_scancount`` (installed by the migration, see :data:`POSTGRESQL_TRIGGER` and
@@ -20,7 +21,8 @@ never waits for another placement's scan because of the summaries.
 
 :func:`rebuild` recomputes everything from the raw counters (``manage.py
 analytics_rebuild``), for after a bulk load that bypassed triggers; :func:`differences`
-compares the summaries with the raw counters (``analytics_rebuild --check``).
+compares the summaries with the raw counters (``analytics_rebuild --check``);
+:func:`rezone` keys an organization's summaries anew after its time zone changed.
 """
 
 from __future__ import annotations
@@ -254,6 +256,31 @@ def history_token() -> int:
     return secrets.randbits(62)
 
 
+def zones_for(organizations: list[int]) -> dict[int, str]:
+    """The summary zone of each organization, given one (``Organization.zone``) if it had
+    none: the response summary is keyed in it too, also without a counter."""
+    keyed = dict(
+        SummaryZone.objects.filter(organization_id__in=organizations).values_list(
+            "organization_id", "time_zone"
+        )
+    )
+    missing = [pk for pk in organizations if pk not in keyed]
+    if missing:
+        with connection.cursor() as cursor:
+            for pk, zone in _wanted_zones(missing).items():
+                cursor.execute(
+                    "INSERT INTO analytics_summaryzone (organization_id, time_zone, history) "
+                    "VALUES (%s, %s, %s) ON CONFLICT (organization_id) DO NOTHING",
+                    [pk, zone, history_token()],
+                )
+        keyed.update(
+            SummaryZone.objects.filter(organization_id__in=missing).values_list(
+                "organization_id", "time_zone"
+            )
+        )
+    return keyed
+
+
 def _ensure_zones(cursor: Any) -> None:
     """Give every organization with pending changes a summary zone (its first counter)."""
     cursor.execute(
@@ -352,10 +379,14 @@ def rezone() -> int:
 
 
 def _rezone(organization: int, zone: str) -> None:
-    """One organization's ``PlacementPeriod`` rows made again from its raw counters, keyed in
-    ``zone``, in one transaction: readers see the old rows and zone or the new ones. Folds
-    wait meanwhile (the fold lock); counter writes do not."""
+    """One organization's ``PlacementPeriod`` and ``ResponseDay`` rows made again from its
+    raw counters and reports, keyed in ``zone``, in one transaction: readers see the old
+    rows and zone or the new ones. Folds and refreshes wait meanwhile (their locks, taken
+    in the order every caller takes them); counter and report writes do not."""
+    from safepath.analytics import responses
+
     with transaction.atomic(), connection.cursor() as cursor:
+        responses.lock()
         if connection.vendor == "postgresql":
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_FOLD_LOCK])
         cursor.execute(
@@ -377,14 +408,16 @@ def _rezone(organization: int, zone: str) -> None:
             statements = [_into_hours("moved"), *_into_periods(_raw(organization))]
             ctes = [moved] + [f"s{i} AS ({s})" for i, s in enumerate(statements)]
             cursor.execute(f"WITH {', '.join(ctes)} SELECT count(*) FROM moved", [organization])
-            return
-        # SQLite: this transaction holds the write lock, so nothing commits in between.
-        cursor.execute(
-            _into_hours("analytics_scandelta", "WHERE organization_id = %s"), [organization]
-        )
-        cursor.execute("DELETE FROM analytics_scandelta WHERE organization_id = %s", [organization])
-        for statement in _into_periods(_raw(organization)):
-            cursor.execute(statement)
+        else:  # SQLite: this transaction holds the write lock, so nothing commits in between.
+            cursor.execute(
+                _into_hours("analytics_scandelta", "WHERE organization_id = %s"), [organization]
+            )
+            cursor.execute(
+                "DELETE FROM analytics_scandelta WHERE organization_id = %s", [organization]
+            )
+            for statement in _into_periods(_raw(organization)):
+                cursor.execute(statement)
+        responses.rekey(organization)
 
 
 def fold_pending() -> int:
@@ -394,12 +427,14 @@ def fold_pending() -> int:
 
 
 def rebuild() -> None:
-    """Recompute the summaries from the raw counters (after a bulk load without triggers, or
-    to repair by hand), each organization's in its time zone of now. Counter writes wait
-    while it runs on PostgreSQL."""
+    """Recompute the summaries from the raw counters and reports (after a bulk load without
+    triggers, or to repair by hand), each organization's in its time zone of now. Counter
+    writes wait while it runs on PostgreSQL."""
     from safepath.accounts.models import Organization
+    from safepath.analytics import responses
 
     with transaction.atomic(), connection.cursor() as cursor:
+        responses.lock()
         if connection.vendor == "postgresql":
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_FOLD_LOCK])
             # Writers wait (SHARE blocks INSERT/UPDATE/DELETE), readers do not.
@@ -418,9 +453,12 @@ def rebuild() -> None:
         )
         for statement in [_into_hours(_raw()), *_into_periods(_raw())]:
             cursor.execute(statement)
+        # The response summary is keyed in the same zones.
+        responses.rebuild()
         if connection.vendor == "postgresql":
             cursor.execute("ANALYZE analytics_organizationhour")
             cursor.execute("ANALYZE analytics_placementperiod")
+            cursor.execute("ANALYZE analytics_responseday")
 
 
 def differences() -> list[str]:
