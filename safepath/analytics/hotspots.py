@@ -16,6 +16,7 @@ twenty by chance.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -61,13 +62,27 @@ def _confidence(p: float) -> int:
     return 0
 
 
+@functools.lru_cache(maxsize=16384)  # pure; the same cells page after page
+def _disk(cell: str, rings: int) -> tuple[str, ...]:
+    import h3
+
+    return tuple(h3.grid_disk(cell, rings))
+
+
+@functools.lru_cache(maxsize=16384)  # pure; placements stay where they are
+def cell_of(latitude: float, longitude: float, resolution: int) -> str:
+    """The H3 cell of a point."""
+    import h3
+
+    return str(h3.latlng_to_cell(latitude, longitude, resolution))
+
+
 def gi_star(counts: Mapping[str, float], *, rings: int = 1) -> list[CellResult]:
     """Gi* z-scores and FDR-corrected significance for every cell in ``counts``.
 
     ``counts`` maps H3 cells (the study area) to their activity. Fewer than three cells, or
     cells that all hold the same value, give no significance at all.
     """
-    import h3  # imported when used: a server holds it only then
     import numpy as np
 
     cells = sorted(counts)
@@ -82,7 +97,7 @@ def gi_star(counts: Mapping[str, float], *, rings: int = 1) -> list[CellResult]:
         return [CellResult(c, float(counts[c]), 0.0, 1.0, 0, "") for c in cells]
     z_scores = []
     for cell in cells:
-        neighbours = [index[c] for c in h3.grid_disk(cell, rings) if c in index]
+        neighbours = [index[c] for c in _disk(cell, rings) if c in index]
         w_sum = len(neighbours)  # binary weights, self included
         local = x[neighbours].sum()
         denominator = s * math.sqrt((n * w_sum - w_sum**2) / (n - 1))
@@ -119,6 +134,7 @@ def binomial_tail(k: int, n: int, p: float, *, upper: bool) -> float:
     return min(1.0, math.exp(top) * sum(math.exp(v - top) for v in logs))
 
 
+@functools.lru_cache(maxsize=65536)  # pure; placements' counts recur page after page
 def binomial_two_sided(k: int, n: int, p: float) -> float:
     """Twice the smaller tail of Binomial(n, p) at k, capped at 1.
 

@@ -184,7 +184,8 @@ class PlacementPeriod(models.Model):
 
 
 class ResponseDirty(models.Model):
-    """A UTC day of an organization's reports whose response figures must be recomputed:
+    """A UTC day of an organization's reports whose response figures must be recomputed (the
+    one or two local days it overlaps):
     written by triggers on the tables those figures come from (reports, routing state and
     events, handling, workflow events, a placement's unit), removed by
     ``responses.refresh``."""
@@ -197,8 +198,9 @@ class ResponseDirty(models.Model):
 
 
 class ResponseDay(models.Model):
-    """Response figures of the reports started at an organization's placements on one UTC
-    day, week (Monday to Sunday) or calendar month (``span``; ``day`` is its first day), for
+    """Response figures of the reports started at an organization's placements on one local
+    day, week (Monday to Sunday) or calendar month of its summary zone (``SummaryZone``;
+    ``span``; ``day`` is its first day), for
     one group: ``dimension`` is "all", "tier", "unit" (a unit id, "" for none), "priority"
     or "outcome". Times to acknowledge and to close are histograms (``{"minutes": count}``,
     minutes rounded as ``responses.bucket`` says). Weeks and months are the sums of their

@@ -1,15 +1,17 @@
 """The summary of response times the analytics pages read instead of every report.
 
 Response figures (acknowledge and close times, escalations, outcomes, by tier, unit and
-priority) are kept per organization and UTC day of the reports' start (``ResponseDay``), the
-times as histograms so medians and 90th percentiles can be added over a year of days.
+priority) are kept per organization and local day of the reports' start (``ResponseDay``, in
+the organization's summary zone like the placement summaries), the times as histograms so
+medians and 90th percentiles can be added over a year of days.
 
 Derived, so it cannot drift: triggers on every table those figures come from (``reports_report``,
 ``routing_routingstate``, ``routing_routingevent``, ``cases_reporthandling``,
 ``cases_workflowevent``, and a placement's unit) append the (organization, day) of the report
-they touched to ``ResponseDirty``; :func:`refresh` recomputes those days from the raw rows,
-before each read and in the worker. Hours at a period's edges (a local midnight is not a
-UTC one) are read raw.
+they touched to ``ResponseDirty`` as a UTC day; :func:`refresh` recomputes the local days
+it overlaps from the raw rows, before each read and in the worker. A period of whole local
+days reads no raw report; only a window that is not (the zone changed and the worker has not
+re-keyed yet) reads the hours at its edges raw.
 
 Precision: times are rounded before they are counted (:func:`bucket`) to the nearest
 minute under 2 hours, 6 minutes (0.1 h) under 2 days, 144 minutes (0.1 day) beyond: the unit

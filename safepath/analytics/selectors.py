@@ -27,7 +27,13 @@ from django.utils.translation import gettext_lazy
 
 from safepath.accounts.models import Membership, Organization, Unit
 from safepath.analytics import responses, summaries
-from safepath.analytics.hotspots import CellResult, ChangeResult, changes_against_history, gi_star
+from safepath.analytics.hotspots import (
+    CellResult,
+    ChangeResult,
+    cell_of,
+    changes_against_history,
+    gi_star,
+)
 from safepath.analytics.models import OrganizationHour, SummaryZone
 from safepath.cases.models import Outcome
 from safepath.placements.models import Placement, PlacementStatus, ScanCount, SiteType
@@ -733,7 +739,7 @@ def where(
         if latitude is None or longitude is None:
             continue
         lat, lon = float(latitude), float(longitude)
-        cell = h3.latlng_to_cell(lat, lon, resolution)
+        cell = cell_of(lat, lon, resolution)
         count = int(scans.get(pk) or 0)
         cells[cell] += count
         names[cell].append(name)

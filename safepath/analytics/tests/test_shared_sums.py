@@ -98,23 +98,26 @@ def test_the_page_aggregates_the_counters_twice_not_once_per_figure(
                 "analytics_organizationhour",
                 "analytics_placementperiod",
                 "placements_scancount",
+                "routing_routingevent",  # read for raw reports' response figures only
             )
         }
 
     # First load: the days before yesterday and then yesterday and today, each with two
     # passes over the hourly summary for the time figures (per local day; per weekday and
     # hour) and one over the placement summary for the funnel, the map and the change test.
-    # The periods are whole local days, so no raw counter is read at all.
+    # The periods are whole local days, so no raw counter or report is read at all.
     assert load() == {
         "analytics_organizationhour": 4,
         "analytics_placementperiod": 2,
         "placements_scancount": 0,
+        "routing_routingevent": 0,
     }
     # Then the days before yesterday come from the cache: yesterday and today only.
     assert load() == {
         "analytics_organizationhour": 2,
         "analytics_placementperiod": 1,
         "placements_scancount": 0,
+        "routing_routingevent": 0,
     }
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -553,3 +553,74 @@ def test_an_unknown_zone_name_keys_in_utc_as_the_pages_read_it(riverside: Organi
     assert SummaryZone.objects.get(organization_id=riverside.pk).time_zone == "UTC"
     assert _kept(placements[0]) == _raw_local(placements[0], "UTC")
     assert summaries.differences() == []
+
+
+def _response_days(organization: Organization) -> dict[str, int]:
+    return {
+        str(day): reports
+        for day, reports in ResponseDay.objects.filter(
+            organization_id=organization.pk, span="d", dimension="all"
+        ).values_list("day", "reports")
+    }
+
+
+def test_response_days_are_local_days_across_a_clock_change(
+    riverside: Organization, bus_station: Placement
+) -> None:
+    riverside.time_zone = "America/New_York"
+    riverside.save()
+    # Around 2026-03-08, when New York's clocks go forward: late evenings local are the
+    # next UTC day.
+    for created in (
+        datetime(2026, 3, 7, 4, 30, tzinfo=UTC),  # 6 March, 23:30 EST
+        datetime(2026, 3, 8, 3, 30, tzinfo=UTC),  # 7 March, 22:30 EST
+        datetime(2026, 3, 8, 5, 30, tzinfo=UTC),  # 8 March, 00:30 EST
+        datetime(2026, 3, 9, 3, 30, tzinfo=UTC),  # 8 March, 23:30 EDT
+        datetime(2026, 3, 9, 4, 30, tzinfo=UTC),  # 9 March, 00:30 EDT
+    ):
+        _report(bus_station, created)
+    responses.refresh()
+    assert _response_days(riverside) == {
+        "2026-03-06": 1,
+        "2026-03-07": 1,
+        "2026-03-08": 2,
+        "2026-03-09": 1,
+    }
+    assert responses.differences() == []
+    responses.rebuild()
+    assert _response_days(riverside) == {
+        "2026-03-06": 1,
+        "2026-03-07": 1,
+        "2026-03-08": 2,
+        "2026-03-09": 1,
+    }
+    period = selectors.Period(date(2026, 3, 7), date(2026, 3, 8), riverside.zone)
+    assert summaries.pieces(*period.bounds(), riverside.zone).hours == []
+    assert selectors.response(organizations=[riverside.pk], period=period).total.reports == 3
+
+
+def test_a_time_zone_change_keys_the_response_days_anew(
+    riverside: Organization, alice: User, bus_station: Placement
+) -> None:
+    from safepath.accounts.services import organization_set_time_zone
+
+    now = timezone.now()
+    for i in range(24):
+        _report(bus_station, now - timedelta(days=i % 9, hours=i * 5 % 24, minutes=i))
+    responses.refresh()
+    organization_set_time_zone(organization=riverside, time_zone="Asia/Kolkata", actor=alice)
+    riverside.refresh_from_db()
+
+    def read() -> tuple[int, int]:
+        period = selectors.period_for(organization=riverside, days=7)
+        got = selectors.response(organizations=[riverside.pk], period=period).total.reports
+        return got, _exact(riverside, 7)["reports"]
+
+    got, exact = read()  # before the worker re-keys: edges from the raw reports
+    assert got == exact
+    summaries.fold_pending()
+    got, exact = read()
+    assert got == exact
+    assert responses.differences() == []
+    local = {str(r.created_at.astimezone(riverside.zone).date()) for r in Report.objects.all()}
+    assert set(_response_days(riverside)) == local
