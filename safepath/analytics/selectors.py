@@ -120,10 +120,10 @@ def _local_sums(
     summaries.fold()
     grid_begin = datetime.combine(grid_from, time(), tzinfo=zone)
     zones = _summary_zones(organizations)
-    cut = summaries.midnight(_history_cut(zone), zone)
+    cut = min(summaries.midnight(_history_cut(zone), zone), finish)
     # The days before yesterday from the cache when they are the summaries' own local days
     # (the organizations' summary zone is this one, so ``history`` covers them).
-    if begin < cut < finish and all(z == zone.key for z, _h in zones.values()):
+    if begin < cut and all(z == zone.key for z, _h in zones.values()):
         key: tuple[Any, ...] = (
             "local-sums",
             zone.key,
@@ -133,7 +133,10 @@ def _local_sums(
             grid_begin,
         )
         past = _cached(key, partial(_hour_sums, organizations, zone, begin, grid_begin, cut))
-        days, grid = _hour_sums(organizations, zone, cut, max(cut, grid_begin), finish)
+        days: dict[date, dict[str, int]] = {}
+        grid: dict[tuple[int, int], dict[str, int]] = {}
+        if cut < finish:
+            days, grid = _hour_sums(organizations, zone, cut, max(cut, grid_begin), finish)
         if _summary_zones(organizations) == zones:
             for into, more in ((days, past[0]), (grid, past[1])):
                 for k, counts in more.items():
