@@ -624,3 +624,27 @@ def test_a_time_zone_change_keys_the_response_days_anew(
     assert responses.differences() == []
     local = {str(r.created_at.astimezone(riverside.zone).date()) for r in Report.objects.all()}
     assert set(_response_days(riverside)) == local
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_keys_the_summaries_already_there_in_local_days(
+    riverside: Organization, bus_station: Placement
+) -> None:
+    from django.db.migrations.executor import MigrationExecutor
+
+    MigrationExecutor(connection).migrate([("analytics", "0003_response_summary")])
+    # Written while the summaries were kept per UTC day: 7 March evening in New York.
+    evening = datetime(2026, 3, 8, 3, tzinfo=UTC)
+    ScanCount.objects.create(placement=bus_station, hour=evening, scans=2)
+    _report(bus_station, evening + timedelta(minutes=20))
+    MigrationExecutor(connection).migrate([("analytics", "0004_summary_zone")])
+
+    assert SummaryZone.objects.get(organization_id=riverside.pk).time_zone == "America/New_York"
+    march = {k: v for k, v in _kept(bus_station).items() if k[1].startswith("2026-03")}
+    assert march == {
+        ("d", "2026-03-07"): (2, 1),
+        ("w", "2026-03-02"): (2, 1),
+        ("m", "2026-03-01"): (2, 1),
+    }
+    assert _response_days(riverside) == {"2026-03-07": 1}
+    assert summaries.differences() == [] and responses.differences() == []
