@@ -1,7 +1,8 @@
 """Analytics benchmark (called by bench/run.py; also `python -m bench.analytics`).
 
 On PostgreSQL (``DATABASE_URL``; a database of its own, ``<name>_analytics_bench``, is made
-and dropped): one organization with ``BENCH_ANALYTICS_PLACEMENTS`` placements (default 2,000)
+and dropped; a scaled-down run's name also carries its sizes, so it never touches the
+full-size one): one organization with ``BENCH_ANALYTICS_PLACEMENTS`` placements (default 2,000)
 over ``BENCH_ANALYTICS_DAYS`` days of hourly counters (default 730) and
 ``BENCH_ANALYTICS_REPORTS`` reports (default 1,000,000), filled with ``generate_series`` in
 SQL (setup speed is not what is measured). Then every analytics page and export is requested
@@ -150,6 +151,9 @@ def run() -> dict[str, Any]:
     import psycopg
 
     name = f"{urlsplit(database_url).path.lstrip('/') or 'safepath'}_analytics_bench"
+    if (PLACEMENTS, DAYS, REPORTS, FILL) != (2000, 730, 1_000_000, 0.25):
+        # A scaled run never drops (or reuses) the full-size database kept for profiling.
+        name += f"_p{PLACEMENTS}_d{DAYS}_r{REPORTS}_f{int(FILL * 100)}"
     with psycopg.connect(_admin_dsn(database_url), autocommit=True) as conn:
         there = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if not (REUSE and there):
