@@ -586,14 +586,21 @@ def funnel(
     site_labels = {value: str(label) for value, label in SiteType.choices}
     no_unit = _("No unit")
     unscanned = []
-    steps = [step for step, _label in FUNNEL_STEPS]
+    steps = [step for step, _label in FUNNEL_STEPS]  # the order of ``line`` below
+    assert steps == ["scans", "reports_started", "reports_answered", "receipts", "followups"]
     # Each group's members' counts, added up column by column once all are in (not step by
     # step per placement: there may be thousands).
     members: dict[int, list[tuple[int, ...]]] = defaultdict(list)
+    nothing: dict[str, Any] = {}
     for pk, public_name, code, site_type, unit_label in placements:
-        found: dict[str, Any] = sums.get(pk, {})
-        counts = {name: int(found.get(name) or 0) for name in COUNTERS}
-        counts["receipts"] = int(receipts.get(pk, 0))
+        found: dict[str, Any] = sums.get(pk, nothing)
+        counts = {
+            "scans": int(found.get("scans") or 0),
+            "reports_started": int(found.get("reports_started") or 0),
+            "reports_answered": int(found.get("reports_answered") or 0),
+            "followups": int(found.get("followups") or 0),
+            "receipts": int(receipts.get(pk, 0)),
+        }
         rows.append(FunnelRow(public_name, counts, code=code))
         site = by_site.get(site_type)
         if site is None:
@@ -602,9 +609,16 @@ def funnel(
         unit = by_unit.get(unit_name)
         if unit is None:
             unit = by_unit[unit_name] = FunnelRow(unit_name, {}, "", 0)
-        line = tuple(counts[step] for step in steps)
-        for group in (site, unit, total):
-            members[id(group)].append(line)
+        line = (
+            counts["scans"],
+            counts["reports_started"],
+            counts["reports_answered"],
+            counts["receipts"],
+            counts["followups"],
+        )
+        members[id(site)].append(line)
+        members[id(unit)].append(line)
+        members[id(total)].append(line)
         if counts["scans"] == 0:
             unscanned.append(pk)
     for group in (*by_site.values(), *by_unit.values(), total):
