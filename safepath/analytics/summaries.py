@@ -651,6 +651,11 @@ def period_sums(
         f"SELECT placement_id, {', '.join(sums)} FROM ({' UNION ALL '.join(parts)}) ranges "
         "GROUP BY placement_id"
     )
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Tens of thousands of index entries in a few dozen ranges: parallel workers cost
+            # more to start and gather than they save (measured: a year's page, 250 ms with
+            # them, 160 ms without, on two busy cores).
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
         cursor.execute(sql, params)
         return cursor.fetchall()
