@@ -9,6 +9,7 @@ time zone, so "Monday 9:00" means 9 in the morning where the posters hang.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,6 +42,8 @@ from safepath.placements.selectors import is_due_for_check
 from safepath.reports.models import ReportPriority, ReportReceipt
 from safepath.routing.models import OrganizationArea
 from safepath.training.models import Assignment
+
+logger = logging.getLogger(__name__)
 
 COUNTERS = ("scans", "reports_started", "reports_answered", "followups")
 PERIOD_CHOICES = (7, 28, 90, 365)
@@ -435,11 +438,20 @@ def _history_cut(zone: tzinfo) -> date:
 
 
 def _cached(key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+    """``compute()``, kept in the cache under ``key``. The cache only saves time: when it
+    cannot be reached the figures are computed as if it were empty."""
     digest = "analytics:" + hashlib.sha256(repr(key).encode()).hexdigest()
-    found = cache.get(digest)
+    try:
+        found = cache.get(digest)
+    except Exception:  # any cache backend's failure: logged, then computed
+        logger.warning("analytics: the cache could not be read", exc_info=True)
+        return compute()
     if found is None:
         found = compute()
-        cache.set(digest, found, HISTORY_SECONDS)
+        try:
+            cache.set(digest, found, HISTORY_SECONDS)
+        except Exception:  # as above
+            logger.warning("analytics: the cache could not be written", exc_info=True)
     return found
 
 

@@ -169,3 +169,22 @@ def test_the_page_lists_the_busiest_placements_and_the_csv_every_one(
     assert all(name in csv_text for name in busiest + quiet)
     unscanned_shown = [i for i in range(count) if f"<li>Unscanned {i:02d}" in page]
     assert len(unscanned_shown) == PAGE_ROWS
+
+
+def test_the_page_is_right_without_a_cache(
+    alice: User,
+    history: list[Placement],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    client = logged_in(alice)
+    good = client.get("/analytics/export/days.csv?days=90").content
+
+    def down(*args: object, **kwargs: object) -> None:
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(selectors.cache, "get", down)
+    monkeypatch.setattr(selectors.cache, "set", down)
+    assert client.get("/analytics/?days=90").status_code == 200
+    assert client.get("/analytics/export/days.csv?days=90").content == good
+    assert "the cache could not be read" in caplog.text
