@@ -30,7 +30,6 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -609,6 +608,17 @@ def pieces(begin: datetime, finish: datetime, zone: tzinfo = UTC) -> Pieces:
     )
 
 
+def _starts(span: str, first: date, after: date) -> list[date]:
+    """The ``start`` of every row of ``span`` in [first, after) (as ``whole_periods`` cut)."""
+    found = []
+    while first < after:
+        found.append(first)
+        first = (
+            _next_month(first) if span == "m" else first + timedelta(days=7 if span == "w" else 1)
+        )
+    return found
+
+
 def period_sums(
     organizations: list[int],
     days: dict[str, tuple[date, date]],
@@ -617,28 +627,31 @@ def period_sums(
     """Per placement, from ``PlacementPeriod``: for each window (its whole local days
     [first, after) in ``days``) the sums of its ``columns``, in that order.
 
-    The windows' days are cut together into stretches that lie in the same windows, each
-    stretch into whole months, weeks and days, so every row is read once however the
-    windows overlap; each range is its own index-only scan, carrying which windows it
-    counts in as constants."""
+    Each window is cut on its own into whole months, weeks and days; a row that several
+    windows' cuts hold (the same month, week or day) is read once and counts in each. The
+    rows are fetched by (span, start), one index-only scan per span and set of windows,
+    carrying which windows they count in as constants."""
     windows = list(days)
-    bounds = sorted({d for a, b in days.values() if a < b for d in (a, b)})
+    rows: dict[tuple[str, date], list[int]] = {}
+    for i, name in enumerate(windows):
+        for span, first, after in whole_periods(*days[name]):
+            for start in _starts(span, first, after):
+                rows.setdefault((span, start), [0] * len(windows))[i] = 1
+    together: dict[tuple[str, tuple[int, ...]], list[date]] = {}
+    for (span, start), flagged in sorted(rows.items()):
+        together.setdefault((span, tuple(flagged)), []).append(start)
     needed = [c for c in (*COUNTERS, "hours") if any(c in columns[n] for n in windows)]
     holes = ", ".join(["%s"] * len(organizations))
     parts: list[str] = []
     params: list[Any] = []
-    for low, high in pairwise(bounds):
-        inside = [int(days[n][0] <= low and high <= days[n][1]) for n in windows]
-        if not any(inside):
-            continue
+    for (span, inside), starts in together.items():
         flags = ", ".join(f"{flag} AS w{i}" for i, flag in enumerate(inside))
-        for span, first, after in whole_periods(low, high):
-            parts.append(
-                f"SELECT placement_id, {', '.join(needed)}, {flags} "
-                f"FROM analytics_placementperiod WHERE organization_id IN ({holes}) "
-                "AND span = %s AND start >= %s AND start < %s"
-            )
-            params += [*organizations, span, first, after]
+        parts.append(
+            f"SELECT placement_id, {', '.join(needed)}, {flags} "
+            f"FROM analytics_placementperiod WHERE organization_id IN ({holes}) "
+            f"AND span = %s AND start IN ({', '.join(['%s'] * len(starts))})"
+        )
+        params += [*organizations, span, *starts]
     if not parts:
         return []
     # CAST: PostgreSQL's sum of a bigint is numeric, which Python reads as slow Decimals.
