@@ -69,6 +69,14 @@ def _disk(cell: str, rings: int) -> tuple[str, ...]:
     return tuple(h3.grid_disk(cell, rings))
 
 
+@functools.lru_cache(maxsize=16384)  # pure; the same cells page after page
+def cell_boundary(cell: str) -> tuple[tuple[float, float], ...]:
+    """The corners of an H3 cell, (latitude, longitude) each."""
+    import h3
+
+    return tuple((float(p[0]), float(p[1])) for p in h3.cell_to_boundary(cell))
+
+
 @functools.lru_cache(maxsize=16384)  # pure; placements stay where they are
 def cell_of(latitude: float, longitude: float, resolution: int) -> str:
     """The H3 cell of a point."""

@@ -31,6 +31,7 @@ from safepath.analytics import responses, summaries
 from safepath.analytics.hotspots import (
     CellResult,
     ChangeResult,
+    cell_boundary,
     cell_of,
     changes_against_history,
     gi_star,
@@ -747,7 +748,6 @@ def where(
     sums: dict[int, dict[str, Any]] | None = None,
 ) -> WhereFigures:
     """``sums``: from :func:`placement_sums`, read instead of querying again."""
-    import h3  # imported when used: a server holds it only then
 
     resolution = settings.ANALYTICS_H3_RESOLUTION
     # Every placement still up (values, not objects: there may be thousands): those with
@@ -774,7 +774,7 @@ def where(
         names[cell].append(name)
         points.append({"name": name, "lat": lat, "lon": lon, "scans": count})
     hotspots = [
-        Hotspot(r.cell, r, [tuple(p) for p in h3.cell_to_boundary(r.cell)], names[r.cell])
+        Hotspot(r.cell, r, list(cell_boundary(r.cell)), names[r.cell])
         for r in gi_star(cells, rings=1)
     ]
     hotspots.sort(key=lambda h: (-h.result.confidence, -h.result.z))
