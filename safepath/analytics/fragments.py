@@ -10,6 +10,7 @@ per-cell template machinery is gone.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable
 from datetime import date
@@ -19,6 +20,7 @@ from django.conf import settings
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 from safepath.analytics import selectors
 
@@ -27,21 +29,26 @@ HOURS_HEAD = mark_safe(  # noqa: S308 - fixed markup, no input
 )
 
 
+@functools.lru_cache(maxsize=8192)  # two years of days in a few languages
+def _date_text(value: date, language: str | None) -> str:
+    """A date as ``{{ value }}`` shows it in ``language`` (the active one, passed so that
+    the cache keeps each language's text apart)."""
+    return str(conditional_escape(localize(value)))
+
+
 class _Text:
-    """``{{ value }}`` for one render: localized and escaped, dates formatted once each."""
+    """``{{ value }}`` for one render: localized and escaped, dates formatted once each per
+    language (they recur on every page)."""
 
     def __init__(self) -> None:
         self._plain_ints = not settings.USE_THOUSAND_SEPARATOR
-        self._dates: dict[date, str] = {}
+        self._language = get_language()
 
     def __call__(self, value: Any) -> str:
         if type(value) is int and self._plain_ints:
             return str(value)
         if type(value) is date:
-            text = self._dates.get(value)
-            if text is None:
-                text = self._dates[value] = str(conditional_escape(localize(value)))
-            return text
+            return _date_text(value, self._language)
         return str(conditional_escape(localize(value)))
 
 

@@ -16,6 +16,7 @@ twenty by chance.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -61,13 +62,35 @@ def _confidence(p: float) -> int:
     return 0
 
 
+@functools.lru_cache(maxsize=16384)  # pure; the same cells page after page
+def _disk(cell: str, rings: int) -> tuple[str, ...]:
+    import h3
+
+    return tuple(h3.grid_disk(cell, rings))
+
+
+@functools.lru_cache(maxsize=16384)  # pure; the same cells page after page
+def cell_boundary(cell: str) -> tuple[tuple[float, float], ...]:
+    """The corners of an H3 cell, (latitude, longitude) each."""
+    import h3
+
+    return tuple((float(p[0]), float(p[1])) for p in h3.cell_to_boundary(cell))
+
+
+@functools.lru_cache(maxsize=16384)  # pure; placements stay where they are
+def cell_of(latitude: float, longitude: float, resolution: int) -> str:
+    """The H3 cell of a point."""
+    import h3
+
+    return str(h3.latlng_to_cell(latitude, longitude, resolution))
+
+
 def gi_star(counts: Mapping[str, float], *, rings: int = 1) -> list[CellResult]:
     """Gi* z-scores and FDR-corrected significance for every cell in ``counts``.
 
     ``counts`` maps H3 cells (the study area) to their activity. Fewer than three cells, or
     cells that all hold the same value, give no significance at all.
     """
-    import h3  # imported when used: a server holds it only then
     import numpy as np
 
     cells = sorted(counts)
@@ -82,7 +105,7 @@ def gi_star(counts: Mapping[str, float], *, rings: int = 1) -> list[CellResult]:
         return [CellResult(c, float(counts[c]), 0.0, 1.0, 0, "") for c in cells]
     z_scores = []
     for cell in cells:
-        neighbours = [index[c] for c in h3.grid_disk(cell, rings) if c in index]
+        neighbours = [index[c] for c in _disk(cell, rings) if c in index]
         w_sum = len(neighbours)  # binary weights, self included
         local = x[neighbours].sum()
         denominator = s * math.sqrt((n * w_sum - w_sum**2) / (n - 1))
@@ -119,6 +142,7 @@ def binomial_tail(k: int, n: int, p: float, *, upper: bool) -> float:
     return min(1.0, math.exp(top) * sum(math.exp(v - top) for v in logs))
 
 
+@functools.lru_cache(maxsize=65536)  # pure; placements' counts recur page after page
 def binomial_two_sided(k: int, n: int, p: float) -> float:
     """Twice the smaller tail of Binomial(n, p) at k, capped at 1.
 
@@ -172,9 +196,15 @@ def changes_against_history(
     share = recent_days / (recent_days + baseline_days)
     keys = list(series)
     raw = []
+    # Placements often share their two counts (thousands of them, similar rates): each
+    # distinct pair is tested once.
+    tested: dict[tuple[int, int], float] = {}
     for key in keys:
         recent, baseline = series[key]
-        raw.append(binomial_two_sided(recent, recent + baseline, share))
+        p = tested.get((recent, baseline))
+        if p is None:
+            p = tested[(recent, baseline)] = binomial_two_sided(recent, recent + baseline, share)
+        raw.append(p)
     adjusted = benjamini_hochberg(raw)
     results = []
     for key, p in zip(keys, adjusted, strict=True):

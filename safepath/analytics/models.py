@@ -116,13 +116,33 @@ class OrganizationHour(models.Model):
 
 class Span(models.TextChoices):
     DAY = "d", "day"
-    WEEK = "w", "week"  # Monday to Sunday, UTC
+    WEEK = "w", "week"  # Monday to Sunday
     MONTH = "m", "month"
 
 
+class SummaryZone(models.Model):
+    """The time zone an organization's ``PlacementPeriod`` rows are keyed in: its own zone
+    (``Organization.zone``), so that any window of whole local days is whole rows. Kept
+    apart from ``Organization.time_zone`` because the rows stay keyed in the old zone until
+    ``summaries.rezone`` has rebuilt them after a change; readers cut windows in this zone,
+    so they are right in between too."""
+
+    organization_id = models.BigIntegerField(unique=True)
+    time_zone = models.CharField(max_length=64)
+    # A fresh random number whenever a summary row of a day before today (local) changes,
+    # or the rows are made again: the cache of the days before yesterday is keyed by it
+    # (``selectors``), so a backdated change can never be read from a stale copy.
+    history = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"summaries of {self.organization_id} in {self.time_zone}"
+
+
 class PlacementPeriod(models.Model):
-    """A placement's counters over one UTC day, week or calendar month (``start`` is its
-    first day); ``hours`` is the number of hourly counter rows added in."""
+    """A placement's counters over one local day, week (Monday to Sunday) or calendar month
+    in its organization's summary zone (``SummaryZone``; ``start`` is its first day);
+    ``hours`` is the number of hourly counter rows added in (a row belongs to the local day
+    its hour starts in)."""
 
     placement_id = models.BigIntegerField()
     organization_id = models.BigIntegerField()
@@ -164,7 +184,8 @@ class PlacementPeriod(models.Model):
 
 
 class ResponseDirty(models.Model):
-    """A UTC day of an organization's reports whose response figures must be recomputed:
+    """A UTC day of an organization's reports whose response figures must be recomputed (the
+    one or two local days it overlaps):
     written by triggers on the tables those figures come from (reports, routing state and
     events, handling, workflow events, a placement's unit), removed by
     ``responses.refresh``."""
@@ -177,8 +198,9 @@ class ResponseDirty(models.Model):
 
 
 class ResponseDay(models.Model):
-    """Response figures of the reports started at an organization's placements on one UTC
-    day, week (Monday to Sunday) or calendar month (``span``; ``day`` is its first day), for
+    """Response figures of the reports started at an organization's placements on one local
+    day, week (Monday to Sunday) or calendar month of its summary zone (``SummaryZone``;
+    ``span``; ``day`` is its first day), for
     one group: ``dimension`` is "all", "tier", "unit" (a unit id, "" for none), "priority"
     or "outcome". Times to acknowledge and to close are histograms (``{"minutes": count}``,
     minutes rounded as ``responses.bucket`` says). Weeks and months are the sums of their

@@ -1,15 +1,17 @@
 """The summary of response times the analytics pages read instead of every report.
 
 Response figures (acknowledge and close times, escalations, outcomes, by tier, unit and
-priority) are kept per organization and UTC day of the reports' start (``ResponseDay``), the
-times as histograms so medians and 90th percentiles can be added over a year of days.
+priority) are kept per organization and local day of the reports' start (``ResponseDay``, in
+the organization's summary zone like the placement summaries), the times as histograms so
+medians and 90th percentiles can be added over a year of days.
 
 Derived, so it cannot drift: triggers on every table those figures come from (``reports_report``,
 ``routing_routingstate``, ``routing_routingevent``, ``cases_reporthandling``,
 ``cases_workflowevent``, and a placement's unit) append the (organization, day) of the report
-they touched to ``ResponseDirty``; :func:`refresh` recomputes those days from the raw rows,
-before each read and in the worker. Hours at a period's edges (a local midnight is not a
-UTC one) are read raw.
+they touched to ``ResponseDirty`` as a UTC day; :func:`refresh` recomputes the local days
+it overlaps from the raw rows, before each read and in the worker. A period of whole local
+days reads no raw report; only a window that is not (the zone changed and the worker has not
+re-keyed yet) reads the hours at its edges raw.
 
 Precision: times are rounded before they are counted (:func:`bucket`) to the nearest
 minute under 2 hours, 6 minutes (0.1 h) under 2 days, 144 minutes (0.1 day) beyond: the unit
@@ -22,14 +24,15 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Count, F, Max, Q
 from django.db.models.functions import Coalesce
 
-from safepath.analytics.models import ResponseDay, ResponseDirty, Span
+from safepath.analytics.models import ResponseDay, ResponseDirty, Span, SummaryZone
+from safepath.analytics.summaries import midnight, pieces, zone_info, zones_for
 from safepath.cases.models import WorkflowEvent
 from safepath.reports.models import Report, ReportStatus
 from safepath.routing.models import EventKind, RoutingEvent
@@ -356,6 +359,13 @@ def _midnight(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=UTC)
 
 
+def _local_days(utc_day: date, zone: tzinfo) -> list[date]:
+    """The local days of ``zone`` that UTC day ``utc_day`` overlaps (one or two)."""
+    first = _midnight(utc_day).astimezone(zone).date()
+    last = (_midnight(utc_day + timedelta(days=1)) - timedelta(microseconds=1)).astimezone(zone)
+    return [first + timedelta(days=i) for i in range((last.date() - first).days + 1)]
+
+
 def _save(organization_id: int, span: str, first: date, groups: Groups) -> None:
     ResponseDay.objects.filter(organization_id=organization_id, span=span, day=first).delete()
     ResponseDay.objects.bulk_create(
@@ -387,14 +397,10 @@ def _spans_of(day: date) -> list[tuple[str, date, date]]:
     return [(Span.WEEK, monday, monday + timedelta(days=7)), (Span.MONTH, first, after)]
 
 
-def _store(organization_id: int, day: date) -> None:
-    after = day + timedelta(days=1)
-    _save(
-        organization_id,
-        Span.DAY,
-        day,
-        group(_facts([organization_id], _midnight(day), _midnight(after))),
-    )
+def _store(organization_id: int, day: date, zone: tzinfo) -> None:
+    """One local day of ``zone``: the reports started from its midnight to the next."""
+    begin, finish = midnight(day, zone), midnight(day + timedelta(days=1), zone)
+    _save(organization_id, Span.DAY, day, group(_facts([organization_id], begin, finish)))
 
 
 def _roll_up(organization_id: int, span: str, first: date, after: date) -> None:
@@ -404,14 +410,23 @@ def _roll_up(organization_id: int, span: str, first: date, after: date) -> None:
     _save(organization_id, span, first, groups)
 
 
+def lock() -> None:
+    """Serialize refreshes (and re-keying) on PostgreSQL, in the current transaction."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_REFRESH_LOCK])
+
+
 def refresh() -> int:
-    """Recompute every day marked since the last refresh; returns how many days."""
+    """Recompute every local day touched by a change marked since the last refresh; returns
+    how many marks. The marks are UTC days (the triggers know no zones): each is the one or
+    two local days of the organization's summary zone it overlaps."""
     if not ResponseDirty.objects.exists():
         return 0
     with transaction.atomic():
+        lock()
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_REFRESH_LOCK])
                 # Claim exactly the marks deleted: a change committing meanwhile leaves its
                 # own mark for the next refresh.
                 cursor.execute("DELETE FROM analytics_responsedirty RETURNING organization_id, day")
@@ -419,15 +434,49 @@ def refresh() -> int:
         else:  # SQLite: this transaction holds the write lock
             marked = set(ResponseDirty.objects.values_list("organization_id", "day"))
             ResponseDirty.objects.all().delete()
-        spans: set[tuple[int, str, date, date]] = set()
-        for organization_id, day in sorted(marked):
-            if isinstance(day, str):  # pragma: no cover - a backend returning text
-                day = date.fromisoformat(day)
-            _store(organization_id, day)
-            spans.update((organization_id, *span) for span in _spans_of(day))
-        for organization_id, span, first, after in sorted(spans):
-            _roll_up(organization_id, span, first, after)
+        _recompute(marked)
     return len(marked)
+
+
+def _recompute(marked: Iterable[tuple[int, Any]]) -> None:
+    """Store the local days of the marked (organization, UTC day)s, then their weeks and
+    months, each organization's in its summary zone."""
+    marked = sorted(marked)
+    zones = {pk: zone_info(name) for pk, name in zones_for(sorted({m[0] for m in marked})).items()}
+    days: set[tuple[int, date]] = set()
+    for organization_id, day in marked:
+        if isinstance(day, str):  # pragma: no cover - a backend returning text
+            day = date.fromisoformat(day)
+        days.update((organization_id, d) for d in _local_days(day, zones[organization_id]))
+    spans: set[tuple[int, str, date, date]] = set()
+    for organization_id, day in sorted(days):
+        _store(organization_id, day, zones[organization_id])
+        spans.update((organization_id, *span) for span in _spans_of(day))
+    for organization_id, span, first, after in sorted(spans):
+        _roll_up(organization_id, span, first, after)
+
+
+def _report_days(organization: int | None = None) -> set[tuple[int, Any]]:
+    """(organization, UTC day) of every report (of one organization)."""
+    day = "(r.created_at AT TIME ZONE 'UTC')::date"
+    if connection.vendor != "postgresql":
+        day = "substr(r.created_at, 1, 10)"
+    only = f"WHERE p.organization_id = {int(organization)}" if organization is not None else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT p.organization_id, {day} FROM reports_report r "
+            f"JOIN placements_placement p ON p.id = r.placement_id {only}"
+        )
+        return set(cursor.fetchall())
+
+
+def rekey(organization: int) -> None:
+    """Make one organization's rows again in its summary zone (after ``summaries.rezone``
+    changed it, in the same transaction)."""
+    with transaction.atomic():
+        lock()
+        ResponseDay.objects.filter(organization_id=organization).delete()
+        _recompute(_report_days(organization))
 
 
 def refresh_pending() -> int:
@@ -436,20 +485,13 @@ def refresh_pending() -> int:
 
 
 def rebuild() -> None:
-    """Recompute every day that has reports (after a bulk load without triggers)."""
+    """Recompute every day that has reports (after a bulk load without triggers), in each
+    organization's summary zone."""
     with transaction.atomic():
+        lock()
         ResponseDay.objects.all().delete()
         ResponseDirty.objects.all().delete()
-        day = "(r.created_at AT TIME ZONE 'UTC')::date"
-        if connection.vendor != "postgresql":
-            day = "substr(r.created_at, 1, 10)"
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "INSERT INTO analytics_responsedirty (organization_id, day) "
-                f"SELECT DISTINCT p.organization_id, {day} FROM reports_report r "
-                "JOIN placements_placement p ON p.id = r.placement_id"
-            )
-    refresh()
+        _recompute(_report_days())
 
 
 def _read_days(
@@ -487,53 +529,86 @@ def _read_days(
 
 
 def read(organizations: list[int], begin: datetime, finish: datetime) -> Groups:
-    """The groups of the reports started in [begin, finish): whole UTC days from the summary,
-    the hours at the edges from the raw rows."""
-    from safepath.analytics.summaries import pieces
-
+    """The groups of the reports started in [begin, finish): whole local days (of each
+    organization's summary zone) from the summary; hours at the edges, which only a window
+    that is not whole days in that zone has, from the raw rows."""
     refresh()
-    cut = pieces(begin, finish)
+    while True:
+        zones = _zones(organizations)
+        groups = _read_in(zones, begin, finish)
+        if _zones(organizations) == zones:
+            return groups
+        # Keyed anew in between (summaries.rezone): read again.
+
+
+def _zones(organizations: list[int]) -> dict[int, str]:
+    keyed = dict(
+        SummaryZone.objects.filter(organization_id__in=organizations).values_list(
+            "organization_id", "time_zone"
+        )
+    )
+    return {pk: keyed.get(pk, "UTC") for pk in organizations}
+
+
+def _read_in(zones: dict[int, str], begin: datetime, finish: datetime) -> Groups:
     groups: Groups = defaultdict(Group)
-    spans: list[tuple[str, date, date]] = [
-        (span, first, after)
-        for span, pairs in ((Span.DAY, cut.days), (Span.WEEK, cut.weeks), (Span.MONTH, cut.months))
-        for first, after in pairs
-    ]
-    if spans:
-        _read_days(groups, organizations, spans)
-    if cut.hours:
-        for key, g in group(_facts(organizations, *cut.hours[0], *cut.hours[1:])).items():
-            groups[key].add(g)
+    by_zone: dict[str, list[int]] = defaultdict(list)
+    for pk, zone in zones.items():
+        by_zone[zone].append(pk)
+    for zone, organizations in by_zone.items():
+        cut = pieces(begin, finish, zone_info(zone))
+        spans: list[tuple[str, date, date]] = [
+            (span, first, after)
+            for span, pairs in (
+                (Span.DAY, cut.days),
+                (Span.WEEK, cut.weeks),
+                (Span.MONTH, cut.months),
+            )
+            for first, after in pairs
+        ]
+        if spans:
+            _read_days(groups, organizations, spans)
+        if cut.hours:
+            for key, g in group(_facts(organizations, *cut.hours[0], *cut.hours[1:])).items():
+                groups[key].add(g)
     return groups
 
 
 def differences() -> list[str]:
-    """Days whose stored figures differ from the raw reports (after a refresh); empty when
-    none."""
+    """Local days whose stored figures differ from the raw reports (after a refresh); empty
+    when none."""
     refresh()
-    day = "(r.created_at AT TIME ZONE 'UTC')::date"
-    if connection.vendor != "postgresql":
-        day = "substr(r.created_at, 1, 10)"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT DISTINCT p.organization_id, {day} FROM reports_report r "
-            "JOIN placements_placement p ON p.id = r.placement_id"
-        )
-        days = {(org, str(d)) for org, d in cursor.fetchall()}
-    days |= {
-        (org, str(d))
-        for org, d in ResponseDay.objects.filter(span=Span.DAY).values_list(
-            "organization_id", "day"
-        )
+    days: set[tuple[int, str]] = set()
+    utc_days = _report_days()
+    zones = {
+        pk: zone_info(name) for pk, name in zones_for(sorted({o for o, _d in utc_days})).items()
+    }
+    for organization_id, day in utc_days:
+        if isinstance(day, str):  # pragma: no cover - a backend returning text
+            day = date.fromisoformat(day)
+        days.update((organization_id, str(d)) for d in _local_days(day, zones[organization_id]))
+    stored_days = set(
+        ResponseDay.objects.filter(span=Span.DAY).values_list("organization_id", "day")
+    )
+    days |= {(org, str(d)) for org, d in stored_days}
+    zones |= {
+        pk: zone_info(name)
+        for pk, name in _zones(sorted({o for o, _d in days} - set(zones))).items()
     }
     problems = []
     for organization_id, text in sorted(days):
         first = date.fromisoformat(text)
+        zone = zones[organization_id]
         raw = {
             key: g
             for key, g in group(
-                _facts([organization_id], _midnight(first), _midnight(first + timedelta(days=1)))
+                _facts(
+                    [organization_id],
+                    midnight(first, zone),
+                    midnight(first + timedelta(days=1), zone),
+                )
             ).items()
+            if g.reports
         }
         stored = {}
         for r in ResponseDay.objects.filter(

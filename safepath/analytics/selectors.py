@@ -8,14 +8,18 @@ time zone, so "Monday 9:00" means 9 in the morning where the posters hang.
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from functools import cached_property
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import cached_property, partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
 from django.utils import timezone
@@ -24,14 +28,23 @@ from django.utils.translation import gettext_lazy
 
 from safepath.accounts.models import Membership, Organization, Unit
 from safepath.analytics import responses, summaries
-from safepath.analytics.hotspots import CellResult, ChangeResult, changes_against_history, gi_star
-from safepath.analytics.models import OrganizationHour
+from safepath.analytics.hotspots import (
+    CellResult,
+    ChangeResult,
+    cell_boundary,
+    cell_of,
+    changes_against_history,
+    gi_star,
+)
+from safepath.analytics.models import OrganizationHour, SummaryZone
 from safepath.cases.models import Outcome
 from safepath.placements.models import Placement, PlacementStatus, ScanCount, SiteType
 from safepath.placements.selectors import is_due_for_check
 from safepath.reports.models import ReportPriority, ReportReceipt
 from safepath.routing.models import OrganizationArea
 from safepath.training.models import Assignment
+
+logger = logging.getLogger(__name__)
 
 COUNTERS = ("scans", "reports_started", "reports_answered", "followups")
 PERIOD_CHOICES = (7, 28, 90, 365)
@@ -109,6 +122,48 @@ def _local_sums(
     organizations: list[int], zone: ZoneInfo, begin: datetime, finish: datetime, grid_from: date
 ) -> LocalSums:
     summaries.fold()
+    grid_begin = datetime.combine(grid_from, time(), tzinfo=zone)
+    zones = _summary_zones(organizations)
+    cut = min(summaries.midnight(_history_cut(zone), zone), finish)
+    # The days before yesterday from the cache when they are the summaries' own local days
+    # (the organizations' summary zone is this one, so ``history`` covers them).
+    if begin < cut and all(z == zone.key for z, _h in zones.values()):
+        key: tuple[Any, ...] = (
+            "local-sums",
+            zone.key,
+            sorted((pk, h) for pk, (_z, h) in zones.items()),
+            begin,
+            cut,
+            grid_begin,
+        )
+        past = _cached(key, partial(_hour_sums, organizations, zone, begin, grid_begin, cut))
+        days: dict[date, dict[str, int]] = {}
+        grid: dict[tuple[int, int], dict[str, int]] = {}
+        if cut < finish:
+            days, grid = _hour_sums(organizations, zone, cut, max(cut, grid_begin), finish)
+        if _summary_zones(organizations) == zones:
+            for into, more in ((days, past[0]), (grid, past[1])):
+                for k, counts in more.items():
+                    known = into.get(k)
+                    into[k] = (
+                        dict(counts)
+                        if known is None
+                        else {n: known[n] + counts[n] for n in COUNTERS}
+                    )
+            return LocalSums(days, grid, grid_from)
+    days, grid = _hour_sums(organizations, zone, begin, grid_begin, finish)
+    return LocalSums(days, grid, grid_from)
+
+
+def _hour_sums(
+    organizations: list[int],
+    zone: ZoneInfo,
+    begin: datetime,
+    grid_begin: datetime,
+    finish: datetime,
+) -> tuple[dict[date, dict[str, int]], dict[tuple[int, int], dict[str, int]]]:
+    """Per local day from ``begin``, and per (weekday, local hour) from ``grid_begin``, up
+    to ``finish``: the organizations' counters from the hourly summary."""
     sums = {name: Sum(name) for name in COUNTERS}
     hours = OrganizationHour.objects.filter(organization_id__in=organizations, hour__lt=finish)
     by_day: list[dict[str, Any]] = [
@@ -120,7 +175,8 @@ def _local_sums(
         .order_by()
     ]
     days = {row["local_day"]: {n: int(row[n] or 0) for n in COUNTERS} for row in by_day}
-    grid_begin = datetime.combine(grid_from, time(), tzinfo=zone)
+    if grid_begin >= finish:
+        return days, {}
     by_hour: list[dict[str, Any]] = [
         dict(row)
         for row in hours.filter(hour__gte=grid_begin)
@@ -136,7 +192,7 @@ def _local_sums(
         (row["weekday"] - 1, row["local_hour"]): {n: int(row[n] or 0) for n in COUNTERS}
         for row in by_hour
     }
-    return LocalSums(days, grid, grid_from)
+    return days, grid
 
 
 ENGAGEMENT_WEEKS = 12
@@ -333,53 +389,149 @@ def _window_sums(
     organizations: list[int], windows: Windows
 ) -> dict[int, dict[str, dict[str, int]]]:
     """Per placement with counter rows in any window: per window [begin, finish), the sums
-    of the columns named (counters, and ``hours``: the number of hourly rows). Whole UTC
-    months, weeks and days come from the summary, the hours at the edges (a local midnight
-    is not a UTC one) from the raw counters: one query each, every window's sums filtered
-    in the same pass, and only the columns each window needs."""
-    cuts = {name: summaries.pieces(a, b) for name, (a, b, _c) in windows.items()}
+    of the columns named (counters, and ``hours``: the number of hourly rows)."""
+    names = [(name, column) for name, (_a, _b, columns) in windows.items() for column in columns]
     found: dict[int, dict[str, dict[str, int]]] = {}
+    for pk, values in _flat_window_sums(organizations, windows).items():
+        into = found[pk] = {name: {} for name in windows}
+        for (name, column), value in zip(names, values, strict=True):
+            into[name][column] = value
+    return found
+
+
+def _flat_window_sums(organizations: list[int], windows: Windows) -> dict[int, list[int]]:
+    """Per placement with counter rows in any window: the sums of each window's columns,
+    window after window, as one list. Whole local months, weeks and days come from the
+    summary, keyed in each organization's summary zone (``analytics.SummaryZone``): a
+    window of whole days in that zone, as every period is, is nothing else. Only a window
+    that is not (the organization's time zone changed and the worker has not keyed its
+    summaries in the new one yet) has hours at its edges, read from the raw counters."""
+    while True:
+        zones = _summary_zones(organizations)
+        found = _window_sums_in(zones, windows)
+        if _summary_zones(organizations) == zones:
+            return found
+        # The summaries were keyed anew in between (summaries.rezone): read them again.
+
+
+def _summary_zones(organizations: list[int]) -> dict[int, tuple[str, int]]:
+    """Each organization's summary zone and ``history`` (UTC and 0 for one without
+    counters: it has no summary rows)."""
+    keyed = {
+        pk: (zone, history)
+        for pk, zone, history in SummaryZone.objects.filter(
+            organization_id__in=organizations
+        ).values_list("organization_id", "time_zone", "history")
+    }
+    return {pk: keyed.get(pk, ("UTC", 0)) for pk in organizations}
+
+
+# The days before yesterday change only by a backdated write (which gives the organization a
+# new ``SummaryZone.history``), so their sums are kept in the cache under that number: a
+# page then reads yesterday and today only. A day is long enough: the windows move daily.
+HISTORY_SECONDS = 24 * 3600
+
+
+def _history_cut(zone: tzinfo) -> date:
+    """The first day read fresh: yesterday, local. (Folds mark a change to any day before
+    today as history, so a clock a day apart between servers is still safe.)"""
+    return timezone.now().astimezone(zone).date() - timedelta(days=1)
+
+
+def _cached(key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+    """``compute()``, kept in the cache under ``key``. The cache only saves time: when it
+    cannot be reached the figures are computed as if it were empty."""
+    digest = "analytics:" + hashlib.sha256(repr(key).encode()).hexdigest()
+    try:
+        found = cache.get(digest)
+    except Exception:  # any cache backend's failure: logged, then computed
+        logger.warning("analytics: the cache could not be read", exc_info=True)
+        return compute()
+    if found is None:
+        found = compute()
+        try:
+            cache.set(digest, found, HISTORY_SECONDS)
+        except Exception:  # as above
+            logger.warning("analytics: the cache could not be written", exc_info=True)
+    return found
+
+
+def _period_rows(
+    organizations: list[int],
+    days: dict[str, tuple[date, date]],
+    columns: dict[str, tuple[str, ...]],
+) -> list[tuple[int, ...]]:
+    """``summaries.period_sums`` as rows of plain ints (small and quick to load)."""
+    return [
+        tuple(int(v or 0) for v in row)
+        for row in summaries.period_sums(organizations, days, columns)
+    ]
+
+
+def _window_sums_in(zones: dict[int, tuple[str, int]], windows: Windows) -> dict[int, list[int]]:
+    found: dict[int, list[int]] = {}
 
     def add(rows: Any) -> None:
         for pk, *values in rows:
-            into = found.setdefault(
-                pk, {name: dict.fromkeys(columns, 0) for name, (_a, _b, columns) in windows.items()}
+            numbers = [int(v or 0) for v in values]
+            known = found.get(pk)
+            found[pk] = (
+                numbers if known is None else [a + b for a, b in zip(known, numbers, strict=True)]
             )
-            it = iter(values)
+
+    by_zone: dict[str, list[int]] = defaultdict(list)
+    for pk, (zone, _history) in zones.items():
+        by_zone[zone].append(pk)
+    for zone, organizations in by_zone.items():
+        local = summaries.zone_info(zone)
+        whole = {name: summaries.local_days(a, b, local) for name, (a, b, _c) in windows.items()}
+        edges: dict[str, Q | None] = {}
+        for name, (begin, finish, _c) in windows.items():
+            first, after = whole[name]
+            if first >= after:  # not one whole local day: all of it from the raw counters
+                edges[name] = Q(hour__gte=begin, hour__lt=finish)
+                continue
+            q = None
+            for a, b in (
+                (begin, summaries.midnight(first, local)),
+                (summaries.midnight(after, local), finish),
+            ):
+                if a < b:
+                    q = Q(hour__gte=a, hour__lt=b) if q is None else q | Q(hour__gte=a, hour__lt=b)
+            edges[name] = q
+        if any(q is not None for q in edges.values()):
+            nothing = Q(pk__in=[])
+            aggregates: dict[str, Any] = {}
+            every = Q()
             for name, (_a, _b, columns) in windows.items():
+                where = edges[name] or nothing
+                every |= where
                 for column in columns:
-                    into[name][column] += int(next(it) or 0)
-
-    def sums(where: dict[str, Q], hours: Any) -> dict[str, Any]:
-        aggregates: dict[str, Any] = {}
-        for name, (_a, _b, columns) in windows.items():
-            for column in columns:
-                if column == "hours":
-                    aggregates[f"{name}__{column}"] = hours(where[name])
-                else:
-                    aggregates[f"{name}__{column}"] = Sum(column, filter=where[name])
-        return aggregates
-
-    nothing = Q(pk__in=[])
-    edges = {name: nothing for name in windows}
-    for name, cut in cuts.items():
-        for a, b in cut.hours:
-            q = Q(hour__gte=a, hour__lt=b)
-            edges[name] = q if edges[name] is nothing else edges[name] | q
-    if any(cut.hours for cut in cuts.values()):
-        aggregates = sums(edges, lambda where: Count("pk", filter=where))
-        every = Q()
-        for q in edges.values():
-            every |= q
-        add(
-            ScanCount.objects.filter(every, placement__organization_id__in=organizations)
-            .values("placement_id")
-            .annotate(**aggregates)
-            .values_list("placement_id", *aggregates)
-            .order_by()
+                    aggregates[f"{name}__{column}"] = (
+                        Count("pk", filter=where)
+                        if column == "hours"
+                        else Sum(column, filter=where)
+                    )
+            add(
+                ScanCount.objects.filter(every, placement__organization_id__in=organizations)
+                .values("placement_id")
+                .annotate(**aggregates)
+                .values_list("placement_id", *aggregates)
+                .order_by()
+            )
+        wanted = {name: w[2] for name, w in windows.items()}
+        cut = _history_cut(local)
+        past = {name: (a, max(a, min(b, cut))) for name, (a, b) in whole.items()}
+        recent = {name: (min(max(a, cut), b), b) for name, (a, b) in whole.items()}
+        key = (
+            "window-sums",
+            zone,
+            sorted((pk, zones[pk][1]) for pk in organizations),
+            sorted(past.items()),
+            sorted(wanted.items()),
         )
-    if any(cut.days or cut.weeks or cut.months for cut in cuts.values()):
-        add(summaries.period_sums(organizations, cuts, {n: w[2] for n, w in windows.items()}))
+        add(_cached(key, partial(_period_rows, organizations, past, wanted)))
+        add(summaries.period_sums(organizations, recent, wanted))
     return found
 
 
@@ -399,12 +551,13 @@ def placement_sums(
         windows["recent"] = (recent_begin, finish, ("scans", "hours"))
         windows["baseline"] = (base_begin, recent_begin, ("scans", "hours"))
     result: dict[int, dict[str, Any]] = {}
-    for pk, by_window in _window_sums(organizations, windows).items():
-        row: dict[str, Any] = {name: by_window["period"][name] for name in COUNTERS}
+    for pk, values in _flat_window_sums(organizations, windows).items():
+        row: dict[str, Any] = dict(zip(COUNTERS, values[:4], strict=True))
         if changes:
-            row["recent"] = by_window["recent"]["scans"]
-            row["baseline"] = by_window["baseline"]["scans"]
-            row["in_window"] = by_window["recent"]["hours"] + by_window["baseline"]["hours"]
+            recent, recent_hours, baseline, baseline_hours = values[4:]
+            row["recent"] = recent
+            row["baseline"] = baseline
+            row["in_window"] = recent_hours + baseline_hours
         result[pk] = row
     return result
 
@@ -446,22 +599,46 @@ def funnel(
     site_labels = {value: str(label) for value, label in SiteType.choices}
     no_unit = _("No unit")
     unscanned = []
+    steps = [step for step, _label in FUNNEL_STEPS]  # the order of ``line`` below
+    assert steps == ["scans", "reports_started", "reports_answered", "receipts", "followups"]
+    # Each group's members' counts, added up column by column once all are in (not step by
+    # step per placement: there may be thousands).
+    members: dict[int, list[tuple[int, ...]]] = defaultdict(list)
+    nothing: dict[str, Any] = {}
     for pk, public_name, code, site_type, unit_label in placements:
-        found: dict[str, Any] = sums.get(pk, {})
-        counts = {name: int(found.get(name) or 0) for name in COUNTERS}
-        counts["receipts"] = int(receipts.get(pk, 0))
+        found: dict[str, Any] = sums.get(pk, nothing)
+        counts = {
+            "scans": int(found.get("scans") or 0),
+            "reports_started": int(found.get("reports_started") or 0),
+            "reports_answered": int(found.get("reports_answered") or 0),
+            "followups": int(found.get("followups") or 0),
+            "receipts": int(receipts.get(pk, 0)),
+        }
         rows.append(FunnelRow(public_name, counts, code=code))
-        site = by_site.setdefault(
-            site_type,
-            FunnelRow(site_labels.get(site_type, site_type), {}, "", 0),
-        )
+        site = by_site.get(site_type)
+        if site is None:
+            site = by_site[site_type] = FunnelRow(site_labels.get(site_type, site_type), {}, "", 0)
         unit_name = unit_label or no_unit
-        unit = by_unit.setdefault(unit_name, FunnelRow(unit_name, {}, "", 0))
-        for group in (site, unit, total):
-            _add(group, counts)
-            group.placements += 1
+        unit = by_unit.get(unit_name)
+        if unit is None:
+            unit = by_unit[unit_name] = FunnelRow(unit_name, {}, "", 0)
+        line = (
+            counts["scans"],
+            counts["reports_started"],
+            counts["reports_answered"],
+            counts["receipts"],
+            counts["followups"],
+        )
+        members[id(site)].append(line)
+        members[id(unit)].append(line)
+        members[id(total)].append(line)
         if counts["scans"] == 0:
             unscanned.append(pk)
+    for group in (*by_site.values(), *by_unit.values(), total):
+        lines = members[id(group)]
+        group.placements += len(lines)
+        if lines:
+            _add(group, dict(zip(steps, map(sum, zip(*lines, strict=True)), strict=True)))
     for placement in Placement.objects.filter(pk__in=unscanned):
         never.append(NeverScanned(placement, is_due_for_check(placement)))
     never.sort(key=lambda n: (not n.due_for_check, n.placement.public_name))
@@ -571,7 +748,6 @@ def where(
     sums: dict[int, dict[str, Any]] | None = None,
 ) -> WhereFigures:
     """``sums``: from :func:`placement_sums`, read instead of querying again."""
-    import h3  # imported when used: a server holds it only then
 
     resolution = settings.ANALYTICS_H3_RESOLUTION
     # Every placement still up (values, not objects: there may be thousands): those with
@@ -592,13 +768,13 @@ def where(
         if latitude is None or longitude is None:
             continue
         lat, lon = float(latitude), float(longitude)
-        cell = h3.latlng_to_cell(lat, lon, resolution)
+        cell = cell_of(lat, lon, resolution)
         count = int(scans.get(pk) or 0)
         cells[cell] += count
         names[cell].append(name)
         points.append({"name": name, "lat": lat, "lon": lon, "scans": count})
     hotspots = [
-        Hotspot(r.cell, r, [tuple(p) for p in h3.cell_to_boundary(r.cell)], names[r.cell])
+        Hotspot(r.cell, r, list(cell_boundary(r.cell)), names[r.cell])
         for r in gi_star(cells, rings=1)
     ]
     hotspots.sort(key=lambda h: (-h.result.confidence, -h.result.z))

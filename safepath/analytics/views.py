@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import functools
+import gc
 from collections.abc import Callable, Iterable
 from datetime import date
 from functools import cached_property
@@ -24,6 +26,32 @@ from safepath.analytics import fragments, selectors, services, vendor
 from safepath.analytics.access import analytics_organizations, organization_for_analytics
 from safepath.analytics.models import DigestSubscription, RegionalSharing
 from safepath.core.spreadsheets import spreadsheet_safe
+
+
+def without_cycle_collection(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Run ``view`` with Python's cycle collector paused.
+
+    The figures make tens of thousands of short-lived objects (a row, a dict, a tuple per
+    placement and window) that reference counting frees as soon as they go; none forms a
+    cycle. Yet the collector, triggered by the count of allocations, walks the generations
+    several times per page, and every few pages the whole heap of the process (a full pass:
+    70-90 ms, most of a page's p95). Paused, it finds the counts back where they were when the
+    page is done, so nothing is deferred to the next request. It is process-wide: another
+    thread's collection waits at most as long as a page (and it is switched back on by
+    whichever caller found it on).
+    """
+
+    @functools.wraps(view)
+    def paused(*args: Any, **kwargs: Any) -> HttpResponse:
+        was_on = gc.isenabled()
+        gc.disable()
+        try:
+            return view(*args, **kwargs)
+        finally:
+            if was_on:
+                gc.enable()
+
+    return paused
 
 
 class Figures:
@@ -152,6 +180,7 @@ def _map_data(figures: Figures) -> dict[str, Any]:
 
 @login_required
 @require_GET
+@without_cycle_collection
 def page(request: HttpRequest) -> HttpResponse:
     organization = organization_for_analytics(request.user, request.GET.get("org"))
     try:
@@ -391,6 +420,7 @@ TABLES: dict[str, tuple[str, Callable[[Figures], Iterable[list[Any]]]]] = {
 
 @login_required
 @require_GET
+@without_cycle_collection
 def export_csv(request: HttpRequest, table: str) -> HttpResponse:
     organization = organization_for_analytics(request.user, request.GET.get("org"))
     if table not in TABLES:
@@ -430,6 +460,7 @@ def parse_month(raw: str | None, organization: Organization) -> tuple[int, int]:
 
 @login_required
 @require_GET
+@without_cycle_collection
 def summary_pdf(request: HttpRequest) -> HttpResponse:
     from safepath.analytics.pdf import monthly_summary_pdf
 
@@ -484,6 +515,7 @@ def regional_sharing(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@without_cycle_collection
 def region(request: HttpRequest) -> HttpResponse:
     organization = organization_for_analytics(request.user, request.GET.get("org"))
     try:

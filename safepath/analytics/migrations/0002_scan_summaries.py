@@ -6,9 +6,9 @@ from safepath.analytics import summaries
 
 
 def install(apps, schema_editor):
-    # The trigger first, then the summaries of the counters already there.
+    # The trigger; the summaries of the counters already there are made by 0004, which
+    # keys them in each organization's time zone.
     summaries.install_triggers(schema_editor)
-    summaries.rebuild()
 
 
 def remove(apps, schema_editor):

@@ -167,3 +167,34 @@ def test_seed_demo_gives_analytics_real_pictures(db) -> None:
     from safepath.reports.models import Report
 
     assert Report.objects.filter(placement__organization=riverside).count() == 41
+
+
+def test_the_pages_run_with_the_cycle_collector_paused_and_switch_it_back_on(
+    alice: User, activity: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    from safepath.analytics import selectors
+
+    seen: list[bool] = []
+    real = selectors.training
+
+    def training(**kwargs: object) -> selectors.TrainingFigures:
+        seen.append(gc.isenabled())
+        return real(**kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(selectors, "training", training)
+    client = logged_in(alice)
+    assert gc.isenabled()
+    for url in ("/analytics/?days=7", "/analytics/export/training.csv", "/analytics/summary.pdf"):
+        assert client.get(url).status_code == 200
+        assert gc.isenabled(), url
+    assert seen == [False, False, False]
+
+    def broken(**kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(selectors, "training", broken)
+    with pytest.raises(RuntimeError):
+        client.get("/analytics/export/training.csv")
+    assert gc.isenabled()

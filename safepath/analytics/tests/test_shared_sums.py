@@ -3,7 +3,7 @@ figures it builds from those shared sums are the ones each figure computes on it
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.db import connection
@@ -83,23 +83,64 @@ def test_the_page_aggregates_the_counters_twice_not_once_per_figure(
     alice: User, history: list[Placement]
 ) -> None:
     client = logged_in(alice)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get("/analytics/?days=28")
-    assert response.status_code == 200
 
-    def reads(table: str) -> list[str]:
-        return [
-            q["sql"]
-            for q in queries.captured_queries
-            if table in q["sql"] and q["sql"].lstrip().upper().startswith("SELECT")
-        ]
+    def load() -> dict[str, int]:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get("/analytics/?days=28")
+        assert response.status_code == 200
+        return {
+            table: sum(
+                1
+                for q in queries.captured_queries
+                if table in q["sql"] and q["sql"].lstrip().upper().startswith("SELECT")
+            )
+            for table in (
+                "analytics_organizationhour",
+                "analytics_placementperiod",
+                "placements_scancount",
+                "routing_routingevent",  # read for raw reports' response figures only
+            )
+        }
 
-    # Two passes over the hourly summary for the time figures (per local day; per weekday
-    # and hour); one per placement (summary of whole days and months, raw counters for the
-    # hours at the window's edges) for the funnel, the map and the change test.
-    assert len(reads("analytics_organizationhour")) == 2, reads("analytics_organizationhour")
-    assert len(reads("analytics_placementperiod")) == 1, reads("analytics_placementperiod")
-    assert len(reads("placements_scancount")) == 1, reads("placements_scancount")
+    # First load: the days before yesterday and then yesterday and today, each with two
+    # passes over the hourly summary for the time figures (per local day; per weekday and
+    # hour) and one over the placement summary for the funnel, the map and the change test.
+    # The periods are whole local days, so no raw counter or report is read at all.
+    assert load() == {
+        "analytics_organizationhour": 4,
+        "analytics_placementperiod": 2,
+        "placements_scancount": 0,
+        "routing_routingevent": 0,
+    }
+    # Then the days before yesterday come from the cache: yesterday and today only.
+    assert load() == {
+        "analytics_organizationhour": 2,
+        "analytics_placementperiod": 1,
+        "placements_scancount": 0,
+        "routing_routingevent": 0,
+    }
+
+
+def test_a_backdated_scan_is_on_the_next_page_despite_the_cache(
+    alice: User, history: list[Placement]
+) -> None:
+    client = logged_in(alice)
+    period = selectors.period_for(organization=history[0].organization, days=28)
+    day = period.start + timedelta(days=3)
+
+    def shown() -> int:
+        text = client.get("/analytics/export/days.csv?days=28").content.decode()
+        line = next(r for r in text.splitlines() if r.startswith(day.isoformat()))
+        return int(line.split(",")[1])
+
+    client.get("/analytics/?days=28")  # the days before yesterday now in the cache
+    before = shown()
+    late = Placement.objects.create(organization=history[0].organization, public_name="Late")
+    hour = datetime.combine(day, time(12), tzinfo=period.zone)
+    ScanCount.objects.create(placement=late, hour=hour, scans=7)  # counted days later
+    assert shown() == before + 7
+    sums = selectors.placement_sums(organizations=[late.organization_id], period=period)
+    assert sums[late.pk]["scans"] == 7
 
 
 def test_the_page_lists_the_busiest_placements_and_the_csv_every_one(
@@ -128,3 +169,22 @@ def test_the_page_lists_the_busiest_placements_and_the_csv_every_one(
     assert all(name in csv_text for name in busiest + quiet)
     unscanned_shown = [i for i in range(count) if f"<li>Unscanned {i:02d}" in page]
     assert len(unscanned_shown) == PAGE_ROWS
+
+
+def test_the_page_is_right_without_a_cache(
+    alice: User,
+    history: list[Placement],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    client = logged_in(alice)
+    good = client.get("/analytics/export/days.csv?days=90").content
+
+    def down(*args: object, **kwargs: object) -> None:
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(selectors.cache, "get", down)
+    monkeypatch.setattr(selectors.cache, "set", down)
+    assert client.get("/analytics/?days=90").status_code == 200
+    assert client.get("/analytics/export/days.csv?days=90").content == good
+    assert "the cache could not be read" in caplog.text

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -18,7 +18,13 @@ from django.utils import timezone
 
 from safepath.accounts.models import Organization, Unit, User
 from safepath.analytics import responses, selectors, summaries
-from safepath.analytics.models import OrganizationHour, PlacementPeriod, ResponseDay, ScanDelta
+from safepath.analytics.models import (
+    OrganizationHour,
+    PlacementPeriod,
+    ResponseDay,
+    ScanDelta,
+    SummaryZone,
+)
 from safepath.cases.models import Outcome, WorkflowEvent
 from safepath.cases.services import report_assign, report_set_status
 from safepath.placements.models import Placement, ScanCount
@@ -120,7 +126,7 @@ def test_pieces_cover_a_window_once(riverside: Organization) -> None:
         cut = summaries.pieces(begin, finish)
         covered = [(a, b) for a, b in cut.hours]
         covered += [
-            (summaries._midnight(a), summaries._midnight(b))
+            (summaries.midnight(a), summaries.midnight(b))
             for a, b in (*cut.days, *cut.weeks, *cut.months)
         ]
         covered.sort()
@@ -353,3 +359,292 @@ def test_percentiles_of_a_histogram_are_numpys_of_its_values() -> None:
         values = [rng.randint(0, 300) for _ in range(rng.randint(1, 40))]
         got = responses.percentiles(Counter(values))
         assert got == pytest.approx(tuple(np.percentile(values, [50, 90])))
+
+
+# Local days: the placement summaries are keyed in the organization's own time zone ----------
+
+# Zones whose clocks change (at 2:00, at midnight, by half an hour) or sit off the UTC hour.
+ZONES = (
+    "America/New_York",
+    "America/Santiago",
+    "Australia/Lord_Howe",
+    "Asia/Kolkata",
+    "Europe/London",
+    "Pacific/Chatham",
+)
+
+
+def _hourly_rows(placement: Placement, first: datetime, hours: int) -> None:
+    """A counter row for every UTC hour from ``first`` on, with counts that differ by hour."""
+    ScanCount.objects.bulk_create(
+        ScanCount(
+            placement=placement,
+            hour=first + timedelta(hours=h),
+            scans=1 + h % 5,
+            reports_started=h % 3 == 0,
+            followups=h % 7 == 0,
+        )
+        for h in range(hours)
+    )
+
+
+def _raw_local(placement: Placement, zone: str) -> dict[tuple[str, str], tuple[int, int]]:
+    """(span, first local day) -> (scans, hourly rows), worked out in Python from raw rows."""
+    from zoneinfo import ZoneInfo
+
+    local = ZoneInfo(zone)
+    found: dict[tuple[str, str], list[int]] = {}
+    for row in ScanCount.objects.filter(placement=placement):
+        day = row.hour.astimezone(local).date()
+        for span, first in (
+            ("d", day),
+            ("w", day - timedelta(days=day.weekday())),
+            ("m", day.replace(day=1)),
+        ):
+            into = found.setdefault((span, str(first)), [0, 0])
+            into[0] += row.scans
+            into[1] += 1
+    return {key: (a, b) for key, (a, b) in found.items()}
+
+
+def _kept(placement: Placement) -> dict[tuple[str, str], tuple[int, int]]:
+    return {
+        (span, str(start)): (scans, hours)
+        for span, start, scans, hours in PlacementPeriod.objects.filter(
+            placement_id=placement.pk
+        ).values_list("span", "start", "scans", "hours")
+        if scans or hours
+    }
+
+
+@pytest.mark.parametrize("zone", ZONES)
+def test_placement_summaries_are_kept_per_local_day_across_clock_changes(
+    riverside: Organization, zone: str
+) -> None:
+    riverside.time_zone = zone
+    riverside.save()
+    placement = Placement.objects.create(organization=riverside, public_name="Pier")
+    # Both of 2026's clock changes north and south, and a new year and month, hour by hour.
+    for first in (datetime(2026, 3, 25, tzinfo=UTC), datetime(2026, 9, 24, tzinfo=UTC)):
+        _hourly_rows(placement, first, 24 * 45)
+    _hourly_rows(placement, datetime(2025, 12, 29, tzinfo=UTC), 24 * 6)
+    summaries.fold()  # the trigger's changes, as a page folds them
+    assert _kept(placement) == _raw_local(placement, zone)
+    summaries.rebuild()  # and the same from a rebuild
+    assert _kept(placement) == _raw_local(placement, zone)
+    assert summaries.differences() == []
+
+
+@pytest.mark.parametrize("zone", ZONES)
+def test_a_period_of_local_days_reads_whole_summary_rows_only(
+    riverside: Organization, zone: str
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    riverside.time_zone = zone
+    riverside.save()
+    placement = Placement.objects.create(organization=riverside, public_name="Pier")
+    _hourly_rows(placement, datetime(2026, 2, 20, tzinfo=UTC), 24 * 300)
+    summaries.fold()
+    rng = random.Random(zone)
+    for _ in range(12):
+        end = datetime(2026, 3, 1).date() + timedelta(days=rng.randint(0, 290))
+        period = selectors.Period(
+            end - timedelta(days=rng.choice(selectors.PERIOD_CHOICES) - 1), end, ZoneInfo(zone)
+        )
+        begin, finish = period.bounds()
+        cut = summaries.pieces(begin, finish, ZoneInfo(zone))
+        assert cut.hours == []  # no raw counters at the edges
+        found = selectors._window_sums(
+            [riverside.pk], {"w": (begin, finish, (*selectors.COUNTERS, "hours"))}
+        )
+        got = {pk: sums["w"] for pk, sums in found.items() if any(sums["w"].values())}
+        assert got == _raw_window([placement.pk], begin, finish), (zone, period)
+
+
+def test_pieces_in_a_zone_cover_a_window_once() -> None:
+    from zoneinfo import ZoneInfo
+
+    rng = random.Random(8)
+    for zone in map(ZoneInfo, ZONES):
+        for _ in range(150):
+            begin = datetime(2025, 1, 1, tzinfo=UTC) + timedelta(hours=rng.randint(0, 9000))
+            if rng.random() < 0.5:  # a local midnight
+                begin = summaries.midnight(begin.astimezone(zone).date(), zone).astimezone(UTC)
+            finish = begin + timedelta(hours=rng.randint(0, 3000))
+            cut = summaries.pieces(begin, finish, zone)
+            covered = list(cut.hours)
+            covered += [
+                (summaries.midnight(a, zone), summaries.midnight(b, zone))
+                for a, b in (*cut.days, *cut.weeks, *cut.months)
+            ]
+            # In UTC: aware datetimes of one zone compare by their wall clocks.
+            covered = sorted((a.astimezone(UTC), b.astimezone(UTC)) for a, b in covered)
+            if begin == finish:
+                assert covered == []
+                continue
+            assert covered[0][0] == begin and covered[-1][1] == finish, (zone, begin, finish)
+            assert all(covered[i][1] == covered[i + 1][0] for i in range(len(covered) - 1)), (
+                zone,
+                begin,
+                finish,
+                cut,
+            )
+
+
+def test_a_time_zone_change_keys_the_summaries_anew_and_reads_stay_right(
+    riverside: Organization, alice: User, bus_station: Placement
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    from safepath.accounts.services import organization_set_time_zone
+
+    _hourly_rows(bus_station, datetime(2026, 1, 1, 3, tzinfo=UTC), 24 * 120)
+    placement_record_scan(placement=bus_station)
+    summaries.fold()
+    old_zone = riverside.zone.key
+    assert SummaryZone.objects.get(organization_id=riverside.pk).time_zone == old_zone
+
+    organization_set_time_zone(organization=riverside, time_zone="Asia/Tokyo", actor=alice)
+    riverside.refresh_from_db()
+    placement_record_scan(placement=bus_station)  # a change pending across the re-keying
+
+    def read(days: int) -> tuple[dict, dict]:
+        period = selectors.period_for(organization=riverside, days=days)
+        begin, finish = period.bounds()
+        sums = selectors.placement_sums(organizations=[riverside.pk], period=period)
+        raw = _raw_window([bus_station.pk], begin, finish)
+        return (
+            {pk: {n: row[n] for n in selectors.COUNTERS} for pk, row in sums.items()},
+            {pk: {n: row[n] for n in selectors.COUNTERS} for pk, row in raw.items()},
+        )
+
+    # Not keyed anew yet: the old zone's whole days, the new zone's edges from raw rows.
+    assert SummaryZone.objects.get(organization_id=riverside.pk).time_zone == old_zone
+    for days in (7, 90, 365):
+        got, raw = read(days)
+        assert got == raw
+
+    assert summaries.fold_pending() >= 1  # the worker: folds, then keys Tokyo's days
+    assert SummaryZone.objects.get(organization_id=riverside.pk).time_zone == "Asia/Tokyo"
+    assert _kept(bus_station) == _raw_local(bus_station, "Asia/Tokyo")
+    for days in (7, 90, 365):
+        got, raw = read(days)
+        assert got == raw
+    period = selectors.period_for(organization=riverside, days=90)
+    assert summaries.pieces(*period.bounds(), ZoneInfo("Asia/Tokyo")).hours == []
+    assert summaries.differences() == []
+    assert summaries.rezone() == 0  # nothing left to do
+
+
+def test_check_keys_a_changed_zone_before_it_compares(riverside: Organization) -> None:
+    placements = _history(riverside, count=2)
+    summaries.fold()
+    Organization.objects.filter(pk=riverside.pk).update(time_zone="Pacific/Auckland")
+    call_command("analytics_rebuild", "--check", verbosity=0)
+    assert SummaryZone.objects.get(organization_id=riverside.pk).time_zone == "Pacific/Auckland"
+    assert _kept(placements[0]) == _raw_local(placements[0], "Pacific/Auckland")
+
+
+def test_an_unknown_zone_name_keys_in_utc_as_the_pages_read_it(riverside: Organization) -> None:
+    Organization.objects.filter(pk=riverside.pk).update(time_zone="Mars/Olympus_Mons")
+    placements = _history(riverside, count=1)
+    summaries.fold()
+    assert SummaryZone.objects.get(organization_id=riverside.pk).time_zone == "UTC"
+    assert _kept(placements[0]) == _raw_local(placements[0], "UTC")
+    assert summaries.differences() == []
+
+
+def _response_days(organization: Organization) -> dict[str, int]:
+    return {
+        str(day): reports
+        for day, reports in ResponseDay.objects.filter(
+            organization_id=organization.pk, span="d", dimension="all"
+        ).values_list("day", "reports")
+    }
+
+
+def test_response_days_are_local_days_across_a_clock_change(
+    riverside: Organization, bus_station: Placement
+) -> None:
+    riverside.time_zone = "America/New_York"
+    riverside.save()
+    # Around 2026-03-08, when New York's clocks go forward: late evenings local are the
+    # next UTC day.
+    for created in (
+        datetime(2026, 3, 7, 4, 30, tzinfo=UTC),  # 6 March, 23:30 EST
+        datetime(2026, 3, 8, 3, 30, tzinfo=UTC),  # 7 March, 22:30 EST
+        datetime(2026, 3, 8, 5, 30, tzinfo=UTC),  # 8 March, 00:30 EST
+        datetime(2026, 3, 9, 3, 30, tzinfo=UTC),  # 8 March, 23:30 EDT
+        datetime(2026, 3, 9, 4, 30, tzinfo=UTC),  # 9 March, 00:30 EDT
+    ):
+        _report(bus_station, created)
+    responses.refresh()
+    assert _response_days(riverside) == {
+        "2026-03-06": 1,
+        "2026-03-07": 1,
+        "2026-03-08": 2,
+        "2026-03-09": 1,
+    }
+    assert responses.differences() == []
+    responses.rebuild()
+    assert _response_days(riverside) == {
+        "2026-03-06": 1,
+        "2026-03-07": 1,
+        "2026-03-08": 2,
+        "2026-03-09": 1,
+    }
+    period = selectors.Period(date(2026, 3, 7), date(2026, 3, 8), riverside.zone)
+    assert summaries.pieces(*period.bounds(), riverside.zone).hours == []
+    assert selectors.response(organizations=[riverside.pk], period=period).total.reports == 3
+
+
+def test_a_time_zone_change_keys_the_response_days_anew(
+    riverside: Organization, alice: User, bus_station: Placement
+) -> None:
+    from safepath.accounts.services import organization_set_time_zone
+
+    now = timezone.now()
+    for i in range(24):
+        _report(bus_station, now - timedelta(days=i % 9, hours=i * 5 % 24, minutes=i))
+    responses.refresh()
+    organization_set_time_zone(organization=riverside, time_zone="Asia/Kolkata", actor=alice)
+    riverside.refresh_from_db()
+
+    def read() -> tuple[int, int]:
+        period = selectors.period_for(organization=riverside, days=7)
+        got = selectors.response(organizations=[riverside.pk], period=period).total.reports
+        return got, _exact(riverside, 7)["reports"]
+
+    got, exact = read()  # before the worker re-keys: edges from the raw reports
+    assert got == exact
+    summaries.fold_pending()
+    got, exact = read()
+    assert got == exact
+    assert responses.differences() == []
+    local = {str(r.created_at.astimezone(riverside.zone).date()) for r in Report.objects.all()}
+    assert set(_response_days(riverside)) == local
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_keys_the_summaries_already_there_in_local_days(
+    riverside: Organization, bus_station: Placement
+) -> None:
+    from django.db.migrations.executor import MigrationExecutor
+
+    MigrationExecutor(connection).migrate([("analytics", "0003_response_summary")])
+    # Written while the summaries were kept per UTC day: 7 March evening in New York.
+    evening = datetime(2026, 3, 8, 3, tzinfo=UTC)
+    ScanCount.objects.create(placement=bus_station, hour=evening, scans=2)
+    _report(bus_station, evening + timedelta(minutes=20))
+    MigrationExecutor(connection).migrate([("analytics", "0004_summary_zone")])
+
+    assert SummaryZone.objects.get(organization_id=riverside.pk).time_zone == "America/New_York"
+    march = {k: v for k, v in _kept(bus_station).items() if k[1].startswith("2026-03")}
+    assert march == {
+        ("d", "2026-03-07"): (2, 1),
+        ("w", "2026-03-02"): (2, 1),
+        ("m", "2026-03-01"): (2, 1),
+    }
+    assert _response_days(riverside) == {"2026-03-07": 1}
+    assert summaries.differences() == [] and responses.differences() == []

@@ -32,7 +32,6 @@ class Command(BaseCommand):
                 raise CommandError(f"{len(problems)} summary rows differ from the counters")
             self.stdout.write("The summaries equal the raw counters and reports.")
             return
-        summaries.rebuild()
-        responses.rebuild()
+        summaries.rebuild()  # the response summary too: it is keyed in the same zones
         if options["verbosity"]:
             self.stdout.write("Rebuilt the analytics summaries from the raw rows.")
