@@ -98,3 +98,22 @@ def test_a_later_answer_takes_a_fixed_number_of_queries(
         _autosave(client, busy_station, "details", "what I saw")  # the draft, in place
     with django_assert_num_queries(NEW_ENTRY_QUERIES):
         _autosave(client, busy_station, "more", "and more")  # another question
+
+
+def test_the_audience_query_is_compiled_once_per_process(
+    busy_station: Placement, monkeypatch: pytest.MonkeyPatch, django_assert_num_queries: Any
+) -> None:
+    from safepath.reports import access
+    from safepath.reports.models import Report
+
+    compiled = []
+    build = access._audience_query
+    monkeypatch.setattr(access, "_AUDIENCE_SQL", {})
+    monkeypatch.setattr(
+        access, "_audience_query", lambda report: compiled.append(1) or build(report)
+    )
+    reports = list(Report.objects.filter(placement=busy_station))
+    with django_assert_num_queries(len(reports)):
+        audiences = [access.report_audience(report=report) for report in reports]
+    assert compiled == [1]
+    assert audiences == [[busy_station.organization_id]] * len(reports)
