@@ -1,5 +1,7 @@
-"""Receipts are hashed with Argon2 (19 MiB while a hash runs): one hash at a time in a server
-process, so a burst of receipts never holds several of those blocks at once."""
+"""Receipts are hashed with Argon2, whose memory block is resident while a hash runs: a small
+block (OWASP's 7 MiB x 5 passes), one hash at a time in a server process, so a burst of
+receipts never holds several blocks at once. Receipts hashed with the earlier settings still
+open their reports."""
 
 from __future__ import annotations
 
@@ -7,8 +9,14 @@ import threading
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher, Type
+from django.test import Client
 
+from safepath.placements.models import Placement
 from safepath.reports import services
+from safepath.reports.models import ReportReceipt
+from safepath.reports.selectors import report_for_receipt
+from safepath.reports.tests.flow import send_report
 
 
 class _Watching:
@@ -54,3 +62,24 @@ def test_receipts_are_hashed_one_at_a_time(monkeypatch: pytest.MonkeyPatch, use:
     for thread in threads:
         thread.join()
     assert watching.most == 1
+
+
+def test_a_receipt_hash_holds_at_most_7_mib_while_it_runs() -> None:
+    hashed = services.RECEIPT_HASHER.hash("1234567812345678")
+    settings = dict(part.split("=") for part in hashed.split("$")[3].split(","))
+    assert int(settings["m"]) <= 7 * 1024
+    assert int(settings["t"]) >= 5  # OWASP's equal-strength pair for 7 MiB
+    assert services.RECEIPT_HASHER.verify(hashed, "1234567812345678")
+
+
+@pytest.mark.django_db
+def test_a_receipt_hashed_with_the_earlier_settings_still_opens_its_report(
+    bus_station: Placement,
+) -> None:
+    receipt = send_report(Client(), bus_station, "what I saw")
+    earlier = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, type=Type.ID)
+    ReportReceipt.objects.update(receipt_hash=earlier.hash(receipt.replace(" ", "")))
+
+    found = report_for_receipt(receipt=receipt.replace(" ", ""))
+
+    assert found is not None and found.placement_id == bus_station.pk
