@@ -83,3 +83,29 @@ def test_a_receipt_hashed_with_the_earlier_settings_still_opens_its_report(
     found = report_for_receipt(receipt=receipt.replace(" ", ""))
 
     assert found is not None and found.placement_id == bus_station.pk
+
+
+@pytest.mark.django_db
+def test_the_receipt_is_hashed_before_the_write_that_stores_it(
+    bus_station: Placement, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite a write transaction holds the database's one write lock: every other
+    reporter's answer would wait for the ~15 ms hash."""
+    from django.db import connection
+
+    outside = len(connection.atomic_blocks)  # the test's own transaction
+    depths: list[int] = []
+    real = services.RECEIPT_HASHER._hasher
+
+    class NotingDepth:
+        def hash(self, secret: str) -> str:
+            depths.append(len(connection.atomic_blocks))
+            return str(real.hash(secret))
+
+    monkeypatch.setattr(services.RECEIPT_HASHER, "_hasher", NotingDepth())
+
+    receipt = send_report(Client(), bus_station, "what I saw")
+
+    assert depths == [outside]
+    assert ReportReceipt.objects.count() == 1
+    assert real.verify(ReportReceipt.objects.get().receipt_hash, receipt.replace(" ", ""))
