@@ -52,9 +52,9 @@ def _browser_report_sql() -> str:
     if connection.vendor not in _BROWSER_REPORT_SQL:
         name = connection.ops.quote_name
         meta = Report._meta
-        columns = ", ".join(name(field.column) for field in meta.concrete_fields)
+        columns = ", ".join(name(str(field.column)) for field in meta.concrete_fields)
         placement, token, activity, pk = (
-            name(meta.get_field(field).column)
+            name(str(meta.get_field(field).column))  # type: ignore[union-attr]  # concrete
             for field in ("placement", "browser_token_hash", "last_activity_at", "id")
         )
         # Only the model's own quoted names go into the text; the values are parameters.

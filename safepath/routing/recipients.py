@@ -107,7 +107,8 @@ def place_recipients(*, placement: Placement) -> PlaceRecipients:
     generation = found.get(generation_key, 0)
     kept = found.get(key)
     if kept is not None and kept[0] == generation:
-        return kept[1]  # type: ignore[no-any-return]  # what was stored below
+        recipients: PlaceRecipients = kept[1]  # what was stored below
+        return recipients
     recipients = recipients_for_placement(placement=placement)
     # Stamped with the generation read before working it out: a change committed meanwhile
     # has moved the generation on, so this entry is never taken for the newer answer.
