@@ -59,8 +59,9 @@ def _few_malloc_arenas() -> None:
     two arenas cost nothing in speed.
 
     glibc also raises its mmap threshold to the largest block freed so far: after the first
-    receipt's Argon2 hash (19 MiB) every later one came from the heap and stayed resident
-    after it was freed. A fixed threshold of 1 MiB gives such blocks back when freed."""
+    receipt's Argon2 hash (7 MiB, 19 MiB before) every later one came from the heap and
+    stayed resident after it was freed. A fixed threshold of 1 MiB gives such blocks back
+    when freed."""
     try:
         libc = ctypes.CDLL("libc.so.6")
     except OSError:  # not glibc: nothing to tune
