@@ -45,6 +45,9 @@ REPORTERS = env_int("BENCH_REPORTERS", 50, 50)
 ANSWERS_EACH = env_int("BENCH_ANSWERS_EACH", 10, 4)
 FLOW_SECONDS = env_int("BENCH_FLOW_SECONDS", 60, 15)
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+# The whole flow's requests: opening the code, the first answer (it starts and routes the
+# report), each later answer (a full page without JavaScript), the last (the receipt).
+FLOW_KINDS = ("landing", "first_answer", "answer", "receipt")
 
 
 def first_page_bytes(host: str, port: int, code: str) -> dict[str, dict[str, float]]:
@@ -181,17 +184,26 @@ def whole_flow(live: Deployment, host: str, port: int, code: str) -> dict[str, A
     steps = _flow_steps()
     deadline = time.monotonic() + FLOW_SECONDS
     latencies: list[float] = []
+    # The same durations by kind of request, to see which ones make the tail.
+    by_kind: dict[str, list[float]] = {kind: [] for kind in FLOW_KINDS}
     errors: list[str] = []
     completed = 0
     lock = threading.Lock()
+
+    def kind_of(number: int) -> str:
+        return (
+            "first_answer" if number == 0 else "receipt" if number == len(steps) - 1 else "answer"
+        )
 
     def reporter(index: int) -> None:
         nonlocal completed
         while time.monotonic() < deadline:
             mine: list[float] = []
+            kinds: list[str] = []
             connection = http.client.HTTPConnection(host, port, timeout=60)
             try:
                 mine.append(timed(connection, "GET", f"/Q/{code}")[2])
+                kinds.append("landing")
                 cookie = ""
                 for number, fields in enumerate(steps):
                     last = number == len(steps) - 1
@@ -205,6 +217,7 @@ def whole_flow(live: Deployment, host: str, port: int, code: str) -> dict[str, A
                         meaning="the last answer did not lead to a receipt number",
                     )
                     mine.append(took)
+                    kinds.append(kind_of(number))
                     if not cookie:
                         cookie = (response.getheader("Set-Cookie") or "").split(";")[0]
                         if not cookie:
@@ -218,12 +231,15 @@ def whole_flow(live: Deployment, host: str, port: int, code: str) -> dict[str, A
                 connection.close()
                 with lock:
                     latencies.extend(mine)
+                    for kind, took in zip(kinds, mine, strict=True):
+                        by_kind[kind].append(took)
 
     before = _count_reports(live, code)
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=REPORTERS) as pool:
         list(pool.map(reporter, range(REPORTERS)))
-    summary = latency_summary(latencies, time.perf_counter() - started)
+    elapsed = time.perf_counter() - started
+    summary = latency_summary(latencies, elapsed)
     stored = _count_reports(live, code) - before
     if stored < completed:
         raise BenchFailure(f"whole flow: {completed} receipts given but {stored} reports stored")
@@ -233,6 +249,9 @@ def whole_flow(live: Deployment, host: str, port: int, code: str) -> dict[str, A
         "reports_completed": completed,
         "errors": len(errors),
         "first_errors": errors[:3],
+        "by_request": {
+            kind: latency_summary(took, elapsed) for kind, took in by_kind.items() if took
+        },
     }
 
 

@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import IO, Any
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.core import signals
 from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
@@ -52,12 +53,24 @@ def response_headers(response: HttpResponseBase) -> list[tuple[bytes, bytes]]:
     return headers
 
 
+def _import_shared_clients() -> None:
+    """Import the Redis client now, once, before any request runs. Django's cache imports it
+    on first use, in whichever request thread comes first, while the event loop's live
+    publisher imports ``redis.asyncio``, which shares its modules: the first requests of a
+    server with Redis could meet mid-import and fail with Python's import deadlock error
+    (a 500 on the first page a scan opened)."""
+    if getattr(settings, "REDIS_URL", ""):
+        import redis
+        import redis.asyncio  # noqa: F401
+
+
 class ThreadPoolHTTPHandler(ASGIHandler):
     """An ASGI application for HTTP that runs Django's synchronous request path in a pool."""
 
     def __init__(self, *, threads: int) -> None:
         BaseHandler.__init__(self)  # not ASGIHandler's: the middleware is loaded synchronous
         self.load_middleware(is_async=False)
+        _import_shared_clients()
         self.threads = threads
         self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="http")
         # Through asgiref, as Django's handler runs a view: code in the view that goes back to

@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.lookups import IsNull
 from django.http import Http404
@@ -217,14 +218,7 @@ def _audience_of(report: Report, owners: list[int]) -> list[int]:
     return sorted({*owners, *direct, *through_cases})
 
 
-def report_audience(*, report: Report) -> list[int]:
-    """The organizations whose dashboards hear of a report: its owners and the partners that
-    may read it (shares of the report, and of owners' cases holding it). These are exactly
-    the organizations in which ``reports_visible_in`` finds it.
-
-    One query (a UNION), since every answer a reporter saves asks it: the owners, the
-    report's shares and the shared cases that hold it were three, about a millisecond of a
-    save between them."""
+def _audience_query(report: Report) -> QuerySet[Any]:
     owners = report.recipients.order_by().values_list("organization_id", flat=True)
     direct = (
         report.shares.filter(revoked_at__isnull=True)
@@ -240,7 +234,38 @@ def report_audience(*, report: Report) -> list[int]:
         .order_by()
         .values_list("pk", flat=True)
     )
-    return sorted(set(owners.union(direct, through_cases)))
+    return owners.union(direct, through_cases)
+
+
+# The audience query's SQL, by database vendor, with how many times it names the report.
+_AUDIENCE_SQL: dict[str, tuple[str, int]] = {}
+_ANY_REPORT = -1  # stands for the report's id while the SQL is compiled
+
+
+def _audience_sql() -> tuple[str, int]:
+    """The ORM compiles the query once per process: building this UNION of joins took most
+    of its cost (about 0.8 ms of a saved answer's CPU; running it, a tenth of that)."""
+    vendor = connection.vendor
+    if vendor not in _AUDIENCE_SQL:
+        sql, params = _audience_query(Report(pk=_ANY_REPORT)).query.sql_with_params()
+        if any(param != _ANY_REPORT for param in params):  # pragma: no cover  # guard
+            raise RuntimeError("report_audience's SQL takes a parameter other than the report")
+        _AUDIENCE_SQL[vendor] = (sql, len(params))
+    return _AUDIENCE_SQL[vendor]
+
+
+def report_audience(*, report: Report) -> list[int]:
+    """The organizations whose dashboards hear of a report: its owners and the partners that
+    may read it (shares of the report, and of owners' cases holding it). These are exactly
+    the organizations in which ``reports_visible_in`` finds it.
+
+    One query (a UNION), since every answer a reporter saves asks it: the owners, the
+    report's shares and the shared cases that hold it were three, about a millisecond of a
+    save between them. Its SQL is compiled once (``_audience_sql``)."""
+    sql, times = _audience_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [report.pk] * times)
+        return sorted({row[0] for row in cursor.fetchall()})
 
 
 def report_readers(*, report: Report, user_ids: Iterable[int]) -> set[int]:

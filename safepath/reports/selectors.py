@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from argon2.exceptions import InvalidHashError, VerificationError
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -41,6 +41,31 @@ def placement_languages(placement: Placement) -> list[str]:
     return list(placement.languages or [])
 
 
+# Every request of a reporter's visit asks for the report its cookie ties; the ORM spent
+# three quarters of that lookup composing the same SQL again (~0.3 ms of a ~3 ms autosave).
+# The statement, written once per database vendor: the report's columns, where its placement,
+# its browser token's hash and recent activity match (what ``filter(...).first()`` said).
+_BROWSER_REPORT_SQL: dict[str, str] = {}
+
+
+def _browser_report_sql() -> str:
+    if connection.vendor not in _BROWSER_REPORT_SQL:
+        name = connection.ops.quote_name
+        meta = Report._meta
+        columns = ", ".join(name(str(field.column)) for field in meta.concrete_fields)
+        placement, token, activity, pk = (
+            name(str(meta.get_field(field).column))  # type: ignore[union-attr]  # concrete
+            for field in ("placement", "browser_token_hash", "last_activity_at", "id")
+        )
+        # Only the model's own quoted names go into the text; the values are parameters.
+        _BROWSER_REPORT_SQL[connection.vendor] = (
+            f"SELECT {columns} FROM {name(meta.db_table)} "  # noqa: S608  # names, not values
+            f"WHERE {placement} = %s AND {token} = %s AND {activity} >= %s "
+            f"ORDER BY {pk} LIMIT 1"
+        )
+    return _BROWSER_REPORT_SQL[connection.vendor]
+
+
 def report_for_browser(*, placement: Placement, token: str | None) -> Report | None:
     """The report this browser started at this placement, if its cookie still ties it."""
     if not token or len(token) > 100:
@@ -48,11 +73,11 @@ def report_for_browser(*, placement: Placement, token: str | None) -> Report | N
     # The cookie's own expiry is up to the browser; the server also stops honouring it once
     # the report has been quiet for as long, so a phone picked up later opens nothing.
     quiet_since = timezone.now() - timedelta(seconds=settings.REPORTER_COOKIE_AGE)
-    report = Report.objects.filter(
-        placement=placement,
-        browser_token_hash=hash_browser_token(token),
-        last_activity_at__gte=quiet_since,
-    ).first()
+    since = Report._meta.get_field("last_activity_at").get_db_prep_value(quiet_since, connection)
+    found = Report.objects.raw(
+        _browser_report_sql(), [placement.pk, hash_browser_token(token), since]
+    )
+    report = next(iter(found), None)
     if report is not None:
         report.placement = placement  # already read (with its organization): no join
     return report

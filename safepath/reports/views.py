@@ -49,6 +49,7 @@ from safepath.reports.selectors import (
 )
 from safepath.reports.services import (
     format_receipt,
+    receipt_prepare,
     report_add_answer,
     report_add_information,
     report_add_photo,
@@ -216,7 +217,8 @@ class Flow:
         if self.report is None:
             return self.finished()
         report = self.report
-        receipt = retry_when_locked(lambda: report_issue_receipt(report=report))
+        prepared = receipt_prepare()  # the slow hash, before the write and its lock
+        receipt = retry_when_locked(lambda: report_issue_receipt(report=report, prepared=prepared))
         self.new_token = ""
         response = self.render(
             "reports/receipt.html",

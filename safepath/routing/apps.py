@@ -40,6 +40,43 @@ class RoutingConfig(AppConfig):
         )
         report_reporter_wrote.connect(on_report_reporter_wrote, dispatch_uid="routing-wrote")
 
+        # The landing page's "who receives" answer is cached (routing.recipients): any change
+        # to what it reads works it out again.
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
+        from safepath.accounts.models import Organization, Unit
+        from safepath.placements.models import Placement
+        from safepath.routing.models import (
+            OrganizationArea,
+            PlacementRouting,
+            RoutingPolicy,
+            RoutingTier,
+            TierRecipient,
+        )
+        from safepath.routing.recipients import on_routing_input_changed
+
+        for model in (
+            Organization,
+            Unit,
+            Placement,
+            PlacementRouting,
+            RoutingPolicy,
+            RoutingTier,
+            TierRecipient,
+            OrganizationArea,
+        ):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    on_routing_input_changed,
+                    sender=model,
+                    dispatch_uid=f"routing-place-recipients-{signal is post_save}-{model.__name__}",
+                )
+        m2m_changed.connect(
+            on_routing_input_changed,
+            sender=RoutingPolicy.service_organizations.through,
+            dispatch_uid="routing-place-recipients-services",
+        )
+
         from safepath.core.demo import register_demo_seeder
         from safepath.routing.demo import seed_routing_demo
 

@@ -38,10 +38,13 @@ logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
-def report_route(*, report: Report) -> None:
+def report_route(*, report: Report, fresh: bool = False) -> None:
     """Record who receives ``report``, queue their notifications and its escalation, all in the
     caller's transaction (the report's own): once the reporter is told the answer was saved,
-    the responders are certain to hear of it."""
+    the responders are certain to hear of it.
+
+    ``fresh``: the report was created in this transaction (its first answer), so it has no
+    recipients or deliveries yet, and routing does not read for them."""
     now = timezone.now()
     plan = routing_plan(report=report)
     if plan.policy is None:
@@ -50,16 +53,27 @@ def report_route(*, report: Report) -> None:
         plan = routing_plan(report=report)
     for note in plan.notes:
         timeline_event(report, EventKind.NOTE, None, note)
-    state = RoutingState.objects.create(report=report, policy=plan.policy, tier_started_at=now)
+    # Its escalation time is known now: one INSERT, not an INSERT and an UPDATE.
+    state = RoutingState.objects.create(
+        report=report,
+        policy=plan.policy,
+        tier_started_at=now,
+        escalate_at=now + plan.tiers[0].acknowledge if plan.tiers else None,
+    )
     if plan.tiers:
+        told: set[int] = set()
         for target in plan.tiers[0].targets:
-            tell_target(report, target, kind=EventKind.ROUTED, purpose=DeliveryPurpose.REPORT)
-        state.escalate_at = now + plan.tiers[0].acknowledge
+            # An organization named twice in a tier (two of its units) is new only once.
+            first = fresh and target.organization.pk not in told
+            told.add(target.organization.pk)
+            tell_target(
+                report, target, kind=EventKind.ROUTED, purpose=DeliveryPurpose.REPORT, fresh=first
+            )
     else:
         # Nothing in the policy applies (e.g. "not police" at a police-only place): the
         # fallback or hotline now rather than nobody.
         _to_fallback(report, state)
-    state.save()
+        state.save()
     publish_report(report)
 
 
@@ -124,7 +138,7 @@ def report_reroute(*, report: Report, changed: set[str] | None = None) -> None:
 
 def on_report_started(sender: Any, report: Report, **kwargs: Any) -> None:
     """Receiver of ``reports.signals.report_started`` (sent inside the report's transaction)."""
-    report_route(report=report)
+    report_route(report=report, fresh=True)
 
 
 def on_report_facts_changed(

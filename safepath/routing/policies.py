@@ -36,6 +36,7 @@ from safepath.routing.plan import (
     SCHOOL_SAFETY_UNIT,
     SECTOR_BY_KIND,
 )
+from safepath.routing.recipients import routing_changed
 
 logger = logging.getLogger(__name__)
 
@@ -190,9 +191,11 @@ def area_refuse(*, area: OrganizationArea) -> None:
 
 def areas_verify(*, organization: Organization) -> int:
     """The operator confirms an organization's pending areas; routing uses them from now on."""
-    return OrganizationArea.objects.filter(
+    verified = OrganizationArea.objects.filter(
         organization=organization, verified_at__isnull=True
     ).update(verified_at=timezone.now())
+    routing_changed()  # an update sends no post_save
+    return verified
 
 
 @transaction.atomic
@@ -251,6 +254,7 @@ def policy_update(
             TierRecipient(tier=tier, kind=r.kind, organization=r.organization, unit=r.unit)
             for r in spec.recipients
         )
+    routing_changed()  # bulk_create sends no post_save
     return policy
 
 

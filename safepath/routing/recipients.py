@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from safepath.accounts.models import Organization
@@ -66,11 +67,68 @@ def recipients_for_placement(*, placement: Placement) -> PlaceRecipients:
     )
 
 
+# Who receives a report from a place is asked by every scan's landing page, and working it
+# out reads the policy, its tiers, recipients, organizations and jurisdiction areas (11
+# queries, about 8 ms of a server's CPU): it was the costliest part of opening a code. The
+# answer is kept in the cache, stamped with routing's generation, a number that every change
+# to what the answer depends on moves on (after its commit; see ``routing_changed``): a
+# stamp that is not the current generation is worked out again. The entry also expires
+# after PLACE_RECIPIENTS_SECONDS, a bound for a change nothing announced (a bulk update
+# outside routing's services; without Redis, a change made by another process).
+PLACE_RECIPIENTS_SECONDS = 60
+
+
+def _keys(placement_pk: int) -> tuple[str, str]:
+    # Named after the database: deployments sharing one Redis never read each other's.
+    database = connection.settings_dict["NAME"]
+    return f"routing:generation:{database}", f"routing:place:{database}:{placement_pk}"
+
+
+def _advance_generation() -> None:
+    generation_key, _ = _keys(0)
+    try:
+        cache.incr(generation_key)
+    except ValueError:  # no generation yet (or it was evicted): any new number will do
+        if not cache.add(generation_key, 1, timeout=None):
+            cache.incr(generation_key)
+
+
+def routing_changed() -> None:
+    """Something the landing page's "who receives" answer depends on changed: every place's
+    answer is worked out again, once this transaction commits (before it, a page would work
+    out and keep the old answer under the new generation)."""
+    transaction.on_commit(_advance_generation)
+
+
+def place_recipients(*, placement: Placement) -> PlaceRecipients:
+    """``recipients_for_placement``, from the cache while routing has not changed."""
+    generation_key, key = _keys(placement.pk)
+    found = cache.get_many([generation_key, key])
+    generation = found.get(generation_key, 0)
+    kept = found.get(key)
+    if kept is not None and kept[0] == generation:
+        recipients: PlaceRecipients = kept[1]  # what was stored below
+        return recipients
+    recipients = recipients_for_placement(placement=placement)
+    # Stamped with the generation read before working it out: a change committed meanwhile
+    # has moved the generation on, so this entry is never taken for the newer answer.
+    cache.set(key, (generation, recipients), PLACE_RECIPIENTS_SECONDS)
+    return recipients
+
+
 def on_placement_recipients_wanted(
     sender: Any, placement: Placement, **kwargs: Any
 ) -> PlaceRecipients:
     """Receiver of ``reports.signals.placement_recipients_wanted``."""
-    return recipients_for_placement(placement=placement)
+    return place_recipients(placement=placement)
+
+
+def on_routing_input_changed(sender: Any, **kwargs: Any) -> None:
+    """Receiver of post_save, post_delete and m2m_changed for every model the answer reads
+    (connected in ``RoutingConfig.ready``)."""
+    if kwargs.get("raw"):  # loading fixtures
+        return
+    routing_changed()
 
 
 @transaction.atomic

@@ -103,10 +103,13 @@ def _members(target: Target, report: Report) -> list[Membership]:
     ]
 
 
-def _queue(report: Report, target: Target, purpose: str, *, again: bool = False) -> int:
+def _queue(
+    report: Report, target: Target, purpose: str, *, again: bool = False, fresh: bool = False
+) -> int:
     """Queue every channel ``target`` should get, skipping what was already queued (unless
-    ``again``: the reporter wrote on a closed or quiet report). Urgent reports use every
-    channel a member has; others email (and SMS where a member asks)."""
+    ``again``: the reporter wrote on a closed or quiet report; or ``fresh``: the report is
+    being routed for the first time in this transaction, so nothing was). Urgent reports use
+    every channel a member has; others email (and SMS where a member asks)."""
     urgent = report.priority == ReportPriority.URGENT
     existing = (
         set(
@@ -118,7 +121,7 @@ def _queue(report: Report, target: Target, purpose: str, *, again: bool = False)
             .exclude(status=DeliveryStatus.CANCELLED)
             .values_list("channel", "user_id", "webhook_id")
         )
-        if not again
+        if not (again or fresh)
         else set()
     )
     now = timezone.now()
@@ -167,12 +170,25 @@ def _queue(report: Report, target: Target, purpose: str, *, again: bool = False)
     return len(rows)
 
 
-def tell_target(report: Report, target: Target, *, kind: str, purpose: str) -> bool:
-    """Make ``target`` a recipient (dashboard), record why, and queue its notifications."""
-    _, created = ReportRecipient.objects.get_or_create(
-        report=report, organization=target.organization, defaults={"reason": target.reason[:200]}
-    )
+def tell_target(
+    report: Report, target: Target, *, kind: str, purpose: str, fresh: bool = False
+) -> bool:
+    """Make ``target`` a recipient (dashboard), record why, and queue its notifications.
+    ``fresh``: the report is routed for the first time, in this transaction, so it has no
+    recipients or deliveries to look for yet (a new report's first answer skips those reads).
+    """
+    if fresh:
+        ReportRecipient.objects.create(
+            report=report, organization=target.organization, reason=target.reason[:200]
+        )
+        created = True
+    else:
+        _, created = ReportRecipient.objects.get_or_create(
+            report=report,
+            organization=target.organization,
+            defaults={"reason": target.reason[:200]},
+        )
     if created:
         timeline_event(report, kind, target.organization, target.reason)
-    _queue(report, target, purpose)
+    _queue(report, target, purpose, fresh=fresh)
     return created

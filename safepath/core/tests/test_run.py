@@ -175,3 +175,17 @@ def test_several_server_processes_share_the_port_and_stop_together(tmp_path: Pat
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
             log.close()
+
+
+def test_start_up_objects_are_frozen_out_of_garbage_collection() -> None:
+    """The server process freezes what start-up made (Django, its apps): full collections
+    under load then walk only what requests made."""
+    import gc
+
+    from safepath.run import _loaded_and_frozen
+
+    try:
+        assert _loaded_and_frozen() is not None
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()

@@ -381,3 +381,32 @@ def test_demo_placements_reach_the_task_force_tier() -> None:
         found = jurisdiction_for(latitude=where[0], longitude=where[1], kinds={"task_force"})
         assert found is not None, f"{placement.public_name} is outside the task force's region"
         assert found[0].slug == "metro-task-force"
+
+
+def test_a_tier_naming_two_teams_of_one_organization_tells_it_once(
+    bus_station: Placement, riverside: Organization, alice: User
+) -> None:
+    """A new report is routed without looking for earlier recipients or deliveries (it has
+    none); an organization named twice in its first tier is still one recipient, and each
+    member is told once."""
+    from safepath.routing.services import policy_create_default, policy_update
+
+    patrol = Unit.objects.create(organization=riverside, slug="patrol", name="Patrol")
+    vice = Unit.objects.create(organization=riverside, slug="vice", name="Vice")
+    both = member("both@riverside.test", riverside)
+    Membership.objects.get(user=both).units.add(patrol, vice)
+    policy = policy_create_default(organization=riverside)
+    policy_update(
+        policy=policy,
+        name=policy.name,
+        tiers_text="15/5: riverside-pd/patrol, riverside-pd/vice",
+        police_when_urgent=False,
+        service_slugs=[],
+    )
+
+    report = start(bus_station)
+
+    assert recipients(report) == {"riverside-pd"}
+    told = list(Delivery.objects.filter(report=report).values_list("user__email", "channel"))
+    assert sorted(told) == [("both@riverside.test", DeliveryChannel.EMAIL)]
+    assert RoutingState.objects.get(report=report).escalate_at is not None
