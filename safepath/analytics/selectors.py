@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import defaultdict
-from collections.abc import Callable
+import operator
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cached_property, partial
@@ -399,7 +400,7 @@ def _window_sums(
     return found
 
 
-def _flat_window_sums(organizations: list[int], windows: Windows) -> dict[int, list[int]]:
+def _flat_window_sums(organizations: list[int], windows: Windows) -> dict[int, Sequence[int]]:
     """Per placement with counter rows in any window: the sums of each window's columns,
     window after window, as one list. Whole local months, weeks and days come from the
     summary, keyed in each organization's summary zone (``analytics.SummaryZone``): a
@@ -462,22 +463,29 @@ def _period_rows(
     columns: dict[str, tuple[str, ...]],
 ) -> list[tuple[int, ...]]:
     """``summaries.period_sums`` as rows of plain ints (small and quick to load)."""
-    return [
-        tuple(int(v or 0) for v in row)
-        for row in summaries.period_sums(organizations, days, columns)
-    ]
+    return _ints(summaries.period_sums(organizations, days, columns))
 
 
-def _window_sums_in(zones: dict[int, tuple[str, int]], windows: Windows) -> dict[int, list[int]]:
-    found: dict[int, list[int]] = {}
+def _ints(rows: Iterable[Sequence[Any]]) -> list[tuple[int, ...]]:
+    """Rows of ``period_sums`` (sums of NOT NULL columns over at least one row: never NULL;
+    PostgreSQL's are cast to bigint already) as tuples of plain ints."""
+    return [tuple(map(int, row)) for row in rows]
 
-    def add(rows: Any) -> None:
-        for pk, *values in rows:
-            numbers = [int(v or 0) for v in values]
-            known = found.get(pk)
-            found[pk] = (
-                numbers if known is None else [a + b for a, b in zip(known, numbers, strict=True)]
-            )
+
+def _window_sums_in(
+    zones: dict[int, tuple[str, int]], windows: Windows
+) -> dict[int, Sequence[int]]:
+    found: dict[int, Sequence[int]] = {}
+
+    def add(rows: Iterable[Sequence[int]]) -> None:
+        """Add rows (placement id, then ints) into ``found``: thousands of placements, twice
+        or more per page, so one dict lookup and, for a placement already there, one
+        element-wise sum each."""
+        get = found.get
+        for row in rows:
+            pk = row[0]
+            known = get(pk)
+            found[pk] = row[1:] if known is None else list(map(operator.add, known, row[1:]))
 
     by_zone: dict[str, list[int]] = defaultdict(list)
     for pk, (zone, _history) in zones.items():
@@ -513,7 +521,10 @@ def _window_sums_in(zones: dict[int, tuple[str, int]], windows: Windows) -> dict
                         else Sum(column, filter=where)
                     )
             add(
-                ScanCount.objects.filter(every, placement__organization_id__in=organizations)
+                tuple(int(v or 0) for v in row)
+                for row in ScanCount.objects.filter(
+                    every, placement__organization_id__in=organizations
+                )
                 .values("placement_id")
                 .annotate(**aggregates)
                 .values_list("placement_id", *aggregates)
@@ -531,7 +542,7 @@ def _window_sums_in(zones: dict[int, tuple[str, int]], windows: Windows) -> dict
             sorted(wanted.items()),
         )
         add(_cached(key, partial(_period_rows, organizations, past, wanted)))
-        add(summaries.period_sums(organizations, recent, wanted))
+        add(_ints(summaries.period_sums(organizations, recent, wanted)))
     return found
 
 
@@ -950,14 +961,18 @@ def training(*, organizations: list[int], period: Period) -> TrainingFigures:
     begin, finish = period.bounds()
     live = Assignment.objects.filter(organization_id__in=organizations, cancelled_at__isnull=True)
     today = timezone.now().astimezone(period.zone).date()
-    completed = live.filter(completed_at__gte=begin, completed_at__lt=finish)
+    completed = Q(completed_at__gte=begin, completed_at__lt=finish)
+    # One pass over the assignments for every count (not one query each).
+    counts = live.aggregate(
+        members_assigned=Count("user_id", distinct=True),
+        assignments_open=Count("pk", filter=Q(completed_at__isnull=True)),
+        assignments_overdue=Count("pk", filter=Q(completed_at__isnull=True, due_on__lt=today)),
+        completed_in_period=Count("pk", filter=completed),
+        members_completed=Count("user_id", distinct=True, filter=completed),
+    )
     return TrainingFigures(
         members=Membership.objects.filter(organization_id__in=organizations).count(),
-        members_assigned=live.values("user_id").distinct().count(),
-        assignments_open=live.filter(completed_at__isnull=True).count(),
-        assignments_overdue=live.filter(completed_at__isnull=True, due_on__lt=today).count(),
-        completed_in_period=completed.count(),
-        members_completed=completed.values("user_id").distinct().count(),
+        **{name: int(value or 0) for name, value in counts.items()},
     )
 
 
