@@ -619,6 +619,31 @@ def _starts(span: str, first: date, after: date) -> list[date]:
     return found
 
 
+def signed_rows(first: date, after: date) -> list[tuple[str, date, int]]:
+    """The ``PlacementPeriod`` rows that add up to the local days [first, after), each as
+    (span, start, sign): the rows of :func:`whole_periods`, except that five or six days of
+    one Monday week are read as the week less its other one or two days (a window that ends
+    mid-week, as the change test's weeks do, then reads two or three rows instead of six).
+    The sums are the same: a week's row is the sum of its seven days' rows, also for the days
+    a month row holds too (which then count once: month + week - day)."""
+    rows: list[tuple[str, date, int]] = []
+    loose: dict[date, list[date]] = {}
+    for span, a, b in whole_periods(first, after):
+        for start in _starts(span, a, b):
+            if span == "d":
+                loose.setdefault(start - timedelta(days=start.weekday()), []).append(start)
+            else:
+                rows.append((span, start, 1))
+    for monday, taken in loose.items():
+        if len(taken) < 5:
+            rows += [("d", day, 1) for day in taken]
+            continue
+        rows.append(("w", monday, 1))
+        week = (monday + timedelta(days=i) for i in range(7))
+        rows += [("d", day, -1) for day in week if day not in taken]
+    return rows
+
+
 def period_sums(
     organizations: list[int],
     days: dict[str, tuple[date, date]],
@@ -627,19 +652,21 @@ def period_sums(
     """Per placement, from ``PlacementPeriod``: for each window (its whole local days
     [first, after) in ``days``) the sums of its ``columns``, in that order.
 
-    Each window is cut on its own into whole months, weeks and days; a row that several
-    windows' cuts hold (the same month, week or day) is read once and counts in each. The
-    rows are fetched by (span, start), one index-only scan per span and set of windows,
-    carrying which windows they count in as constants."""
+    Each window is cut on its own into whole months, weeks and days, some of them taken
+    away (:func:`signed_rows`); a row that several windows' cuts hold (the same month, week
+    or day) is read once and counts in each, with its sign. The rows are fetched by (span,
+    start), one index-only scan per span and set of signs, carrying how they count in each
+    window as constants. A sum read at one moment is exact even when a row taken away is
+    today's, still changing: the week's row holds the same counts of it."""
     windows = list(days)
     rows: dict[tuple[str, date], list[int]] = {}
     for i, name in enumerate(windows):
-        for span, first, after in whole_periods(*days[name]):
-            for start in _starts(span, first, after):
-                rows.setdefault((span, start), [0] * len(windows))[i] = 1
+        for span, start, sign in signed_rows(*days[name]):
+            rows.setdefault((span, start), [0] * len(windows))[i] += sign
     together: dict[tuple[str, tuple[int, ...]], list[date]] = {}
     for (span, start), flagged in sorted(rows.items()):
-        together.setdefault((span, tuple(flagged)), []).append(start)
+        if any(flagged):
+            together.setdefault((span, tuple(flagged)), []).append(start)
     needed = [c for c in (*COUNTERS, "hours") if any(c in columns[n] for n in windows)]
     holes = ", ".join(["%s"] * len(organizations))
     parts: list[str] = []
