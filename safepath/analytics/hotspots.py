@@ -90,9 +90,7 @@ def _neighbours(cells: tuple[str, ...], rings: int) -> tuple[tuple[int, ...], ..
     """For each cell, the positions in ``cells`` of the cells within ``rings`` of it (itself
     included)."""
     index = {cell: i for i, cell in enumerate(cells)}
-    return tuple(
-        tuple(index[c] for c in _disk(cell, rings) if c in index) for cell in cells
-    )
+    return tuple(tuple(index[c] for c in _disk(cell, rings) if c in index) for cell in cells)
 
 
 def gi_star(counts: Mapping[str, float], *, rings: int = 1) -> list[CellResult]:

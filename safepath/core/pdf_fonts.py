@@ -60,25 +60,25 @@ def _document_font_class() -> type:
         from fontTools import ttLib
         from fpdf import output
 
-        class DocumentFont(ttLib.TTFont):  # type: ignore[misc]  # fontTools has no stubs
+        class DocumentFont(ttLib.TTFont):
             """A document's own font file. Once subset (or given a stored subset), it reads
             its glyph ids and writes its bytes from that subset."""
 
             source: tuple[str, int]
             subset_made: _Subset | None = None
 
-            def getGlyphID(self, glyphName: str) -> int:  # noqa: N802, N803 - fontTools' name
+            def getGlyphID(self, glyphName: str) -> int:
                 if self.subset_made is not None:
                     return self.subset_made.glyph_ids[glyphName]
                 return int(super().getGlyphID(glyphName))
 
-            def save(self, file: Any, reorderTables: bool | None = True) -> None:  # noqa: N803
+            def save(self, file: Any, reorderTables: bool | None = True) -> None:
                 if self.subset_made is not None:
                     file.write(self.subset_made.data)
                     return
                 super().save(file, reorderTables)
 
-        class SubsetOnce(ftsubset.Subsetter):  # type: ignore[misc]
+        class SubsetOnce(ftsubset.Subsetter):
             """fontTools' subsetter, which for a :class:`DocumentFont` subsets a given glyph
             set of a font file once per process and hands the stored result out after."""
 
@@ -127,7 +127,7 @@ def _document_font_class() -> type:
         with_cache = types.ModuleType(ftsubset.__name__, ftsubset.__doc__)
         with_cache.__dict__.update(vars(ftsubset))
         with_cache.Subsetter = SubsetOnce  # type: ignore[attr-defined]
-        output.ftsubset = with_cache  # type: ignore[attr-defined]
+        output.ftsubset = with_cache
         _DOCUMENT_FONT = DocumentFont
     return _DOCUMENT_FONT
 

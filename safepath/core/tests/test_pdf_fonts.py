@@ -60,7 +60,9 @@ def test_documents_do_not_share_glyph_subsets() -> None:
     assert _document(cached=True, text="xyz ЖЖ") == _document(cached=False, text="xyz ЖЖ")
 
 
-def test_a_glyph_set_is_subset_once_and_gives_the_same_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_glyph_set_is_subset_once_and_gives_the_same_bytes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """The font subset a document embeds is made once per set of glyphs: the next document
     with the same glyphs gets the stored subset, byte for byte what fpdf2 makes itself."""
     from fontTools import subset as ftsubset
@@ -68,9 +70,12 @@ def test_a_glyph_set_is_subset_once_and_gives_the_same_bytes(monkeypatch: pytest
     pdf_fonts._SUBSETS.clear()
     made = []
     real = ftsubset.Subsetter.subset
-    monkeypatch.setattr(
-        ftsubset.Subsetter, "subset", lambda self, font: made.append(1) or real(self, font)
-    )
+
+    def counted(self: ftsubset.Subsetter, font: object) -> None:
+        made.append(1)
+        real(self, font)
+
+    monkeypatch.setattr(ftsubset.Subsetter, "subset", counted)
     text = "Scans 1,234 · reports 56 — Zürich"
     first = _document(cached=True, text=text)
     assert len(made) == 2  # the regular and the bold face
