@@ -457,6 +457,60 @@ def _cached(key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
     return found
 
 
+# The worker fills that cache ahead of the first page of a day --------------------------------
+
+# Per organization: the (history, local day) this worker process last warmed the cache for.
+_WARMED: dict[int, tuple[int, date]] = {}
+
+
+def cache_is_shared() -> bool:
+    """The server's processes and the worker share Django's cache (Redis): what the worker
+    puts in it, a page finds. A cache in each process's own memory is not shared."""
+    backend = str(settings.CACHES["default"]["BACKEND"])
+    return not backend.endswith(("LocMemCache", "DummyCache"))
+
+
+def warm(*, organization: Organization) -> None:
+    """Compute, and so put in the cache, the sums of the days before yesterday that the page
+    reads for every period it offers and the monthly summary reads for last month."""
+    ids = [organization.pk]
+    today = timezone.now().astimezone(organization.zone).date()
+    last_month = today.replace(day=1) - timedelta(days=1)
+    periods = [period_for(organization=organization, days=days) for days in PERIOD_CHOICES]
+    periods.append(
+        month_period(organization=organization, year=last_month.year, month=last_month.month)
+    )
+    for period in periods:
+        placement_sums(organizations=ids, period=period)
+        hourly_window(organizations=ids, period=period)
+
+
+def warm_pending() -> int:
+    """The worker's job processor: warm the cache (:func:`warm`) for every organization whose
+    days before yesterday are new since this worker last looked: a new local day (the
+    windows moved at its midnight), or a backdated write (a new ``SummaryZone.history``).
+    The first page of the day, and the first after a backdated write, then reads only
+    yesterday and today. Returns how many organizations were warmed.
+
+    Only with a cache the server shares (Redis): the worker's own memory would help nobody.
+    Several workers warm each organization once between them (``cache.add``)."""
+    if not cache_is_shared():
+        return 0
+    now = timezone.now()
+    keyed = dict(SummaryZone.objects.values_list("organization_id", "history"))
+    warmed = 0
+    for organization in Organization.objects.filter(pk__in=list(keyed)):
+        state = (keyed[organization.pk], now.astimezone(organization.zone).date())
+        if _WARMED.get(organization.pk) == state:
+            continue
+        claim = f"analytics:warm:{organization.pk}:{state[0]}:{state[1].isoformat()}"
+        if cache.add(claim, 1, HISTORY_SECONDS):
+            warm(organization=organization)
+            warmed += 1
+        _WARMED[organization.pk] = state
+    return warmed
+
+
 def _period_rows(
     organizations: list[int],
     days: dict[str, tuple[date, date]],
