@@ -669,15 +669,22 @@ def funnel(
     # Each group's members' counts, added up column by column once all are in (not step by
     # step per placement: there may be thousands).
     members: dict[int, list[tuple[int, ...]]] = defaultdict(list)
-    nothing: dict[str, Any] = {}
+    everyone = members[id(total)]
+    # placement_sums gives plain ints for every counter of a placement it has.
+    nothing = dict.fromkeys(COUNTERS, 0)
     for pk, public_name, code, site_type, unit_label in placements:
-        found: dict[str, Any] = sums.get(pk, nothing)
+        found: dict[str, Any] = sums.get(pk) or nothing
+        scans = found["scans"]
+        started = found["reports_started"]
+        answered = found["reports_answered"]
+        followups = found["followups"]
+        kept = receipts.get(pk, 0)
         counts = {
-            "scans": int(found.get("scans") or 0),
-            "reports_started": int(found.get("reports_started") or 0),
-            "reports_answered": int(found.get("reports_answered") or 0),
-            "followups": int(found.get("followups") or 0),
-            "receipts": int(receipts.get(pk, 0)),
+            "scans": scans,
+            "reports_started": started,
+            "reports_answered": answered,
+            "followups": followups,
+            "receipts": kept,
         }
         rows.append(FunnelRow(public_name, counts, code=code))
         site = by_site.get(site_type)
@@ -687,17 +694,11 @@ def funnel(
         unit = by_unit.get(unit_name)
         if unit is None:
             unit = by_unit[unit_name] = FunnelRow(unit_name, {}, "", 0)
-        line = (
-            counts["scans"],
-            counts["reports_started"],
-            counts["reports_answered"],
-            counts["receipts"],
-            counts["followups"],
-        )
+        line = (scans, started, answered, kept, followups)
         members[id(site)].append(line)
         members[id(unit)].append(line)
-        members[id(total)].append(line)
-        if counts["scans"] == 0:
+        everyone.append(line)
+        if not scans:
             unscanned.append(pk)
     for group in (*by_site.values(), *by_unit.values(), total):
         lines = members[id(group)]
