@@ -150,6 +150,30 @@ def test_signed_rows_add_up_to_the_days_of_a_window() -> None:
     assert len(summaries.signed_rows(date(2026, 11, 23), date(2026, 11, 27))) == 4
 
 
+def test_period_sums_is_one_statement_read_without_parallel_workers(
+    riverside: Organization,
+) -> None:
+    """A page's read of the placement summaries costs one round trip to the database: no
+    transaction or setting of its own (PostgreSQL: the table's own ``parallel_workers``)."""
+    from django.test.utils import CaptureQueriesContext
+
+    _history(riverside)
+    summaries.fold()
+    today = timezone.now().date()
+    days = {"a": (today - timedelta(days=60), today), "b": (today - timedelta(days=9), today)}
+    columns = {"a": selectors.COUNTERS, "b": ("scans", "hours")}
+    with CaptureQueriesContext(connection) as queries:
+        rows = summaries.period_sums([riverside.pk], days, columns)
+    assert rows
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["SELECT"]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT reloptions FROM pg_class WHERE relname = 'analytics_placementperiod'"
+            )
+            assert cursor.fetchone()[0] == ["parallel_workers=0"]
+
+
 def test_pieces_cover_a_window_once(riverside: Organization) -> None:
     rng = random.Random(7)
     for _ in range(200):
