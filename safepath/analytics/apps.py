@@ -1,5 +1,5 @@
-"""App configuration for analytics: registers the weekly digest, the summaries' fold and the
-demo seeding."""
+"""App configuration for analytics: registers the weekly digest, the summaries' fold, the
+cache warming and the demo seeding."""
 
 from django.apps import AppConfig
 
@@ -13,6 +13,7 @@ class AnalyticsConfig(AppConfig):
     def ready(self) -> None:
         from safepath.analytics.demo import seed_analytics
         from safepath.analytics.responses import refresh_pending
+        from safepath.analytics.selectors import warm_pending
         from safepath.analytics.services import analytics_process_due
         from safepath.analytics.summaries import fold_pending
         from safepath.core.demo import register_demo_seeder
@@ -22,5 +23,7 @@ class AnalyticsConfig(AppConfig):
         # Pending counter changes into the summaries, so a page seldom has many to fold.
         register_processor("analytics_summaries", fold_pending)
         register_processor("analytics_responses", refresh_pending)
+        # The days before yesterday into the shared cache, ahead of the first page of a day.
+        register_processor("analytics_warm", warm_pending)
         # After reports (50): back-dated demo reports need the demo people and codes.
         register_demo_seeder("analytics", seed_analytics, order=60)

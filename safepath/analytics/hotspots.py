@@ -85,6 +85,14 @@ def cell_of(latitude: float, longitude: float, resolution: int) -> str:
     return str(h3.latlng_to_cell(latitude, longitude, resolution))
 
 
+@functools.lru_cache(maxsize=64)  # pure; an organization's cells are the same page after page
+def _neighbours(cells: tuple[str, ...], rings: int) -> tuple[tuple[int, ...], ...]:
+    """For each cell, the positions in ``cells`` of the cells within ``rings`` of it (itself
+    included)."""
+    index = {cell: i for i, cell in enumerate(cells)}
+    return tuple(tuple(index[c] for c in _disk(cell, rings) if c in index) for cell in cells)
+
+
 def gi_star(counts: Mapping[str, float], *, rings: int = 1) -> list[CellResult]:
     """Gi* z-scores and FDR-corrected significance for every cell in ``counts``.
 
@@ -97,17 +105,17 @@ def gi_star(counts: Mapping[str, float], *, rings: int = 1) -> list[CellResult]:
     n = len(cells)
     if n < 3:
         return [CellResult(c, float(counts[c]), 0.0, 1.0, 0, "") for c in cells]
-    index = {cell: i for i, cell in enumerate(cells)}
     x = np.array([float(counts[c]) for c in cells])
     mean = x.mean()
     s = math.sqrt(max((x**2).mean() - mean**2, 0.0))
     if s == 0:
         return [CellResult(c, float(counts[c]), 0.0, 1.0, 0, "") for c in cells]
+    values = x.tolist()
     z_scores = []
-    for cell in cells:
-        neighbours = [index[c] for c in _disk(cell, rings) if c in index]
+    for neighbours in _neighbours(tuple(cells), rings):
         w_sum = len(neighbours)  # binary weights, self included
-        local = x[neighbours].sum()
+        # Counts are whole numbers: any order of adding them gives the same float.
+        local = sum([values[i] for i in neighbours])
         denominator = s * math.sqrt((n * w_sum - w_sum**2) / (n - 1))
         z_scores.append(0.0 if denominator == 0 else (local - mean * w_sum) / denominator)
     adjusted = benjamini_hochberg([normal_two_sided_p(z) for z in z_scores])

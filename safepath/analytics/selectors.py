@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import operator
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cached_property, partial
@@ -399,7 +400,7 @@ def _window_sums(
     return found
 
 
-def _flat_window_sums(organizations: list[int], windows: Windows) -> dict[int, list[int]]:
+def _flat_window_sums(organizations: list[int], windows: Windows) -> dict[int, Sequence[int]]:
     """Per placement with counter rows in any window: the sums of each window's columns,
     window after window, as one list. Whole local months, weeks and days come from the
     summary, keyed in each organization's summary zone (``analytics.SummaryZone``): a
@@ -456,28 +457,89 @@ def _cached(key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
     return found
 
 
+# The worker fills that cache ahead of the first page of a day --------------------------------
+
+# Per organization: the (history, local day) this worker process last warmed the cache for.
+_WARMED: dict[int, tuple[int, date]] = {}
+
+
+def cache_is_shared() -> bool:
+    """The server's processes and the worker share Django's cache (Redis): what the worker
+    puts in it, a page finds. A cache in each process's own memory is not shared."""
+    backend = str(settings.CACHES["default"]["BACKEND"])
+    return not backend.endswith(("LocMemCache", "DummyCache"))
+
+
+def warm(*, organization: Organization) -> None:
+    """Compute, and so put in the cache, the sums of the days before yesterday that the page
+    reads for every period it offers and the monthly summary reads for last month."""
+    ids = [organization.pk]
+    today = timezone.now().astimezone(organization.zone).date()
+    last_month = today.replace(day=1) - timedelta(days=1)
+    periods = [period_for(organization=organization, days=days) for days in PERIOD_CHOICES]
+    periods.append(
+        month_period(organization=organization, year=last_month.year, month=last_month.month)
+    )
+    for period in periods:
+        placement_sums(organizations=ids, period=period)
+        hourly_window(organizations=ids, period=period)
+
+
+def warm_pending() -> int:
+    """The worker's job processor: warm the cache (:func:`warm`) for every organization whose
+    days before yesterday are new since this worker last looked: a new local day (the
+    windows moved at its midnight), or a backdated write (a new ``SummaryZone.history``).
+    The first page of the day, and the first after a backdated write, then reads only
+    yesterday and today. Returns how many organizations were warmed.
+
+    Only with a cache the server shares (Redis): the worker's own memory would help nobody.
+    Several workers warm each organization once between them (``cache.add``)."""
+    if not cache_is_shared():
+        return 0
+    now = timezone.now()
+    keyed = dict(SummaryZone.objects.values_list("organization_id", "history"))
+    warmed = 0
+    for organization in Organization.objects.filter(pk__in=list(keyed)):
+        state = (keyed[organization.pk], now.astimezone(organization.zone).date())
+        if _WARMED.get(organization.pk) == state:
+            continue
+        claim = f"analytics:warm:{organization.pk}:{state[0]}:{state[1].isoformat()}"
+        if cache.add(claim, 1, HISTORY_SECONDS):
+            warm(organization=organization)
+            warmed += 1
+        _WARMED[organization.pk] = state
+    return warmed
+
+
 def _period_rows(
     organizations: list[int],
     days: dict[str, tuple[date, date]],
     columns: dict[str, tuple[str, ...]],
 ) -> list[tuple[int, ...]]:
     """``summaries.period_sums`` as rows of plain ints (small and quick to load)."""
-    return [
-        tuple(int(v or 0) for v in row)
-        for row in summaries.period_sums(organizations, days, columns)
-    ]
+    return _ints(summaries.period_sums(organizations, days, columns))
 
 
-def _window_sums_in(zones: dict[int, tuple[str, int]], windows: Windows) -> dict[int, list[int]]:
-    found: dict[int, list[int]] = {}
+def _ints(rows: Iterable[Sequence[Any]]) -> list[tuple[int, ...]]:
+    """Rows of ``period_sums`` (sums of NOT NULL columns over at least one row: never NULL;
+    PostgreSQL's are cast to bigint already) as tuples of plain ints."""
+    return [tuple(map(int, row)) for row in rows]
 
-    def add(rows: Any) -> None:
-        for pk, *values in rows:
-            numbers = [int(v or 0) for v in values]
-            known = found.get(pk)
-            found[pk] = (
-                numbers if known is None else [a + b for a, b in zip(known, numbers, strict=True)]
-            )
+
+def _window_sums_in(
+    zones: dict[int, tuple[str, int]], windows: Windows
+) -> dict[int, Sequence[int]]:
+    found: dict[int, Sequence[int]] = {}
+
+    def add(rows: Iterable[Sequence[int]]) -> None:
+        """Add rows (placement id, then ints) into ``found``: thousands of placements, twice
+        or more per page, so one dict lookup and, for a placement already there, one
+        element-wise sum each."""
+        get = found.get
+        for row in rows:
+            pk = row[0]
+            known = get(pk)
+            found[pk] = row[1:] if known is None else list(map(operator.add, known, row[1:]))
 
     by_zone: dict[str, list[int]] = defaultdict(list)
     for pk, (zone, _history) in zones.items():
@@ -513,7 +575,10 @@ def _window_sums_in(zones: dict[int, tuple[str, int]], windows: Windows) -> dict
                         else Sum(column, filter=where)
                     )
             add(
-                ScanCount.objects.filter(every, placement__organization_id__in=organizations)
+                tuple(int(v or 0) for v in row)
+                for row in ScanCount.objects.filter(
+                    every, placement__organization_id__in=organizations
+                )
                 .values("placement_id")
                 .annotate(**aggregates)
                 .values_list("placement_id", *aggregates)
@@ -531,7 +596,7 @@ def _window_sums_in(zones: dict[int, tuple[str, int]], windows: Windows) -> dict
             sorted(wanted.items()),
         )
         add(_cached(key, partial(_period_rows, organizations, past, wanted)))
-        add(summaries.period_sums(organizations, recent, wanted))
+        add(_ints(summaries.period_sums(organizations, recent, wanted)))
     return found
 
 
@@ -604,15 +669,22 @@ def funnel(
     # Each group's members' counts, added up column by column once all are in (not step by
     # step per placement: there may be thousands).
     members: dict[int, list[tuple[int, ...]]] = defaultdict(list)
-    nothing: dict[str, Any] = {}
+    everyone = members[id(total)]
+    # placement_sums gives plain ints for every counter of a placement it has.
+    nothing = dict.fromkeys(COUNTERS, 0)
     for pk, public_name, code, site_type, unit_label in placements:
-        found: dict[str, Any] = sums.get(pk, nothing)
+        found: dict[str, Any] = sums.get(pk) or nothing
+        scans = found["scans"]
+        started = found["reports_started"]
+        answered = found["reports_answered"]
+        followups = found["followups"]
+        kept = receipts.get(pk, 0)
         counts = {
-            "scans": int(found.get("scans") or 0),
-            "reports_started": int(found.get("reports_started") or 0),
-            "reports_answered": int(found.get("reports_answered") or 0),
-            "followups": int(found.get("followups") or 0),
-            "receipts": int(receipts.get(pk, 0)),
+            "scans": scans,
+            "reports_started": started,
+            "reports_answered": answered,
+            "followups": followups,
+            "receipts": kept,
         }
         rows.append(FunnelRow(public_name, counts, code=code))
         site = by_site.get(site_type)
@@ -622,17 +694,11 @@ def funnel(
         unit = by_unit.get(unit_name)
         if unit is None:
             unit = by_unit[unit_name] = FunnelRow(unit_name, {}, "", 0)
-        line = (
-            counts["scans"],
-            counts["reports_started"],
-            counts["reports_answered"],
-            counts["receipts"],
-            counts["followups"],
-        )
+        line = (scans, started, answered, kept, followups)
         members[id(site)].append(line)
         members[id(unit)].append(line)
-        members[id(total)].append(line)
-        if counts["scans"] == 0:
+        everyone.append(line)
+        if not scans:
             unscanned.append(pk)
     for group in (*by_site.values(), *by_unit.values(), total):
         lines = members[id(group)]
@@ -950,14 +1016,18 @@ def training(*, organizations: list[int], period: Period) -> TrainingFigures:
     begin, finish = period.bounds()
     live = Assignment.objects.filter(organization_id__in=organizations, cancelled_at__isnull=True)
     today = timezone.now().astimezone(period.zone).date()
-    completed = live.filter(completed_at__gte=begin, completed_at__lt=finish)
+    completed = Q(completed_at__gte=begin, completed_at__lt=finish)
+    # One pass over the assignments for every count (not one query each).
+    counts = live.aggregate(
+        members_assigned=Count("user_id", distinct=True),
+        assignments_open=Count("pk", filter=Q(completed_at__isnull=True)),
+        assignments_overdue=Count("pk", filter=Q(completed_at__isnull=True, due_on__lt=today)),
+        completed_in_period=Count("pk", filter=completed),
+        members_completed=Count("user_id", distinct=True, filter=completed),
+    )
     return TrainingFigures(
         members=Membership.objects.filter(organization_id__in=organizations).count(),
-        members_assigned=live.values("user_id").distinct().count(),
-        assignments_open=live.filter(completed_at__isnull=True).count(),
-        assignments_overdue=live.filter(completed_at__isnull=True, due_on__lt=today).count(),
-        completed_in_period=completed.count(),
-        members_completed=completed.values("user_id").distinct().count(),
+        **{name: int(value or 0) for name, value in counts.items()},
     )
 
 

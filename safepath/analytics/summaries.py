@@ -619,6 +619,31 @@ def _starts(span: str, first: date, after: date) -> list[date]:
     return found
 
 
+def signed_rows(first: date, after: date) -> list[tuple[str, date, int]]:
+    """The ``PlacementPeriod`` rows that add up to the local days [first, after), each as
+    (span, start, sign): the rows of :func:`whole_periods`, except that five or six days of
+    one Monday week are read as the week less its other one or two days (a window that ends
+    mid-week, as the change test's weeks do, then reads two or three rows instead of six).
+    The sums are the same: a week's row is the sum of its seven days' rows, also for the days
+    a month row holds too (which then count once: month + week - day)."""
+    rows: list[tuple[str, date, int]] = []
+    loose: dict[date, list[date]] = {}
+    for span, a, b in whole_periods(first, after):
+        for start in _starts(span, a, b):
+            if span == "d":
+                loose.setdefault(start - timedelta(days=start.weekday()), []).append(start)
+            else:
+                rows.append((span, start, 1))
+    for monday, taken in loose.items():
+        if len(taken) < 5:
+            rows += [("d", day, 1) for day in taken]
+            continue
+        rows.append(("w", monday, 1))
+        week = (monday + timedelta(days=i) for i in range(7))
+        rows += [("d", day, -1) for day in week if day not in taken]
+    return rows
+
+
 def period_sums(
     organizations: list[int],
     days: dict[str, tuple[date, date]],
@@ -627,48 +652,44 @@ def period_sums(
     """Per placement, from ``PlacementPeriod``: for each window (its whole local days
     [first, after) in ``days``) the sums of its ``columns``, in that order.
 
-    Each window is cut on its own into whole months, weeks and days; a row that several
-    windows' cuts hold (the same month, week or day) is read once and counts in each. The
-    rows are fetched by (span, start), one index-only scan per span and set of windows,
-    carrying which windows they count in as constants."""
+    Each window is cut on its own into whole months, weeks and days, some of them taken
+    away (:func:`signed_rows`); a row that several windows' cuts hold (the same month, week
+    or day) is read once and counts in each, with its sign. The rows wanted are a list of
+    constants, (span, start, and how the row counts in each window), joined to the table's
+    covering index: one index-only range per row wanted, in one statement. A sum read at one
+    moment is exact even when a row taken away is today's, still changing: the week's row
+    holds the same counts of it."""
     windows = list(days)
     rows: dict[tuple[str, date], list[int]] = {}
     for i, name in enumerate(windows):
-        for span, first, after in whole_periods(*days[name]):
-            for start in _starts(span, first, after):
-                rows.setdefault((span, start), [0] * len(windows))[i] = 1
-    together: dict[tuple[str, tuple[int, ...]], list[date]] = {}
-    for (span, start), flagged in sorted(rows.items()):
-        together.setdefault((span, tuple(flagged)), []).append(start)
-    needed = [c for c in (*COUNTERS, "hours") if any(c in columns[n] for n in windows)]
-    holes = ", ".join(["%s"] * len(organizations))
-    parts: list[str] = []
+        for span, start, sign in signed_rows(*days[name]):
+            rows.setdefault((span, start), [0] * len(windows))[i] += sign
+    wanted: list[str] = []
     params: list[Any] = []
-    for (span, inside), starts in together.items():
-        flags = ", ".join(f"{flag} AS w{i}" for i, flag in enumerate(inside))
-        parts.append(
-            f"SELECT placement_id, {', '.join(needed)}, {flags} "
-            f"FROM analytics_placementperiod WHERE organization_id IN ({holes}) "
-            f"AND span = %s AND start IN ({', '.join(['%s'] * len(starts))})"
-        )
-        params += [*organizations, span, *starts]
-    if not parts:
+    for (span, start), flagged in sorted(rows.items()):
+        if any(flagged):
+            wanted.append(f"(%s, %s, {', '.join(str(int(flag)) for flag in flagged)})")
+            params += [span, start]
+    if not wanted:
         return []
-    # CAST: PostgreSQL's sum of a bigint is numeric, which Python reads as slow Decimals.
+    # VALUES columns are column1, column2, … on PostgreSQL and SQLite alike: span, start,
+    # then one sign per window. CAST: PostgreSQL's sum of a bigint is numeric, which Python
+    # reads as slow Decimals.
     sums = [
-        f"CAST(SUM({column} * w{i}) AS BIGINT)"
+        f"CAST(SUM(p.{column} * w.column{i + 3}) AS BIGINT)"
         for i, name in enumerate(windows)
         for column in columns[name]
     ]
+    holes = ", ".join(["%s"] * len(organizations))
     sql = (
-        f"SELECT placement_id, {', '.join(sums)} FROM ({' UNION ALL '.join(parts)}) ranges "
-        "GROUP BY placement_id"
+        f"SELECT p.placement_id, {', '.join(sums)} FROM (VALUES {', '.join(wanted)}) w "
+        "JOIN analytics_placementperiod p ON p.span = w.column1 AND p.start = w.column2 "
+        f"WHERE p.organization_id IN ({holes}) GROUP BY p.placement_id"
     )
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Tens of thousands of index entries in a few dozen ranges: parallel workers cost
-            # more to start and gather than they save (measured: a year's page, 250 ms with
-            # them, 160 ms without, on two busy cores).
-            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+    params += organizations
+    # One statement, no transaction or setting of its own. PostgreSQL plans it as a nested
+    # loop of index-only scans; the table's ``parallel_workers = 0`` (migration 0005) keeps
+    # workers out (on two cores they cost more to start and gather than they save).
+    with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()

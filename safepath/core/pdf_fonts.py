@@ -6,14 +6,23 @@ every request. Here the parsed font is kept per (file, face) and each document g
 copy of the parts a document changes (the subset of glyphs it uses, the widths looked up,
 and a freshly opened font file, since writing the PDF subsets that file in place).
 
+Writing a PDF subsets each font to the glyphs the document used (fontTools decompiles the
+font's character map, glyph names and outlines to do it: ~25 ms for DejaVu Sans, most of a
+short summary's time). Documents made with :func:`add_font` keep the result per (file, face,
+glyphs requested): the next document that uses the same glyphs, as a monthly summary month
+after month mostly does, embeds the same bytes without subsetting again.
+
 fpdf is imported only when a PDF is made: a server process holds it only then.
 """
 
 from __future__ import annotations
 
 import copy
+import io
 import threading
+import types
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +37,102 @@ _DROPPED_ON_OUTPUT = ("FFTM", "GDEF", "GPOS", "GSUB", "MATH", "hdmx", "meta")
 
 _PARSED: dict[tuple[str, int], Any] = {}
 _LOCK = threading.Lock()
+
+# Subset fonts made, per (file, face, glyphs requested, subsetter options): the font file's
+# bytes and its glyph ids by name. A few dozen glyph sets cover a process's documents; the
+# oldest goes first when there are more.
+_SUBSETS: dict[tuple[Any, ...], _Subset] = {}
+_SUBSETS_KEPT = 64
+
+
+@dataclass(frozen=True)
+class _Subset:
+    data: bytes
+    glyph_ids: dict[str, int]
+
+
+def _document_font_class() -> type:
+    """The font file class a document made with :func:`add_font` holds (made on first use,
+    so fontTools is imported only when a PDF is made)."""
+    global _DOCUMENT_FONT
+    if _DOCUMENT_FONT is None:
+        from fontTools import subset as ftsubset
+        from fontTools import ttLib
+        from fpdf import output
+
+        class DocumentFont(ttLib.TTFont):
+            """A document's own font file. Once subset (or given a stored subset), it reads
+            its glyph ids and writes its bytes from that subset."""
+
+            source: tuple[str, int]
+            subset_made: _Subset | None = None
+
+            def getGlyphID(self, glyphName: str) -> int:
+                if self.subset_made is not None:
+                    return self.subset_made.glyph_ids[glyphName]
+                return int(super().getGlyphID(glyphName))
+
+            def save(self, file: Any, reorderTables: bool | None = True) -> None:
+                if self.subset_made is not None:
+                    file.write(self.subset_made.data)
+                    return
+                super().save(file, reorderTables)
+
+        class SubsetOnce(ftsubset.Subsetter):
+            """fontTools' subsetter, which for a :class:`DocumentFont` subsets a given glyph
+            set of a font file once per process and hands the stored result out after."""
+
+            def populate(
+                self,
+                glyphs: Any = (),
+                gids: Any = (),
+                unicodes: Any = (),
+                text: str = "",
+            ) -> None:
+                self.requested = (
+                    tuple(sorted(glyphs)),
+                    tuple(sorted(gids)),
+                    tuple(sorted(unicodes)),
+                    text,
+                )
+                super().populate(
+                    glyphs=list(glyphs), gids=list(gids), unicodes=list(unicodes), text=text
+                )
+
+            def subset(self, font: Any) -> None:
+                if not isinstance(font, DocumentFont) or font.subset_made is not None:
+                    super().subset(font)
+                    return
+                key = (
+                    font.source,
+                    getattr(self, "requested", None),
+                    repr(sorted(vars(self.options).items())),
+                )
+                with _LOCK:
+                    found = _SUBSETS.get(key)
+                if found is None:
+                    super().subset(font)
+                    buffer = io.BytesIO()
+                    font.save(buffer)
+                    order = font.getGlyphOrder()
+                    found = _Subset(buffer.getvalue(), {n: i for i, n in enumerate(order)})
+                    with _LOCK:
+                        while len(_SUBSETS) >= _SUBSETS_KEPT:
+                            del _SUBSETS[next(iter(_SUBSETS))]
+                        _SUBSETS[key] = found
+                font.subset_made = found
+
+        # fpdf2 subsets through the module it imported (``fpdf.output.ftsubset``): the same
+        # module with this subsetter in it. Any other font goes through fontTools as before.
+        with_cache = types.ModuleType(ftsubset.__name__, ftsubset.__doc__)
+        with_cache.__dict__.update(vars(ftsubset))
+        with_cache.Subsetter = SubsetOnce  # type: ignore[attr-defined]
+        output.ftsubset = with_cache
+        _DOCUMENT_FONT = DocumentFont
+    return _DOCUMENT_FONT
+
+
+_DOCUMENT_FONT: type | None = None
 
 
 def _parsed(path: str, face: int) -> Any:
@@ -47,7 +152,6 @@ def _parsed(path: str, face: int) -> Any:
 def add_font(pdf: FPDF, family: str, path: str | Path, style: str = "", *, face: int = 0) -> None:
     """``pdf.add_font(family, style, path, collection_font_number=face)``, parsing the
     font file only the first time this process sees it (same result in the document)."""
-    from fontTools import ttLib
     from fpdf.fonts import SubsetMap, TextEmphasis
 
     path = str(path)
@@ -63,7 +167,10 @@ def add_font(pdf: FPDF, family: str, path: str | Path, style: str = "", *, face:
     font.i = len(pdf.fonts) + 1
     font.fontkey = fontkey
     font.emphasis = TextEmphasis.coerce(style)
-    font.ttfont = ttLib.TTFont(path, recalcTimestamp=False, fontNumber=face, lazy=True)
+    with _LOCK:
+        document_font = _document_font_class()
+    font.ttfont = document_font(path, recalcTimestamp=False, fontNumber=face, lazy=True)
+    font.ttfont.source = (path, face)
     # fontTools' subsetter drops a legacy 'kern' table when there is a GPOS
     # (Options.legacy_kern = False): decided before GPOS goes.
     tags = _DROPPED_ON_OUTPUT + (("kern",) if "GPOS" in font.ttfont else ())

@@ -204,3 +204,44 @@ def test_a_placement_that_jumped_is_named_in_plain_words(riverside: Organization
 
     assert [c.placement for c in figures.changes] == [jumped]
     assert figures.changes[0].words.startswith("More scans than usual for this placement")
+
+
+def test_training_participation_counts_each_kind_of_assignment(
+    riverside: Organization, alice: User, bob: User, charlie: User
+) -> None:
+    """The training figures, read in one pass over the assignments: open, overdue, cancelled
+    (not counted), completed in and before the period, and members counted once."""
+    from safepath.training.models import Assignment, AssignmentSource, Course
+
+    course = Course.objects.create(slug="figures", sector="law_enforcement")
+    today = timezone.now().astimezone(riverside.zone).date()
+    now = timezone.now()
+    within = period(riverside, today, days=28)
+
+    def assign(user: User, **fields: object) -> None:
+        Assignment.objects.create(
+            organization=riverside, user=user, course=course, source=AssignmentSource.SELF, **fields
+        )
+
+    assign(alice, due_on=today - timedelta(days=1))  # open, overdue
+    assign(alice, due_on=today + timedelta(days=5))  # open, not due yet
+    assign(alice, completed_at=now - timedelta(hours=1))  # completed in the period
+    assign(bob, completed_at=now - timedelta(days=2))  # completed in the period
+    assign(bob, completed_at=now - timedelta(days=60))  # completed before it
+    assign(bob, due_on=today - timedelta(days=3), cancelled_at=now)  # cancelled: not counted
+    Assignment.objects.create(  # another organization's
+        organization=charlie.memberships.get().organization,
+        user=charlie,
+        course=course,
+        source=AssignmentSource.SELF,
+        completed_at=now,
+    )
+    figures = selectors.training(organizations=[riverside.pk], period=within)
+    assert figures == selectors.TrainingFigures(
+        members=2,
+        members_assigned=2,
+        assignments_open=2,
+        assignments_overdue=1,
+        completed_in_period=2,
+        members_completed=2,
+    )

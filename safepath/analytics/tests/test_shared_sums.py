@@ -7,6 +7,7 @@ from datetime import datetime, time, timedelta
 
 import pytest
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -188,3 +189,52 @@ def test_the_page_is_right_without_a_cache(
     assert client.get("/analytics/?days=90").status_code == 200
     assert client.get("/analytics/export/days.csv?days=90").content == good
     assert "the cache could not be read" in caplog.text
+
+
+def test_the_worker_warms_the_days_before_yesterday_for_the_first_page(
+    alice: User, history: list[Placement], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a cache the server shares, the worker computes the past sums of every period the
+    page offers and of last month's summary once per local day and per backdated write; the
+    first page then computes none of them."""
+    from safepath.analytics import summaries
+
+    organization = history[0].organization
+    summaries.fold()
+    selectors._WARMED.clear()
+    with override_settings(
+        CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    ):
+        assert selectors.warm_pending() == 0  # each process's own memory: nothing to share
+
+    monkeypatch.setattr(selectors, "cache_is_shared", lambda: True)
+    computed: list[object] = []
+    real = selectors._period_rows
+
+    def counted(*args: object, **kwargs: object) -> object:
+        computed.append(args)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(selectors, "_period_rows", counted)
+    assert selectors.warm_pending() == 1
+    assert len(computed) == len(selectors.PERIOD_CHOICES) + 1  # and last month's
+    assert selectors.warm_pending() == 0  # nothing new since
+
+    computed.clear()
+    client = logged_in(alice)
+    for days in selectors.PERIOD_CHOICES:
+        assert client.get(f"/analytics/?days={days}").status_code == 200
+    assert client.get("/analytics/summary.pdf").status_code == 200
+    assert computed == []  # every page read the days before yesterday from the cache
+
+    # A backdated write: a new history, warmed again (and the page stays right).
+    period = selectors.period_for(organization=organization, days=28)
+    hour = datetime.combine(period.start + timedelta(days=2), time(12), tzinfo=period.zone)
+    ScanCount.objects.create(placement=history[0], hour=hour - timedelta(hours=1), scans=3)
+    summaries.fold()
+    assert selectors.warm_pending() == 1
+    computed.clear()
+    sums = selectors.placement_sums(organizations=[organization.pk], period=period)
+    assert computed == []  # from the cache the worker filled
+    monkeypatch.setattr(selectors, "_cached", lambda key, compute: compute())
+    assert selectors.placement_sums(organizations=[organization.pk], period=period) == sums

@@ -118,6 +118,62 @@ def test_window_sums_equal_a_plain_sum_over_any_window(riverside: Organization) 
         assert got == _raw_window(ids, begin, finish), (begin, finish)
 
 
+def test_signed_rows_add_up_to_the_days_of_a_window() -> None:
+    """Every day of the window counts once and no other day counts at all, with a week read
+    as the week less its other days; a window ending mid-week reads fewer rows than before."""
+    from collections import Counter
+
+    def days_of(span: str, start: date) -> list[date]:
+        after = {
+            "d": start + timedelta(days=1),
+            "w": start + timedelta(days=7),
+            "m": summaries._next_month(start),
+        }[span]
+        return [start + timedelta(days=i) for i in range((after - start).days)]
+
+    rng = random.Random(14)
+    for _ in range(400):
+        first = date(2025, 1, 1) + timedelta(days=rng.randint(0, 700))
+        after = first + timedelta(days=rng.randint(0, 400))
+        counted: Counter[date] = Counter()
+        for span, start, sign in summaries.signed_rows(first, after):
+            for day in days_of(span, start):
+                counted[day] += sign
+        wanted = Counter(first + timedelta(days=i) for i in range((after - first).days))
+        assert +counted == wanted and -counted == Counter(), (first, after)
+    # Monday 2026-11-16 to Saturday 2026-11-21: the week less its Sunday, not six days.
+    assert summaries.signed_rows(date(2026, 11, 16), date(2026, 11, 22)) == [
+        ("w", date(2026, 11, 16), 1),
+        ("d", date(2026, 11, 22), -1),
+    ]
+    # Four days stay four days (the week less three would be as many rows).
+    assert len(summaries.signed_rows(date(2026, 11, 23), date(2026, 11, 27))) == 4
+
+
+def test_period_sums_is_one_statement_read_without_parallel_workers(
+    riverside: Organization,
+) -> None:
+    """A page's read of the placement summaries costs one round trip to the database: no
+    transaction or setting of its own (PostgreSQL: the table's own ``parallel_workers``)."""
+    from django.test.utils import CaptureQueriesContext
+
+    _history(riverside)
+    summaries.fold()
+    today = timezone.now().date()
+    days = {"a": (today - timedelta(days=60), today), "b": (today - timedelta(days=9), today)}
+    columns = {"a": selectors.COUNTERS, "b": ("scans", "hours")}
+    with CaptureQueriesContext(connection) as queries:
+        rows = summaries.period_sums([riverside.pk], days, columns)
+    assert rows
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["SELECT"]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT reloptions FROM pg_class WHERE relname = 'analytics_placementperiod'"
+            )
+            assert cursor.fetchone()[0] == ["parallel_workers=0"]
+
+
 def test_pieces_cover_a_window_once(riverside: Organization) -> None:
     rng = random.Random(7)
     for _ in range(200):

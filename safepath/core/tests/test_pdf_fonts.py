@@ -58,3 +58,33 @@ def test_documents_do_not_share_glyph_subsets() -> None:
     pdf_fonts._PARSED.clear()
     _document(cached=True, text="aaa")
     assert _document(cached=True, text="xyz ЖЖ") == _document(cached=False, text="xyz ЖЖ")
+
+
+def test_a_glyph_set_is_subset_once_and_gives_the_same_bytes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The font subset a document embeds is made once per set of glyphs: the next document
+    with the same glyphs gets the stored subset, byte for byte what fpdf2 makes itself."""
+    from fontTools import subset as ftsubset
+
+    pdf_fonts._SUBSETS.clear()
+    made = []
+    real = ftsubset.Subsetter.subset
+
+    def counted(self: ftsubset.Subsetter, font: object) -> None:
+        made.append(1)
+        real(self, font)
+
+    monkeypatch.setattr(ftsubset.Subsetter, "subset", counted)
+    text = "Scans 1,234 · reports 56 — Zürich"
+    first = _document(cached=True, text=text)
+    assert len(made) == 2  # the regular and the bold face
+    assert len(pdf_fonts._SUBSETS) == 2
+    again = _document(cached=True, text=text)
+    assert len(made) == 2  # nothing subset again
+    other = _document(cached=True, text="другие буквы")
+    assert len(made) == 4 and len(pdf_fonts._SUBSETS) == 4
+    made.clear()
+    assert first == again == _document(cached=False, text=text)
+    assert other == _document(cached=False, text="другие буквы")
+    assert len(made) == 4  # fpdf2's own fonts are subset as before, every time
